@@ -4,9 +4,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -65,7 +67,8 @@ std::vector<std::uint8_t> hmac(config::HmacAlgorithm algorithm, std::string_view
 // Replay protection for one peer. A generation is accepted only once a packet
 // of it acknowledges our own generation (so packets recorded before our start
 // are useless), never when it is older than the current one, and within a
-// generation the sequence must strictly increase.
+// generation the sequence must strictly increase. Generation 0 means "none"
+// on the wire, so own_generation must be nonzero.
 class ReplayGuard {
  public:
   explicit ReplayGuard(std::uint64_t own_generation) : own_generation_(own_generation) {}

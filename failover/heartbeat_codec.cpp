@@ -1,0 +1,239 @@
+// Heartbeat wire format, version 1. The layout is documented byte by byte in
+// docs/heartbeat-format.md; the offsets below must stay in step with it.
+#include "failover/heartbeat_codec.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+namespace tandem::failover {
+
+namespace {
+
+constexpr std::array<std::uint8_t, 4> magic{'T', 'N', 'D', 'M'};
+constexpr std::uint8_t version = 1;
+
+// Offsets of the fixed header (bytes).
+constexpr std::size_t off_version = 4;
+constexpr std::size_t off_flags = 5;
+constexpr std::size_t off_key_id = 7;
+constexpr std::size_t off_role = 8;
+constexpr std::size_t off_priority = 9;
+constexpr std::size_t off_generation = 11;
+constexpr std::size_t off_sequence = 19;
+constexpr std::size_t off_ack_generation = 27;
+constexpr std::size_t off_name_length = 35;
+constexpr std::size_t header_size = 36;  // everything before the node name
+
+constexpr std::size_t max_name_length = 64;
+
+const EVP_MD* digest_of(config::HmacAlgorithm algorithm) {
+  switch (algorithm) {
+    case config::HmacAlgorithm::sha256: return EVP_sha256();
+    case config::HmacAlgorithm::sha512: return EVP_sha512();
+    case config::HmacAlgorithm::sha1: return EVP_sha1();
+    case config::HmacAlgorithm::md5: return EVP_md5();
+  }
+  return nullptr;
+}
+
+// Tag length in bytes for each algorithm (the digest size).
+std::size_t tag_length(config::HmacAlgorithm algorithm) {
+  switch (algorithm) {
+    case config::HmacAlgorithm::sha256: return 32;
+    case config::HmacAlgorithm::sha512: return 64;
+    case config::HmacAlgorithm::sha1: return 20;
+    case config::HmacAlgorithm::md5: return 16;
+  }
+  return 0;
+}
+
+// Computes the tag into `out` (at least EVP_MAX_MD_SIZE bytes); returns its
+// length, or 0 if OpenSSL failed.
+std::size_t compute_tag(config::HmacAlgorithm algorithm, std::string_view key,
+                        std::span<const std::uint8_t> data, std::uint8_t* out) {
+  const EVP_MD* md = digest_of(algorithm);
+  if (md == nullptr || key.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    return 0;
+  // A non-null key pointer even for an empty key: HMAC() treats a null key
+  // as "reuse the previous one", which a one-shot call does not have.
+  static const std::uint8_t empty = 0;
+  const void* key_ptr = key.empty() ? static_cast<const void*>(&empty) : key.data();
+  const std::uint8_t* data_ptr = data.empty() ? &empty : data.data();
+  unsigned int length = 0;
+  if (HMAC(md, key_ptr, static_cast<int>(key.size()), data_ptr, data.size(), out, &length) ==
+      nullptr)
+    return 0;
+  return length;
+}
+
+void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
+  out.push_back(static_cast<std::uint8_t>(v >> 8));
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+
+void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
+std::uint16_t get_u16(std::span<const std::uint8_t> p, std::size_t at) {
+  return static_cast<std::uint16_t>((p[at] << 8) | p[at + 1]);
+}
+
+std::uint64_t get_u64(std::span<const std::uint8_t> p, std::size_t at) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | p[at + i];
+  return v;
+}
+
+}  // namespace
+
+std::string_view to_string(Reject reason) {
+  switch (reason) {
+    case Reject::truncated: return "truncated";
+    case Reject::bad_magic: return "bad_magic";
+    case Reject::bad_version: return "bad_version";
+    case Reject::malformed: return "malformed";
+    case Reject::unknown_key: return "unknown_key";
+    case Reject::bad_hmac: return "bad_hmac";
+    case Reject::unknown_node: return "unknown_node";
+    case Reject::own_packet: return "own_packet";
+    case Reject::old_generation: return "old_generation";
+    case Reject::unverified_generation: return "unverified_generation";
+    case Reject::replayed: return "replayed";
+  }
+  return "unknown";
+}
+
+std::vector<std::uint8_t> hmac(config::HmacAlgorithm algorithm, std::string_view key,
+                               std::span<const std::uint8_t> data) {
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> tag{};
+  std::size_t n = compute_tag(algorithm, key, data, tag.data());
+  if (n == 0) throw std::runtime_error("HMAC computation failed");
+  return {tag.begin(), tag.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const config::AuthKey& key) {
+  if (hb.node.empty() || hb.node.size() > max_name_length)
+    throw std::invalid_argument("heartbeat node name must be 1..64 bytes");
+  if (key.id < 0 || key.id > 255) throw std::invalid_argument("key id does not fit in a byte");
+
+  std::vector<std::uint8_t> out;
+  out.reserve(header_size + hb.node.size() + tag_length(key.algorithm));
+  out.insert(out.end(), magic.begin(), magic.end());
+  out.push_back(version);
+  put_u16(out, hb.flags);
+  out.push_back(static_cast<std::uint8_t>(key.id));
+  out.push_back(static_cast<std::uint8_t>(hb.role));
+  put_u16(out, hb.priority);
+  put_u64(out, hb.generation);
+  put_u64(out, hb.sequence);
+  put_u64(out, hb.ack_generation);
+  out.push_back(static_cast<std::uint8_t>(hb.node.size()));
+  out.insert(out.end(), hb.node.begin(), hb.node.end());
+
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> tag{};
+  std::size_t n = compute_tag(key.algorithm, key.secret, out, tag.data());
+  if (n == 0) throw std::runtime_error("HMAC computation failed");
+  out.insert(out.end(), tag.begin(), tag.begin() + static_cast<std::ptrdiff_t>(n));
+  return out;
+}
+
+std::variant<Heartbeat, Reject> decode_heartbeat(std::span<const std::uint8_t> packet,
+                                                 const config::AuthKeys& keys) {
+  const std::size_t size = packet.size();
+
+  // Whatever part of the magic is present must match; a correct prefix that
+  // stops early is a truncated packet, not a foreign one.
+  const std::size_t magic_present = std::min(size, magic.size());
+  if (!std::equal(magic.begin(), magic.begin() + static_cast<std::ptrdiff_t>(magic_present),
+                  packet.begin()))
+    return Reject::bad_magic;
+  if (size <= off_version) return Reject::truncated;
+  if (packet[off_version] != version) return Reject::bad_version;
+  if (size < header_size) return Reject::truncated;
+
+  const std::uint16_t flags = get_u16(packet, off_flags);
+  if ((flags & ~flag::known) != 0) return Reject::malformed;
+  const std::optional<Role> role = role_from_wire(packet[off_role]);
+  if (!role) return Reject::malformed;
+  const std::uint64_t generation = get_u64(packet, off_generation);
+  if (generation == 0) return Reject::malformed;  // 0 means "no generation"
+  const std::size_t name_length = packet[off_name_length];
+  if (name_length == 0 || name_length > max_name_length) return Reject::malformed;
+  const std::size_t body_size = header_size + name_length;
+  if (size < body_size) return Reject::truncated;
+
+  const config::AuthKey* key = keys.find(packet[off_key_id]);
+  if (key == nullptr) return Reject::unknown_key;
+  const std::size_t expected_tag = tag_length(key->algorithm);
+  if (size < body_size + expected_tag) return Reject::truncated;
+  if (size > body_size + expected_tag) return Reject::malformed;
+
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> tag{};
+  const std::size_t n = compute_tag(key->algorithm, key->secret, packet.first(body_size), tag.data());
+  if (n != expected_tag || CRYPTO_memcmp(tag.data(), packet.data() + body_size, n) != 0)
+    return Reject::bad_hmac;
+
+  Heartbeat hb;
+  hb.flags = flags;
+  hb.role = *role;
+  hb.priority = get_u16(packet, off_priority);
+  hb.generation = generation;
+  hb.sequence = get_u64(packet, off_sequence);
+  hb.ack_generation = get_u64(packet, off_ack_generation);
+  hb.node.assign(reinterpret_cast<const char*>(packet.data() + header_size), name_length);
+  return hb;
+}
+
+std::optional<Reject> ReplayGuard::admit(const Heartbeat& hb) {
+  if (hb.generation == 0) return Reject::malformed;  // never a real incarnation
+  if (verified_generation_ != 0 && hb.generation == verified_generation_) {
+    if (hb.sequence <= last_sequence_) return Reject::replayed;
+    last_sequence_ = hb.sequence;
+    return std::nullopt;
+  }
+  if (hb.generation < verified_generation_) return Reject::old_generation;
+
+  // A generation newer than the verified one (or the first we hear): echo it
+  // back so the peer can prove liveness, but trust it only once it echoes ours.
+  seen_generation_ = std::max(seen_generation_, hb.generation);
+  if (hb.ack_generation != own_generation_) return Reject::unverified_generation;
+  verified_generation_ = hb.generation;
+  last_sequence_ = hb.sequence;
+  return std::nullopt;
+}
+
+HeartbeatReceiver::HeartbeatReceiver(std::string own_name, std::string peer_name,
+                                     std::uint64_t own_generation)
+    : own_name_(std::move(own_name)), peer_name_(std::move(peer_name)), guard_(own_generation) {}
+
+std::variant<Heartbeat, Reject> HeartbeatReceiver::receive(std::span<const std::uint8_t> packet,
+                                                           const config::AuthKeys& keys) {
+  auto decoded = decode_heartbeat(packet, keys);
+  std::optional<Reject> reason;
+  if (const Reject* r = std::get_if<Reject>(&decoded)) {
+    reason = *r;
+  } else {
+    const Heartbeat& hb = std::get<Heartbeat>(decoded);
+    if (hb.node == own_name_)
+      reason = Reject::own_packet;
+    else if (hb.node != peer_name_)
+      reason = Reject::unknown_node;
+    else
+      reason = guard_.admit(hb);
+  }
+  if (reason) {
+    ++rejected_[static_cast<std::size_t>(*reason)];
+    return *reason;
+  }
+  ++accepted_;
+  return decoded;
+}
+
+}  // namespace tandem::failover

@@ -1,0 +1,573 @@
+// Heartbeat codec, HMAC and replay protection (SPEC "Behaviour that users rely
+// on"; docs/heartbeat-format.md).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "failover/heartbeat_codec.hpp"
+
+namespace tandem::failover {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+using config::AuthKey;
+using config::AuthKeys;
+using config::HmacAlgorithm;
+
+Bytes from_hex(const std::string& hex) {
+  Bytes out;
+  std::string digits;
+  for (char c : hex)
+    if (c != ' ' && c != '\n') digits.push_back(c);
+  for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+Bytes bytes_of(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+std::size_t tag_size(HmacAlgorithm a) {
+  switch (a) {
+    case HmacAlgorithm::sha256: return 32;
+    case HmacAlgorithm::sha512: return 64;
+    case HmacAlgorithm::sha1: return 20;
+    case HmacAlgorithm::md5: return 16;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- RFC 4231
+
+struct HmacVector {
+  const char* description;
+  Bytes key;
+  Bytes data;
+  const char* sha256;
+  const char* sha512;
+};
+
+std::vector<HmacVector> rfc4231_vectors() {
+  return {
+      {"test case 1: 20-byte key of 0x0b, 'Hi There'", Bytes(20, 0x0b), bytes_of("Hi There"),
+       "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+       "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+       "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854"},
+      {"test case 2: key shorter than the output ('Jefe')", bytes_of("Jefe"),
+       bytes_of("what do ya want for nothing?"),
+       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+       "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+       "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"},
+      {"test case 3: 20 x 0xaa key, 50 x 0xdd data", Bytes(20, 0xaa), Bytes(50, 0xdd),
+       "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+       "fa73b0089d56a284efb0f0756c890be9b1b5dbdd8ee81a3655f83e33b2279d39"
+       "bf3e848279a722c806b485a47e67c807b946a337bee8942674278859e13292fb"},
+      {"test case 4: 25-byte key 0x01..0x19, 50 x 0xcd data",
+       from_hex("0102030405060708090a0b0c0d0e0f10111213141516171819"), Bytes(50, 0xcd),
+       "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+       "b0ba465637458c6990e5a8c5f61d4af7e576d97ff94b872de76f8050361ee3db"
+       "a91ca5c11aa25eb4d679275cc5788063a5f19741120c4f2de2adebeb10a298dd"},
+      {"test case 7: 131-byte key and data larger than the block size", Bytes(131, 0xaa),
+       bytes_of("This is a test using a larger than block-size key and a larger than "
+                "block-size data. The key needs to be hashed before being used by the HMAC "
+                "algorithm."),
+       "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+       "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944"
+       "b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58"},
+  };
+}
+
+TEST(Hmac, Rfc4231Sha256) {
+  for (const auto& v : rfc4231_vectors()) {
+    std::string key(v.key.begin(), v.key.end());
+    EXPECT_EQ(hmac(HmacAlgorithm::sha256, key, v.data), from_hex(v.sha256)) << v.description;
+  }
+}
+
+TEST(Hmac, Rfc4231Sha512) {
+  for (const auto& v : rfc4231_vectors()) {
+    std::string key(v.key.begin(), v.key.end());
+    EXPECT_EQ(hmac(HmacAlgorithm::sha512, key, v.data), from_hex(v.sha512)) << v.description;
+  }
+}
+
+TEST(Hmac, DigestLengths) {
+  const Bytes data = bytes_of("x");
+  for (auto a : {HmacAlgorithm::sha256, HmacAlgorithm::sha512, HmacAlgorithm::sha1,
+                 HmacAlgorithm::md5})
+    EXPECT_EQ(hmac(a, "k", data).size(), tag_size(a)) << config::to_string(a);
+  EXPECT_EQ(hmac(HmacAlgorithm::sha256, "", {}).size(), 32u) << "empty key and data";
+}
+
+// ------------------------------------------------------------- fixed encode
+
+TEST(HeartbeatCodec, EncodeFixedPacket) {
+  Heartbeat hb;
+  hb.node = "d1";
+  hb.generation = 0x0102030405060708;
+  hb.sequence = 42;
+  hb.ack_generation = 0x1122334455667788;
+  hb.role = Role::active;
+  hb.priority = 100;
+  hb.flags = flag::takeover;
+  const AuthKey key{3, HmacAlgorithm::sha256, "tandem-test-secret"};
+
+  const Bytes p = encode_heartbeat(hb, key);
+  ASSERT_EQ(p.size(), 36u + 2u + 32u);
+
+  // Header, field by field (docs/heartbeat-format.md).
+  EXPECT_EQ(Bytes(p.begin(), p.begin() + 4), bytes_of("TNDM")) << "magic";
+  EXPECT_EQ(p[4], 1) << "version";
+  EXPECT_EQ(p[5], 0x00) << "flags, high byte";
+  EXPECT_EQ(p[6], 0x02) << "flags, low byte (takeover)";
+  EXPECT_EQ(p[7], 3) << "key id";
+  EXPECT_EQ(p[8], 2) << "role active";
+  EXPECT_EQ(p[9], 0x00) << "priority, high byte";
+  EXPECT_EQ(p[10], 100) << "priority, low byte";
+  EXPECT_EQ(Bytes(p.begin() + 11, p.begin() + 19), from_hex("0102030405060708")) << "generation";
+  EXPECT_EQ(Bytes(p.begin() + 19, p.begin() + 27), from_hex("000000000000002a")) << "sequence";
+  EXPECT_EQ(Bytes(p.begin() + 27, p.begin() + 35), from_hex("1122334455667788"))
+      << "ack generation";
+  EXPECT_EQ(p[35], 2) << "name length";
+  EXPECT_EQ(p[36], 'd');
+  EXPECT_EQ(p[37], '1');
+
+  // The tag is HMAC-SHA256("tandem-test-secret", bytes 0..37), computed
+  // independently with `openssl dgst -sha256 -mac HMAC`.
+  const Bytes expected = from_hex(
+      "544e444d" "01" "0002" "03" "02" "0064"
+      "0102030405060708" "000000000000002a" "1122334455667788"
+      "02" "6431"
+      "92b76fe72e9e30f90b3b8e3b6f1005904d6fa077668fb553772a3114f5f1f89d");
+  EXPECT_EQ(p, expected);
+
+  const AuthKeys keys{3, {key}};
+  auto decoded = decode_heartbeat(p, keys);
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+  EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+}
+
+TEST(HeartbeatCodec, EncodeRejectsBadName) {
+  const AuthKey key{1, HmacAlgorithm::sha256, "s"};
+  Heartbeat hb;
+  hb.generation = 1;
+  EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument) << "empty name";
+  hb.node = std::string(65, 'n');
+  EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument) << "65-byte name";
+  hb.node = std::string(64, 'n');
+  EXPECT_NO_THROW(encode_heartbeat(hb, key)) << "64-byte name";
+}
+
+// --------------------------------------------------------------- round trips
+
+TEST(HeartbeatCodec, RoundTripEveryAlgorithm) {
+  for (auto a : {HmacAlgorithm::sha256, HmacAlgorithm::sha512, HmacAlgorithm::sha1,
+                 HmacAlgorithm::md5}) {
+    const AuthKey key{7, a, "secret-" + std::string(config::to_string(a))};
+    const AuthKeys keys{7, {AuthKey{1, HmacAlgorithm::sha256, "other"}, key}};
+    for (const char* name : {"a", "director-1.example.net",
+                             "0123456789012345678901234567890123456789012345678901234567890123"}) {
+      Heartbeat hb;
+      hb.node = name;
+      hb.generation = 0xfedcba9876543210;
+      hb.sequence = 0xffffffffffffffff;
+      hb.ack_generation = 0;
+      hb.role = Role::standby;
+      hb.priority = 0xffff;
+      hb.flags = flag::known;
+      const Bytes p = encode_heartbeat(hb, key);
+      EXPECT_EQ(p.size(), 36 + hb.node.size() + tag_size(a));
+      auto decoded = decode_heartbeat(p, keys);
+      ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded))
+          << config::to_string(a) << " " << name << ": "
+          << to_string(std::get<Reject>(decoded));
+      EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+    }
+  }
+}
+
+TEST(HeartbeatCodec, RoundTripEveryRole) {
+  const AuthKey key{1, HmacAlgorithm::sha256, "s"};
+  const AuthKeys keys{1, {key}};
+  for (Role r : {Role::init, Role::backup, Role::active, Role::standby, Role::fault}) {
+    Heartbeat hb;
+    hb.node = "n";
+    hb.generation = 9;
+    hb.role = r;
+    auto decoded = decode_heartbeat(encode_heartbeat(hb, key), keys);
+    ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded)) << to_string(r);
+    EXPECT_EQ(std::get<Heartbeat>(decoded).role, r);
+  }
+}
+
+TEST(HeartbeatCodec, TruncatedAtEveryLength) {
+  for (auto a : {HmacAlgorithm::sha256, HmacAlgorithm::sha512, HmacAlgorithm::sha1,
+                 HmacAlgorithm::md5}) {
+    const AuthKey key{2, a, "k"};
+    const AuthKeys keys{2, {key}};
+    Heartbeat hb;
+    hb.node = "d2";
+    hb.generation = 5;
+    const Bytes p = encode_heartbeat(hb, key);
+    for (std::size_t n = 0; n < p.size(); ++n) {
+      auto decoded = decode_heartbeat(std::span(p.data(), n), keys);
+      ASSERT_TRUE(std::holds_alternative<Reject>(decoded)) << n;
+      EXPECT_EQ(std::get<Reject>(decoded), Reject::truncated)
+          << config::to_string(a) << " length " << n << " gave "
+          << to_string(std::get<Reject>(decoded));
+    }
+  }
+}
+
+TEST(HeartbeatCodec, RejectNames) {
+  const std::vector<std::pair<Reject, std::string_view>> names{
+      {Reject::truncated, "truncated"},
+      {Reject::bad_magic, "bad_magic"},
+      {Reject::bad_version, "bad_version"},
+      {Reject::malformed, "malformed"},
+      {Reject::unknown_key, "unknown_key"},
+      {Reject::bad_hmac, "bad_hmac"},
+      {Reject::unknown_node, "unknown_node"},
+      {Reject::own_packet, "own_packet"},
+      {Reject::old_generation, "old_generation"},
+      {Reject::unverified_generation, "unverified_generation"},
+      {Reject::replayed, "replayed"},
+  };
+  ASSERT_EQ(names.size(), reject_reason_count);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(static_cast<std::size_t>(names[i].first), i);
+    EXPECT_EQ(to_string(names[i].first), names[i].second);
+  }
+}
+
+TEST(HeartbeatCodec, RoleNamesAndWireValues) {
+  EXPECT_EQ(to_string(Role::init), "init");
+  EXPECT_EQ(to_string(Role::backup), "backup");
+  EXPECT_EQ(to_string(Role::active), "active");
+  EXPECT_EQ(to_string(Role::standby), "standby");
+  EXPECT_EQ(to_string(Role::fault), "fault");
+  for (int v = 0; v < 256; ++v) {
+    auto r = role_from_wire(static_cast<std::uint8_t>(v));
+    EXPECT_EQ(r.has_value(), v <= 4) << v;
+    if (r) {
+      EXPECT_EQ(static_cast<int>(*r), v);
+    }
+  }
+}
+
+// ------------------------------------------------------ every reject reason
+
+constexpr std::uint64_t own_gen = 1000;
+constexpr std::uint64_t peer_gen = 500;
+
+const AuthKeys& test_keys() {
+  static const AuthKeys keys{1,
+                             {AuthKey{1, HmacAlgorithm::sha256, "alpha"},
+                              AuthKey{2, HmacAlgorithm::sha512, "beta"}}};
+  return keys;
+}
+const AuthKey& key1() { return test_keys().keys[0]; }
+
+Heartbeat peer(std::uint64_t generation, std::uint64_t sequence, std::uint64_t ack = own_gen) {
+  Heartbeat hb;
+  hb.node = "d2";
+  hb.generation = generation;
+  hb.sequence = sequence;
+  hb.ack_generation = ack;
+  hb.role = Role::active;
+  hb.priority = 100;
+  return hb;
+}
+
+// The signed part of a packet (everything before the tag).
+Bytes body(const Heartbeat& hb, const AuthKey& key = key1()) {
+  Bytes p = encode_heartbeat(hb, key);
+  p.resize(p.size() - tag_size(key.algorithm));
+  return p;
+}
+
+Bytes sign(Bytes b, const AuthKey& key = key1()) {
+  const Bytes tag = hmac(key.algorithm, key.secret, b);
+  b.insert(b.end(), tag.begin(), tag.end());
+  return b;
+}
+
+Bytes packet(const Heartbeat& hb) { return encode_heartbeat(hb, key1()); }
+
+// Re-signs after changing one header byte, so only that field is wrong.
+Bytes with_byte(std::size_t at, std::uint8_t value) {
+  Bytes b = body(peer(peer_gen, 1));
+  b[at] = value;
+  return sign(b);
+}
+
+Bytes with_name_length(std::size_t length) {
+  Bytes b = body(peer(peer_gen, 1));
+  b.resize(35);
+  b.push_back(static_cast<std::uint8_t>(length));
+  b.insert(b.end(), length, 'x');
+  return sign(b);
+}
+
+struct RejectCase {
+  const char* description;
+  std::vector<Heartbeat> before;  // accepted first, to set up the replay guard
+  std::function<Bytes()> make;
+  Reject expected;
+};
+
+std::vector<RejectCase> reject_cases() {
+  const Heartbeat accepted = peer(peer_gen, 7);
+  return {
+      {"empty datagram", {}, [] { return Bytes{}; }, Reject::truncated},
+      {"only the magic", {}, [] { return bytes_of("TNDM"); }, Reject::truncated},
+      {"header cut inside the generation", {},
+       [] {
+         Bytes p = packet(peer(peer_gen, 1));
+         p.resize(15);
+         return p;
+       },
+       Reject::truncated},
+      {"name length points past the end of the datagram", {},
+       [] {
+         Bytes b = body(peer(peer_gen, 1));
+         b[35] = 60;  // only 2 name bytes follow
+         return b;
+       },
+       Reject::truncated},
+      {"tag one byte short", {},
+       [] {
+         Bytes p = packet(peer(peer_gen, 1));
+         p.pop_back();
+         return p;
+       },
+       Reject::truncated},
+      {"tag of md5 size under a sha256 key id", {},
+       [] { return sign(body(peer(peer_gen, 1)), AuthKey{1, HmacAlgorithm::md5, "alpha"}); },
+       Reject::truncated},
+      {"first byte of the magic wrong", {}, [] { return with_byte(0, 'X'); }, Reject::bad_magic},
+      {"last byte of the magic wrong", {}, [] { return with_byte(3, 'm'); }, Reject::bad_magic},
+      {"two-byte foreign datagram", {}, [] { return bytes_of("TX"); }, Reject::bad_magic},
+      {"heartbeat v1 text packet", {}, [] { return bytes_of(">>>\nt=status\n<<<\n"); },
+       Reject::bad_magic},
+      {"version 0", {}, [] { return with_byte(4, 0); }, Reject::bad_version},
+      {"version 2", {}, [] { return with_byte(4, 2); }, Reject::bad_version},
+      {"role 5 (one past fault)", {}, [] { return with_byte(8, 5); }, Reject::malformed},
+      {"role 255", {}, [] { return with_byte(8, 255); }, Reject::malformed},
+      {"name length 0", {}, [] { return with_name_length(0); }, Reject::malformed},
+      {"name length 65", {}, [] { return with_name_length(65); }, Reject::malformed},
+      {"name length 255", {}, [] { return with_name_length(255); }, Reject::malformed},
+      {"unknown flag bit 0x0008", {}, [] { return with_byte(6, 0x08); }, Reject::malformed},
+      {"unknown flag bit 0x8000", {}, [] { return with_byte(5, 0x80); }, Reject::malformed},
+      {"generation 0", {},
+       [] { return sign(body(peer(0, 1))); }, Reject::malformed},
+      {"one trailing byte after the tag", {},
+       [] {
+         Bytes p = packet(peer(peer_gen, 1));
+         p.push_back(0);
+         return p;
+       },
+       Reject::malformed},
+      {"sha512-size tag under a sha256 key id", {},
+       [] { return sign(body(peer(peer_gen, 1)), AuthKey{1, HmacAlgorithm::sha512, "alpha"}); },
+       Reject::malformed},
+      {"key id 3 not in authkeys", {},
+       [] { return encode_heartbeat(peer(peer_gen, 1), AuthKey{3, HmacAlgorithm::sha256, "alpha"}); },
+       Reject::unknown_key},
+      {"key id 0", {},
+       [] { return encode_heartbeat(peer(peer_gen, 1), AuthKey{0, HmacAlgorithm::sha256, "alpha"}); },
+       Reject::unknown_key},
+      {"one bit flipped in the body (sequence)", {},
+       [] {
+         Bytes p = packet(peer(peer_gen, 1));
+         p[26] ^= 0x01;
+         return p;
+       },
+       Reject::bad_hmac},
+      {"one bit flipped in the node name", {},
+       [] {
+         Bytes p = packet(peer(peer_gen, 1));
+         p[37] ^= 0x04;
+         return p;
+       },
+       Reject::bad_hmac},
+      {"one bit flipped in the tag", {},
+       [] {
+         Bytes p = packet(peer(peer_gen, 1));
+         p.back() ^= 0x80;
+         return p;
+       },
+       Reject::bad_hmac},
+      {"right key id, wrong secret", {},
+       [] { return encode_heartbeat(peer(peer_gen, 1), AuthKey{1, HmacAlgorithm::sha256, "alphA"}); },
+       Reject::bad_hmac},
+      {"key id 2 (sha512) with the wrong secret", {},
+       [] { return encode_heartbeat(peer(peer_gen, 1), AuthKey{2, HmacAlgorithm::sha512, "alpha"}); },
+       Reject::bad_hmac},
+      {"our own name (multicast loop)", {},
+       [] {
+         Heartbeat hb = peer(peer_gen, 1);
+         hb.node = "d1";
+         return packet(hb);
+       },
+       Reject::own_packet},
+      {"a third node", {},
+       [] {
+         Heartbeat hb = peer(peer_gen, 1);
+         hb.node = "d3";
+         return packet(hb);
+       },
+       Reject::unknown_node},
+      {"peer name as a prefix", {},
+       [] {
+         Heartbeat hb = peer(peer_gen, 1);
+         hb.node = "d";
+         return packet(hb);
+       },
+       Reject::unknown_node},
+      {"generation older than the verified one", {accepted},
+       [] { return packet(peer(peer_gen - 1, 100)); }, Reject::old_generation},
+      {"first packet does not acknowledge us (ack 0)", {},
+       [] { return packet(peer(peer_gen, 1, 0)); }, Reject::unverified_generation},
+      {"recorded before our start (acks our previous generation)", {},
+       [] { return packet(peer(peer_gen, 1, own_gen - 1)); }, Reject::unverified_generation},
+      {"newer generation that does not acknowledge us yet", {accepted},
+       [] { return packet(peer(peer_gen + 1, 1, 0)); }, Reject::unverified_generation},
+      {"same sequence again", {accepted}, [] { return packet(peer(peer_gen, 7)); },
+       Reject::replayed},
+      {"lower sequence", {accepted}, [] { return packet(peer(peer_gen, 6)); },
+       Reject::replayed},
+      {"sequence 0 after 7, acking us", {accepted}, [] { return packet(peer(peer_gen, 0)); },
+       Reject::replayed},
+  };
+}
+
+TEST(HeartbeatReceiver, EveryRejectReason) {
+  std::array<bool, reject_reason_count> covered{};
+  for (const auto& c : reject_cases()) {
+    SCOPED_TRACE(c.description);
+    HeartbeatReceiver rx("d1", "d2", own_gen);
+    for (const Heartbeat& hb : c.before)
+      ASSERT_TRUE(std::holds_alternative<Heartbeat>(rx.receive(packet(hb), test_keys())));
+    const std::uint64_t accepted_before = rx.accepted();
+    const Bytes p = c.make();
+    auto result = rx.receive(p, test_keys());
+    ASSERT_TRUE(std::holds_alternative<Reject>(result)) << "was accepted";
+    EXPECT_EQ(to_string(std::get<Reject>(result)), to_string(c.expected));
+    for (std::size_t i = 0; i < reject_reason_count; ++i)
+      EXPECT_EQ(rx.rejected()[i], i == static_cast<std::size_t>(c.expected) ? 1u : 0u)
+          << "counter " << to_string(static_cast<Reject>(i));
+    EXPECT_EQ(rx.accepted(), accepted_before);
+    covered[static_cast<std::size_t>(c.expected)] = true;
+  }
+  for (std::size_t i = 0; i < reject_reason_count; ++i)
+    EXPECT_TRUE(covered[i]) << "no case for " << to_string(static_cast<Reject>(i));
+}
+
+// ------------------------------------------------------------ accepted paths
+
+TEST(HeartbeatReceiver, GenerationHandshake) {
+  HeartbeatReceiver rx("d1", "d2", own_gen);
+  EXPECT_EQ(rx.guard().ack_generation(), 0u);
+
+  // The peer has not heard us yet: we learn its generation but do not trust it.
+  auto r = rx.receive(packet(peer(peer_gen, 1, 0)), test_keys());
+  ASSERT_TRUE(std::holds_alternative<Reject>(r));
+  EXPECT_EQ(std::get<Reject>(r), Reject::unverified_generation);
+  EXPECT_EQ(rx.guard().ack_generation(), peer_gen) << "we acknowledge what we saw";
+  EXPECT_EQ(rx.guard().peer_generation(), 0u);
+
+  // Once it echoes our generation, the generation is verified.
+  r = rx.receive(packet(peer(peer_gen, 2)), test_keys());
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(r));
+  EXPECT_EQ(std::get<Heartbeat>(r), peer(peer_gen, 2));
+  EXPECT_EQ(rx.guard().peer_generation(), peer_gen);
+
+  // Later packets of the same generation only need an increasing sequence.
+  r = rx.receive(packet(peer(peer_gen, 3, 0)), test_keys());
+  EXPECT_TRUE(std::holds_alternative<Heartbeat>(r));
+  r = rx.receive(packet(peer(peer_gen, 10)), test_keys());
+  EXPECT_TRUE(std::holds_alternative<Heartbeat>(r));
+  EXPECT_EQ(rx.accepted(), 3u);
+  EXPECT_EQ(rx.rejected()[static_cast<std::size_t>(Reject::unverified_generation)], 1u);
+}
+
+TEST(HeartbeatReceiver, PeerRestartWithNewerGeneration) {
+  HeartbeatReceiver rx("d1", "d2", own_gen);
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(rx.receive(packet(peer(peer_gen, 50)), test_keys())));
+
+  // The peer restarts: new generation, sequence from 1, does not know us yet.
+  const std::uint64_t restarted = peer_gen + 77;
+  auto r = rx.receive(packet(peer(restarted, 1, 0)), test_keys());
+  ASSERT_TRUE(std::holds_alternative<Reject>(r));
+  EXPECT_EQ(std::get<Reject>(r), Reject::unverified_generation);
+  EXPECT_EQ(rx.guard().ack_generation(), restarted);
+  EXPECT_EQ(rx.guard().peer_generation(), peer_gen) << "still trusting the old one";
+
+  r = rx.receive(packet(peer(restarted, 2)), test_keys());
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(r));
+  EXPECT_EQ(rx.guard().peer_generation(), restarted);
+
+  // Packets of the previous incarnation are now old.
+  r = rx.receive(packet(peer(peer_gen, 51)), test_keys());
+  ASSERT_TRUE(std::holds_alternative<Reject>(r));
+  EXPECT_EQ(std::get<Reject>(r), Reject::old_generation);
+  EXPECT_EQ(rx.accepted(), 2u);
+}
+
+TEST(HeartbeatReceiver, CountersRise) {
+  HeartbeatReceiver rx("d1", "d2", own_gen);
+  for (std::uint64_t s = 1; s <= 5; ++s)
+    EXPECT_TRUE(std::holds_alternative<Heartbeat>(rx.receive(packet(peer(peer_gen, s)), test_keys())));
+  for (int i = 0; i < 3; ++i) rx.receive(packet(peer(peer_gen, 5)), test_keys());
+  rx.receive(bytes_of("garbage"), test_keys());
+  rx.receive(bytes_of("TNDM"), test_keys());
+  rx.receive(bytes_of("TNDM"), test_keys());
+  EXPECT_EQ(rx.accepted(), 5u);
+  EXPECT_EQ(rx.rejected()[static_cast<std::size_t>(Reject::replayed)], 3u);
+  EXPECT_EQ(rx.rejected()[static_cast<std::size_t>(Reject::bad_magic)], 1u);
+  EXPECT_EQ(rx.rejected()[static_cast<std::size_t>(Reject::truncated)], 2u);
+}
+
+TEST(HeartbeatReceiver, RenamedPeer) {
+  HeartbeatReceiver rx("d1", "old", own_gen);
+  auto r = rx.receive(packet(peer(peer_gen, 1)), test_keys());
+  ASSERT_TRUE(std::holds_alternative<Reject>(r));
+  EXPECT_EQ(std::get<Reject>(r), Reject::unknown_node);
+  rx.set_peer_name("d2");
+  EXPECT_TRUE(std::holds_alternative<Heartbeat>(rx.receive(packet(peer(peer_gen, 2)), test_keys())));
+}
+
+TEST(HeartbeatReceiver, KeyRotationAcceptsEveryConfiguredKey) {
+  HeartbeatReceiver rx("d1", "d2", own_gen);
+  const AuthKey& key2 = test_keys().keys[1];
+  EXPECT_TRUE(std::holds_alternative<Heartbeat>(rx.receive(packet(peer(peer_gen, 1)), test_keys())));
+  EXPECT_TRUE(std::holds_alternative<Heartbeat>(
+      rx.receive(encode_heartbeat(peer(peer_gen, 2), key2), test_keys())));
+}
+
+// ---------------------------------------------------------- ReplayGuard only
+
+TEST(ReplayGuard, Semantics) {
+  ReplayGuard g(own_gen);
+  EXPECT_EQ(g.own_generation(), own_gen);
+  EXPECT_EQ(g.admit(peer(10, 1, 0)), Reject::unverified_generation);
+  EXPECT_EQ(g.admit(peer(12, 1, 0)), Reject::unverified_generation);
+  EXPECT_EQ(g.ack_generation(), 12u);
+  EXPECT_EQ(g.admit(peer(11, 1, 0)), Reject::unverified_generation);
+  EXPECT_EQ(g.ack_generation(), 12u) << "never goes down";
+  EXPECT_EQ(g.admit(peer(12, 5)), std::nullopt);
+  EXPECT_EQ(g.peer_generation(), 12u);
+  EXPECT_EQ(g.admit(peer(12, 5)), Reject::replayed);
+  EXPECT_EQ(g.admit(peer(12, 6)), std::nullopt);
+  EXPECT_EQ(g.admit(peer(11, 99)), Reject::old_generation);
+  EXPECT_EQ(g.admit(peer(0, 99)), Reject::malformed) << "generation 0 is never admitted";
+  EXPECT_EQ(g.admit(peer(13, 1, own_gen + 1)), Reject::unverified_generation);
+  EXPECT_EQ(g.ack_generation(), 13u);
+  EXPECT_EQ(g.admit(peer(12, 7)), std::nullopt) << "verified generation still current";
+}
+
+}  // namespace
+}  // namespace tandem::failover
