@@ -559,11 +559,12 @@ class Lab:
             "status": st,
         }
 
-    def stable(self, address=VIP):
+    def stable(self, address=VIP, passive=("backup", "standby")):
         """The single active node when the pair is settled, else None.
 
-        Settled: one node active and the other backup, each sees the other
-        alive, the active one reports the VIP held and only it has it.
+        Settled: one node active and the other in a passive role (backup, or
+        standby after `tandemctl standby`), each sees the other alive, the
+        active one reports the VIP held and only it has it.
         """
         snap = self.snapshot(address)
         roles = snap["roles"]
@@ -572,7 +573,7 @@ class Lab:
             return None
         a = actives[0]
         b = self.peer_of(a)
-        if roles[b] != "backup":
+        if roles[b] not in passive:
             return None
         if not all(snap["status"][n]["peer"]["alive"] for n in NODES):
             return None
@@ -582,8 +583,8 @@ class Lab:
             return None
         return a
 
-    def wait_stable(self, timeout=8.0):
-        active, elapsed = wait_until(self.stable, timeout, step=0.05)
+    def wait_stable(self, timeout=8.0, passive=("backup", "standby")):
+        active, elapsed = wait_until(lambda: self.stable(passive=passive), timeout, step=0.05)
         if not active:
             snap = self.snapshot()
             raise LabError("pair did not settle within %.1fs: roles %s, held %s, kernel VIP on %s"
