@@ -20,14 +20,22 @@ class AddressManager {
   // Adds the address (IPv6 with IFA_F_NODAD, IPv4 with its label). Already
   // present counts as success.
   virtual OpError add(const config::Vip& vip) = 0;
-  // Removes it; not present counts as success.
+  // Removes it; not present counts as success (so does an interface that
+  // does not exist). Other instances of the same address on the interface
+  // (another prefix length or label, left by an older configuration) are
+  // removed too, so that holds() is false afterwards.
   virtual OpError remove(const config::Vip& vip) = 0;
   // Whether the interface currently carries this address (any prefix length).
+  // False when the interface does not exist or cannot be queried.
   virtual bool holds(const config::Vip& vip) = 0;
   // Sends one gratuitous ARP (IPv4) or unsolicited NA (IPv6) on the interface.
+  // Never blocks: a full transmit queue is reported as an error.
   virtual OpError announce(const config::Vip& vip) = 0;
 };
 
+// One NETLINK_ROUTE socket plus one packet socket per announcing interface,
+// all used from the calling thread only. Throws std::runtime_error when the
+// netlink socket cannot be opened (a startup error).
 std::unique_ptr<AddressManager> make_netlink_address_manager();
 
 // Interface state as the link monitor needs it: IFF_UP and IFF_RUNNING
