@@ -1,0 +1,634 @@
+// TOML -> Config (SPEC "Configuration (TOML)"). Every problem is collected,
+// located at the key or value it concerns, and reported together; nothing
+// stops at the first error. This is the only file that includes toml++.
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <array>
+#include <map>
+#include <span>
+
+#include "config/config.hpp"
+#include "config/text_file.hpp"
+
+namespace tandem::config {
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+constexpr std::size_t kMaxNodeNameBytes = 64;
+constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
+constexpr std::size_t kMaxLabel = 15;          // IFNAMSIZ - 1
+constexpr std::int64_t kMaxGarpCount = 100;
+
+struct Position {
+  int line = 0;    // 0: no position
+  int column = 0;
+};
+
+Position at(const toml::source_region& region) {
+  return {static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+}
+
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  out += text;
+  out += '"';
+  return out;
+}
+
+std::string_view type_name(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number with a fraction";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+bool is_array_of_tables(const toml::node& node) {
+  const auto* array = node.as_array();
+  return array != nullptr && !array->empty() && array->is_array_of_tables();
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "; did you mean "priority"?" for a near miss, otherwise nothing.
+std::string suggestion(std::string_view key, std::span<const std::string_view> known,
+                       std::string_view before = "\"", std::string_view after = "\"") {
+  if (key.size() > 64) return {};
+  std::string_view best;
+  std::size_t best_distance = 3;
+  for (auto candidate : known) {
+    const std::size_t d = edit_distance(key, candidate);
+    if (d < best_distance) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  if (best.empty()) return {};
+  return "; did you mean " + std::string(before) + std::string(best) + std::string(after) + "?";
+}
+
+// Node names travel in heartbeats and appear in status output.
+std::optional<std::string> node_name_problem(std::string_view name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxNodeNameBytes)
+    return "is longer than " + std::to_string(kMaxNodeNameBytes) + " bytes";
+  for (unsigned char c : name)
+    if (c <= 0x20 || c == 0x7f) return "contains whitespace or a control character";
+  return std::nullopt;
+}
+
+// The kernel's rules for interface names (dev_valid_name).
+std::optional<std::string> interface_problem(std::string_view name) {
+  if (name.empty()) return "is empty; name the network interface, e.g. \"eth0\"";
+  if (name.size() > kMaxInterfaceName)
+    return quoted(name) + " is longer than " + std::to_string(kMaxInterfaceName) + " characters";
+  if (name == "." || name == "..") return quoted(name) + " is not an interface name";
+  for (unsigned char c : name)
+    if (c == '/' || c == ':' || c <= 0x20 || c == 0x7f)
+      return quoted(name) + " contains a character not allowed in interface names";
+  return std::nullopt;
+}
+
+// toml++ says "Error while parsing table header: expected ']', saw '\n'".
+std::string syntax_message(std::string_view description) {
+  constexpr std::string_view prefix = "Error while parsing ";
+  if (description.substr(0, prefix.size()) == prefix)
+    return "TOML syntax error in " + std::string(description.substr(prefix.size()));
+  return "TOML syntax error: " + std::string(description);
+}
+
+template <class T>
+struct Field {
+  const toml::node* node = nullptr;  // null when the key is absent
+  std::optional<T> value;            // set when present and valid
+  bool bad() const { return node != nullptr && !value; }
+  Position where() const { return node ? at(node->source()) : Position{}; }
+};
+
+// One TOML table being read, named as in messages ("cluster", "link").
+struct Scope {
+  const toml::table* table = nullptr;  // null when the section is absent
+  std::string_view name;
+  Position where() const { return table ? at(table->source()) : Position{}; }
+  std::string key(std::string_view k) const { return std::string(name) + "." + std::string(k); }
+  const toml::node* find(std::string_view k) const { return table ? table->get(k) : nullptr; }
+};
+
+using Keys = std::span<const std::string_view>;
+constexpr std::array<std::string_view, 2> kNodeKeys = {"name", "priority"};
+constexpr std::array<std::string_view, 9> kClusterKeys = {
+    "peer", "preferred", "auto_failback", "interval", "deadtime",
+    "warntime", "initdead", "port", "authkeys"};
+constexpr std::array<std::string_view, 4> kLinkKeys = {"name", "interface", "peer", "group"};
+constexpr std::array<std::string_view, 3> kVipKeys = {"address", "interface", "label"};
+constexpr std::array<std::string_view, 3> kGarpKeys = {"count", "interval", "refresh"};
+constexpr std::array<std::string_view, 5> kSections = {"node", "cluster", "link", "vip", "garp"};
+
+class ConfigParser {
+ public:
+  ConfigParser(const std::string& path, const ParseOptions& options)
+      : path_(path), options_(options) {}
+
+  ConfigResult run(std::string_view text) {
+    Config config;
+    config.path = path_;
+    try {
+      const toml::table root = toml::parse(text, std::string_view(path_));
+      read(root, config);
+    } catch (const toml::parse_error& e) {
+      errors_.clear();
+      error(at(e.source()), syntax_message(e.description()));
+    }
+    std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      const int la = a.line == 0 ? INT_MAX : a.line;
+      const int lb = b.line == 0 ? INT_MAX : b.line;
+      return la != lb ? la < lb : a.column < b.column;
+    });
+    ConfigResult result;
+    if (errors_.empty()) result.config = std::move(config);
+    result.errors = std::move(errors_);
+    return result;
+  }
+
+ private:
+  void error(Position p, std::string message) {
+    errors_.push_back({path_, p.line, p.column, std::move(message)});
+  }
+
+  void read(const toml::table& root, Config& config) {
+    check_top_level(root);
+    const bool node_name_ok = read_node(Scope{section_table(root, "node"), "node"}, config.node);
+    read_cluster(Scope{section_table(root, "cluster"), "cluster"},
+                 node_name_ok ? &config.node.name : nullptr, config.cluster);
+    read_links(root, config.links);
+    read_vips(root, config.vips);
+    read_garp(Scope{section_table(root, "garp"), "garp"}, config.garp);
+  }
+
+  // ---- structure -------------------------------------------------------
+
+  void check_top_level(const toml::table& root) {
+    for (auto&& [key, value] : root) {
+      const std::string_view k = key.str();
+      if (std::find(kSections.begin(), kSections.end(), k) != kSections.end()) continue;
+      if (value.is_table()) {
+        error(at(key.source()), "unknown table [" + std::string(k) + "]" +
+                                    suggestion(k, kSections, "[", "]"));
+      } else if (is_array_of_tables(value)) {
+        error(at(key.source()), "unknown table [[" + std::string(k) + "]]" +
+                                    suggestion(k, kSections, "[[", "]]"));
+      } else {
+        error(at(key.source()), "unknown key " + quoted(k) + " outside any table" + home_of(k));
+      }
+    }
+  }
+
+  // "; it belongs in [cluster]" for a key written before any table header.
+  static std::string home_of(std::string_view key) {
+    const std::pair<std::string_view, Keys> homes[] = {
+        {"[node]", kNodeKeys}, {"[cluster]", kClusterKeys}, {"[[link]]", kLinkKeys},
+        {"[[vip]]", kVipKeys}, {"[garp]", kGarpKeys}};
+    std::string where;
+    for (const auto& [section, keys] : homes) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
+      where += where.empty() ? "" : " or ";
+      where += section;
+    }
+    if (where.empty()) return "; settings go in [node], [cluster], [[link]], [[vip]] or [garp]";
+    return "; it belongs in " + where;
+  }
+
+  void check_keys(const Scope& scope, Keys known) {
+    if (!scope.table) return;
+    const bool is_array = scope.name == "link" || scope.name == "vip";
+    const std::string section = is_array ? "[[" + std::string(scope.name) + "]]"
+                                         : "[" + std::string(scope.name) + "]";
+    for (auto&& [key, value] : *scope.table) {
+      const std::string_view k = key.str();
+      if (std::find(known.begin(), known.end(), k) != known.end()) continue;
+      if (value.is_table())
+        error(at(key.source()), "unknown table [" + scope.key(k) + "]; " + section +
+                                    " has no sub-tables");
+      else
+        error(at(key.source()), "unknown key " + quoted(k) + " in " + section + suggestion(k, known));
+    }
+  }
+
+  // [node], [cluster], [garp]: absent is fine (defaults), anything but a table is not.
+  const toml::table* section_table(const toml::table& root, std::string_view name) {
+    const toml::node* node = root.get(name);
+    if (!node) return nullptr;
+    if (const auto* table = node->as_table()) return table;
+    const std::string n(name);
+    if (is_array_of_tables(*node))
+      error(at(node->source()), n + " must be a single table: write [" + n + "], not [[" + n + "]]");
+    else
+      error(at(node->source()),
+            n + " must be a table ([" + n + "]), not " + std::string(type_name(node->type())));
+    return nullptr;
+  }
+
+  // [[link]], [[vip]]: each element a table.
+  std::vector<const toml::table*> section_array(const toml::table& root, std::string_view name) {
+    std::vector<const toml::table*> tables;
+    const toml::node* node = root.get(name);
+    if (!node) return tables;
+    const std::string n(name);
+    if (node->is_table()) {
+      error(at(node->source()), n + " must be an array of tables: write [[" + n + "]], not [" + n + "]");
+      return tables;
+    }
+    const auto* array = node->as_array();
+    if (!array) {
+      error(at(node->source()), n + " must be an array of tables ([[" + n + "]]), not " +
+                                    std::string(type_name(node->type())));
+      return tables;
+    }
+    for (const auto& element : *array) {
+      if (const auto* table = element.as_table())
+        tables.push_back(table);
+      else
+        error(at(element.source()),
+              "each " + n + " must be a table, not " + std::string(type_name(element.type())));
+    }
+    return tables;
+  }
+
+  // ---- typed values ----------------------------------------------------
+
+  void type_error(const Scope& scope, std::string_view key, const toml::node& node,
+                  std::string_view expected) {
+    error(at(node.source()), scope.key(key) + " must be " + std::string(expected) + ", not " +
+                                 std::string(type_name(node.type())));
+  }
+
+  Field<std::string> string_field(const Scope& scope, std::string_view key) {
+    Field<std::string> f{scope.find(key)};
+    if (!f.node) return f;
+    if (const auto* s = f.node->as_string())
+      f.value = s->get();
+    else
+      type_error(scope, key, *f.node, "a string");
+    return f;
+  }
+
+  Field<std::int64_t> integer_field(const Scope& scope, std::string_view key, std::int64_t min,
+                                    std::int64_t max) {
+    Field<std::int64_t> f{scope.find(key)};
+    if (!f.node) return f;
+    const auto* i = f.node->as_integer();
+    if (!i) {
+      type_error(scope, key, *f.node, "an integer");
+      return f;
+    }
+    const std::int64_t v = i->get();
+    if (v < min || v > max) {
+      error(f.where(), scope.key(key) + " " + std::to_string(v) + " is out of range " +
+                           std::to_string(min) + ".." + std::to_string(max));
+      return f;
+    }
+    f.value = v;
+    return f;
+  }
+
+  Field<bool> bool_field(const Scope& scope, std::string_view key) {
+    Field<bool> f{scope.find(key)};
+    if (!f.node) return f;
+    if (const auto* b = f.node->as_boolean())
+      f.value = b->get();
+    else
+      type_error(scope, key, *f.node, "true or false");
+    return f;
+  }
+
+  Field<Duration> duration_field(const Scope& scope, std::string_view key) {
+    Field<Duration> f{scope.find(key)};
+    if (!f.node) return f;
+    if (f.node->is_integer() || f.node->is_floating_point()) {
+      error(f.where(), scope.key(key) + ": duration needs a unit, e.g. \"200ms\"");
+      return f;
+    }
+    const auto* s = f.node->as_string();
+    if (!s) {
+      type_error(scope, key, *f.node, "a duration such as \"200ms\"");
+      return f;
+    }
+    auto parsed = parse_duration(s->get());
+    if (!parsed.value) {
+      error(f.where(), scope.key(key) + ": " + parsed.error);
+      return f;
+    }
+    f.value = *parsed.value;
+    return f;
+  }
+
+  Field<IpAddress> address_field(const Scope& scope, std::string_view key) {
+    Field<IpAddress> f{scope.find(key)};
+    if (!f.node) return f;
+    const auto* s = f.node->as_string();
+    if (!s) {
+      type_error(scope, key, *f.node, "an IP address string");
+      return f;
+    }
+    f.value = IpAddress::parse(s->get());
+    if (!f.value) error(f.where(), scope.key(key) + ": " + quoted(s->get()) + " is not an IPv4 or IPv6 address");
+    return f;
+  }
+
+  Field<IpPrefix> prefix_field(const Scope& scope, std::string_view key) {
+    Field<IpPrefix> f{scope.find(key)};
+    if (!f.node) return f;
+    const auto* s = f.node->as_string();
+    if (!s) {
+      type_error(scope, key, *f.node, "an address with a prefix length, e.g. \"10.0.0.100/24\"");
+      return f;
+    }
+    const std::string_view text = s->get();
+    const std::string name = scope.key(key);
+    const auto slash = text.find('/');
+    const auto address = IpAddress::parse(text.substr(0, slash));
+    if (!address) {
+      error(f.where(), name + ": " + quoted(text.substr(0, slash)) + " is not an IPv4 or IPv6 address");
+      return f;
+    }
+    const int max = address->is_v4() ? 32 : 128;
+    if (slash == std::string_view::npos) {
+      error(f.where(), name + ": " + quoted(text) + " needs a prefix length, e.g. \"" +
+                           std::string(text) + "/" + std::to_string(max) + "\"");
+      return f;
+    }
+    f.value = IpPrefix::parse(text);
+    if (!f.value)
+      error(f.where(), name + ": prefix length " + quoted(text.substr(slash + 1)) +
+                           " must be a number 0.." + std::to_string(max) + " for " +
+                           (address->is_v4() ? "IPv4" : "IPv6"));
+    return f;
+  }
+
+  void required(const Scope& scope, std::string_view key, std::string_view what) {
+    error(scope.where(), scope.key(key) + " is required" + std::string(what));
+  }
+
+  // ---- sections ----------------------------------------------------------
+
+  // Returns whether node.name is usable, so [cluster] can be checked against it.
+  bool read_node(const Scope& s, NodeSection& node) {
+    check_keys(s, kNodeKeys);
+    if (auto priority = integer_field(s, "priority", 0, 65535); priority.value)
+      node.priority = static_cast<int>(*priority.value);
+    const auto name = string_field(s, "name");
+    if (name.bad()) return false;
+    if (name.value) {
+      node.name = *name.value;
+      if (auto problem = node_name_problem(node.name)) {
+        error(name.where(), "node.name " + *problem);
+        return false;
+      }
+      return true;
+    }
+    node.name = options_.default_node_name;
+    if (auto problem = node_name_problem(node.name)) {
+      error({}, "node.name is not set and the host name " + quoted(node.name) + " " + *problem +
+                    "; set name in [node]");
+      return false;
+    }
+    return true;
+  }
+
+  // `node_name` is null when node.name is itself in error.
+  void read_cluster(const Scope& s, const std::string* node_name, ClusterSection& cluster) {
+    check_keys(s, kClusterKeys);
+    const auto peer = string_field(s, "peer");
+    if (!peer.node) {
+      required(s, "peer", ": the other director's node name, e.g. peer = \"d2\" in [cluster]");
+    } else if (peer.value) {
+      cluster.peer = *peer.value;
+      if (auto problem = node_name_problem(cluster.peer))
+        error(peer.where(), "cluster.peer " + *problem);
+      else if (node_name && cluster.peer == *node_name)
+        error(peer.where(), "cluster.peer " + quoted(cluster.peer) +
+                                " is this node's own name; set it to the other director's name");
+    }
+    const auto preferred = string_field(s, "preferred");
+    if (preferred.value) {
+      cluster.preferred = *preferred.value;
+      if (node_name && peer.value && cluster.preferred != *node_name &&
+          cluster.preferred != cluster.peer)
+        error(preferred.where(), "cluster.preferred " + quoted(cluster.preferred) +
+                                     " must be this node (" + quoted(*node_name) + ") or the peer (" +
+                                     quoted(cluster.peer) + ")");
+    }
+    if (auto v = bool_field(s, "auto_failback"); v.value) cluster.auto_failback = *v.value;
+
+    const auto interval = duration_field(s, "interval");
+    const auto deadtime = duration_field(s, "deadtime");
+    const auto warntime = duration_field(s, "warntime");
+    const auto initdead = duration_field(s, "initdead");
+    if (interval.value) cluster.interval = *interval.value;
+    if (deadtime.value) cluster.deadtime = *deadtime.value;
+    if (warntime.value) cluster.warntime = *warntime.value;
+    if (initdead.value) cluster.initdead = *initdead.value;
+    check_timing(s, interval, deadtime, warntime, initdead, cluster);
+
+    if (auto port = integer_field(s, "port", 1, 65535); port.value)
+      cluster.port = static_cast<std::uint16_t>(*port.value);
+    if (auto authkeys = string_field(s, "authkeys"); authkeys.value) {
+      if (authkeys.value->empty())
+        error(authkeys.where(), "cluster.authkeys is empty; give the path of the authkeys file");
+      else
+        cluster.authkeys = *authkeys.value;
+    }
+  }
+
+  // ha.cf's rules: deadtime must exceed 2 x keepalive; warntime and initdead
+  // are measured against deadtime. Unset values take their defaults; a value
+  // that is itself wrong has been reported and is not compared.
+  void check_timing(const Scope& s, const Field<Duration>& interval, const Field<Duration>& deadtime,
+                    const Field<Duration>& warntime, const Field<Duration>& initdead,
+                    const ClusterSection& c) {
+    if (interval.bad() || deadtime.bad() || warntime.bad() || initdead.bad()) return;
+    auto where = [&](const Field<Duration>& f) { return f.node ? f.where() : s.where(); };
+    if (c.interval.count() <= 0) {
+      error(where(interval), "cluster.interval must be greater than 0s");
+      return;
+    }
+    if (c.deadtime <= 2 * c.interval) {
+      error(deadtime.node ? deadtime.where() : where(interval),
+            "cluster.deadtime " + format_duration(c.deadtime) + " must exceed 2 x interval (2 x " +
+                format_duration(c.interval) + " = " + format_duration(2 * c.interval) + ")");
+    }
+    if (c.warntime >= c.deadtime) {
+      error(warntime.node ? warntime.where() : where(deadtime),
+            "cluster.warntime " + format_duration(c.warntime) + " must be less than deadtime " +
+                format_duration(c.deadtime));
+    }
+    if (c.initdead < c.deadtime) {
+      error(initdead.node ? initdead.where() : where(deadtime),
+            "cluster.initdead " + format_duration(c.initdead) + " must be at least deadtime " +
+                format_duration(c.deadtime));
+    }
+  }
+
+  void read_links(const toml::table& root, std::vector<Link>& links) {
+    const auto tables = section_array(root, "link");
+    const toml::node* node = root.get("link");
+    if (!node) {
+      error({}, "at least one [[link]] is required: the links heartbeats travel on");
+      return;
+    }
+    if (tables.empty() && node->is_array() && node->as_array()->empty())
+      error(at(node->source()), "at least one [[link]] is required: the links heartbeats travel on");
+    std::map<std::string, int> first_line;  // link name -> line it was first named on
+    for (const auto* table : tables) {
+      const Scope s{table, "link"};
+      check_keys(s, kLinkKeys);
+      Link link;
+      const auto name = string_field(s, "name");
+      if (!name.node) {
+        required(s, "name", ": every [[link]] needs a unique name, e.g. name = \"public\"");
+      } else if (name.value) {
+        link.name = *name.value;
+        if (link.name.empty()) {
+          error(name.where(), "link.name is empty; give the link a unique name");
+        } else if (auto [it, fresh] = first_line.emplace(link.name, name.where().line); !fresh) {
+          error(name.where(), "link name " + quoted(link.name) + " is used twice (first on line " +
+                                  std::to_string(it->second) + ")");
+        }
+      }
+      const auto interface = string_field(s, "interface");
+      if (!interface.node)
+        required(s, "interface", ": the network interface the link sends on, e.g. \"eth1\"");
+      else if (interface.value) {
+        link.interface = *interface.value;
+        if (auto problem = interface_problem(link.interface))
+          error(interface.where(), "link.interface " + *problem);
+      }
+      const auto peer = address_field(s, "peer");
+      const auto group = address_field(s, "group");
+      link.peer = peer.value;
+      link.group = group.value;
+      if (peer.node && group.node) {
+        error(group.where(),
+              "link has both peer and group; set peer (unicast) or group (multicast), not both");
+      } else if (!peer.node && !group.node) {
+        error(s.where(), "link needs a destination: peer = \"ADDRESS\" (unicast) or group = "
+                         "\"GROUP\" (multicast)");
+      } else if (peer.value && peer.value->is_multicast()) {
+        error(peer.where(), "link.peer " + peer.value->str() + " is a multicast address; write group = \"" +
+                                peer.value->str() + "\" for multicast");
+      } else if (group.value && !group.value->is_multicast()) {
+        error(group.where(), "link.group " + group.value->str() +
+                                 " is not a multicast address (224.0.0.0/4 or ff00::/8); use peer = "
+                                 "\"" + group.value->str() + "\" for unicast");
+      }
+      links.push_back(std::move(link));
+    }
+  }
+
+  void read_vips(const toml::table& root, std::vector<Vip>& vips) {
+    std::map<IpAddress, int> first_line;  // VIP address -> line of its first [[vip]]
+    for (const auto* table : section_array(root, "vip")) {
+      const Scope s{table, "vip"};
+      check_keys(s, kVipKeys);
+      Vip vip;
+      const auto address = prefix_field(s, "address");
+      if (!address.node) required(s, "address", ", e.g. address = \"10.0.0.100/24\"");
+      if (address.value) {
+        vip.address = *address.value;
+        if (auto [it, fresh] = first_line.emplace(vip.address.address, address.where().line); !fresh)
+          error(address.where(), "vip " + vip.address.address.str() + " is listed twice (first on line " +
+                                     std::to_string(it->second) + ")");
+      }
+      const auto interface = string_field(s, "interface");
+      if (!interface.node)
+        required(s, "interface", ": the network interface that holds the VIP, e.g. \"eth0\"");
+      else if (interface.value) {
+        vip.interface = *interface.value;
+        if (auto problem = interface_problem(vip.interface))
+          error(interface.where(), "vip.interface " + *problem);
+      }
+      const auto label = string_field(s, "label");
+      if (label.value) {
+        vip.label = *label.value;
+        check_label(label, vip, interface.value.has_value() && !interface_problem(vip.interface));
+      }
+      vips.push_back(std::move(vip));
+    }
+  }
+
+  // Address labels: IPv4 only, at most 15 characters, and (like Linux
+  // requires) starting with the interface name, e.g. "eth0:vip".
+  void check_label(const Field<std::string>& label, const Vip& vip, bool interface_ok) {
+    if (vip.address.address.is_v6()) {
+      error(label.where(), "vip.label is for IPv4 addresses only; remove it from " + vip.address.str());
+      return;
+    }
+    if (vip.label.empty()) {
+      error(label.where(), "vip.label is empty; remove it or write e.g. \"" +
+                               (interface_ok ? vip.interface : std::string("eth0")) + ":vip\"");
+      return;
+    }
+    if (vip.label.size() > kMaxLabel) {
+      error(label.where(), "vip.label " + quoted(vip.label) + " is longer than " +
+                               std::to_string(kMaxLabel) + " characters");
+      return;
+    }
+    if (interface_ok && vip.label.compare(0, vip.interface.size(), vip.interface) != 0)
+      error(label.where(), "vip.label " + quoted(vip.label) + " must start with the interface name " +
+                               quoted(vip.interface) + ", e.g. \"" + vip.interface + ":vip\"");
+  }
+
+  void read_garp(const Scope& s, GarpSection& garp) {
+    check_keys(s, kGarpKeys);
+    if (auto count = integer_field(s, "count", 0, kMaxGarpCount); count.value)
+      garp.count = static_cast<int>(*count.value);
+    if (auto interval = duration_field(s, "interval"); interval.value) garp.interval = *interval.value;
+    if (auto refresh = duration_field(s, "refresh"); refresh.value) garp.refresh = *refresh.value;
+  }
+
+  const std::string& path_;
+  const ParseOptions& options_;
+  Diagnostics errors_;
+};
+
+}  // namespace
+
+ConfigResult parse_config(std::string_view text, const std::string& path, const ParseOptions& options) {
+  return ConfigParser(path, options).run(text);
+}
+
+ConfigResult load_config(const std::string& path, const ParseOptions& options) {
+  TextFile file = read_text_file(path, kMaxConfigBytes);
+  if (!file.ok) {
+    ConfigResult result;
+    result.errors.push_back({path, 0, 0, "cannot read configuration: " + file.error});
+    return result;
+  }
+  return parse_config(file.text, path, options);
+}
+
+}  // namespace tandem::config
