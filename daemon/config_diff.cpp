@@ -1,0 +1,42 @@
+#include "daemon/config_diff.hpp"
+
+#include <algorithm>
+
+namespace tandem::daemon {
+
+bool ConfigDiff::empty() const {
+  return refused.empty() && links_to_reopen.empty() && vips_added.empty() && vips_removed.empty() &&
+         !authkeys_path_changed && !election_changed;
+}
+
+ConfigDiff diff_config(const config::Config& a, const config::Config& b) {
+  ConfigDiff d;
+  if (a.node.name != b.node.name)
+    d.refused.push_back("node.name changed from \"" + a.node.name + "\" to \"" + b.node.name +
+                        "\"; restart tandemd to rename a node");
+  if (a.cluster.peer != b.cluster.peer)
+    d.refused.push_back("cluster.peer changed from \"" + a.cluster.peer + "\" to \"" + b.cluster.peer +
+                        "\"; restart tandemd to change the peer");
+  for (std::size_t i = 0; i < b.links.size(); ++i) {
+    auto same = std::find(a.links.begin(), a.links.end(), b.links[i]);
+    if (same == a.links.end() || a.cluster.port != b.cluster.port) d.links_to_reopen.push_back(i);
+  }
+  if (a.links.size() != b.links.size() && d.links_to_reopen.empty()) {
+    // Only removals: nothing to open, but the set changed.
+    d.election_changed = true;
+  }
+  for (const auto& v : b.vips)
+    if (std::find(a.vips.begin(), a.vips.end(), v) == a.vips.end()) d.vips_added.push_back(v);
+  for (const auto& v : a.vips)
+    if (std::find(b.vips.begin(), b.vips.end(), v) == b.vips.end()) d.vips_removed.push_back(v);
+  d.authkeys_path_changed = a.cluster.authkeys != b.cluster.authkeys;
+  d.election_changed = d.election_changed || a.node.priority != b.node.priority ||
+                       a.cluster.preferred != b.cluster.preferred ||
+                       a.cluster.auto_failback != b.cluster.auto_failback ||
+                       a.cluster.interval != b.cluster.interval || a.cluster.deadtime != b.cluster.deadtime ||
+                       a.cluster.warntime != b.cluster.warntime || a.cluster.initdead != b.cluster.initdead ||
+                       !(a.garp == b.garp);
+  return d;
+}
+
+}  // namespace tandem::daemon

@@ -1,0 +1,22 @@
+// What a reload changes (SPEC: SIGHUP applies only the difference).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace tandem::daemon {
+
+struct ConfigDiff {
+  std::vector<std::string> refused;          // changes that need a restart; the reload is rejected
+  std::vector<std::size_t> links_to_reopen;  // indexes into the new config's links
+  std::vector<config::Vip> vips_added;
+  std::vector<config::Vip> vips_removed;
+  bool authkeys_path_changed = false;
+  bool election_changed = false;  // priority, preferred, auto_failback, timings, garp
+  bool empty() const;
+};
+
+ConfigDiff diff_config(const config::Config& old_cfg, const config::Config& new_cfg);
+
+}  // namespace tandem::daemon

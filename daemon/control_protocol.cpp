@@ -1,0 +1,46 @@
+#include "daemon/control_protocol.hpp"
+
+namespace tandem::daemon {
+
+std::optional<Command> parse_command(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+  if (line == "status") return Command::status;
+  if (line == "status-json") return Command::status_json;
+  if (line == "standby") return Command::standby;
+  if (line == "takeover") return Command::takeover;
+  if (line == "reload") return Command::reload;
+  return std::nullopt;
+}
+
+std::string_view command_line(Command c) {
+  switch (c) {
+    case Command::status: return "status";
+    case Command::status_json: return "status-json";
+    case Command::standby: return "standby";
+    case Command::takeover: return "takeover";
+    case Command::reload: return "reload";
+  }
+  return "status";
+}
+
+std::string format_reply(const Reply& r) {
+  if (r.ok) return "ok\n" + r.body;
+  std::string msg = r.body;
+  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  return "error: " + msg + "\n";
+}
+
+Reply parse_reply(std::string_view text) {
+  auto nl = text.find('\n');
+  std::string_view first = text.substr(0, nl);
+  std::string_view rest = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+  if (first == "ok") return Reply{true, std::string(rest)};
+  if (first.substr(0, 7) == "error: ") {
+    std::string msg(first.substr(7));
+    if (!rest.empty()) msg += "\n" + std::string(rest);
+    return Reply{false, msg};
+  }
+  return Reply{false, "malformed reply from tandemd"};
+}
+
+}  // namespace tandem::daemon

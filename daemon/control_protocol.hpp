@@ -1,0 +1,25 @@
+// The control socket's request/reply format (docs/control-protocol.md).
+// Shared by tandemd and tandemctl.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tandem::daemon {
+
+enum class Command { status, status_json, standby, takeover, reload };
+
+std::optional<Command> parse_command(std::string_view line);  // without the newline
+std::string_view command_line(Command c);
+
+struct Reply {
+  bool ok = true;
+  std::string body;  // the body for ok, the message for error
+};
+
+// "ok\n" + body, or "error: MESSAGE\n".
+std::string format_reply(const Reply& r);
+// Parses what format_reply made; a reply without a valid first line is an error.
+Reply parse_reply(std::string_view text);
+
+}  // namespace tandem::daemon

@@ -1,0 +1,398 @@
+#include "daemon/director.hpp"
+
+#include <signal.h>
+#include <time.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "daemon/config_diff.hpp"
+#include "daemon/log.hpp"
+
+namespace tandem::daemon {
+namespace asio = boost::asio;
+using failover::Clock;
+
+namespace {
+
+std::uint64_t new_generation() {
+  // The start time in nanoseconds: it changes every start and grows across
+  // restarts (docs/heartbeat-format.md, "Replay protection").
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
+}
+
+asio::awaitable<void> run_link(std::shared_ptr<HeartbeatLink> link, HeartbeatLink::Handler handler) {
+  co_await link->receive_loop(std::move(handler));
+}
+
+std::string join(const config::Diagnostics& ds, const char* severity) {
+  std::string out;
+  for (const auto& d : ds) out += d.format(severity) + "\n";
+  return out;
+}
+
+std::string vip_text(const config::Vip& v) { return v.address.str() + " on " + v.interface; }
+
+}  // namespace
+
+Director::Director(asio::io_context& io, DirectorOptions options, config::Config cfg, config::AuthKeys keys,
+                   std::unique_ptr<failover::AddressManager> addresses, std::unique_ptr<ServiceNotifier> notifier)
+    : io_(io),
+      options_(std::move(options)),
+      cfg_(std::move(cfg)),
+      keys_(std::move(keys)),
+      addresses_(std::move(addresses)),
+      notifier_(std::move(notifier)),
+      control_(io, options_.socket_path, [this](Command c) { return on_command(c); }),
+      timer_(io),
+      watchdog_timer_(io),
+      signals_(io, SIGTERM, SIGINT, SIGHUP),
+      generation_(new_generation()) {
+  state_ = failover::initial_state(failover::PeerParams::from(cfg_), Clock::now());
+  vip_held_.assign(cfg_.vips.size(), false);
+  for (const auto& l : cfg_.links) links_.push_back(make_slot(l));
+}
+
+Director::~Director() { stop_everything(); }
+
+std::unique_ptr<Director::LinkSlot> Director::make_slot(const config::Link& link) {
+  auto slot = std::unique_ptr<LinkSlot>(new LinkSlot{
+      std::make_shared<HeartbeatLink>(io_, link, cfg_.cluster.port),
+      failover::HeartbeatReceiver(cfg_.node.name, cfg_.cluster.peer, generation_), true, false});
+  return slot;
+}
+
+std::optional<std::string> Director::start() {
+  if (auto err = control_.start()) return err;
+  for (std::size_t i = 0; i < links_.size(); ++i) open_link(*links_[i], i);
+  watch_signals();
+  if (auto interval = notifier_->watchdog_interval()) {
+    log(log_info, "watchdog enabled: pinging every " + std::to_string(interval->count() / 2000) + "ms");
+    watchdog_tick();
+  }
+  log(log_notice, "tandemd started: node " + cfg_.node.name + ", config " + options_.config_path + ", " +
+                      std::to_string(cfg_.links.size()) + " link(s), " + std::to_string(cfg_.vips.size()) +
+                      " VIP(s), generation " + std::to_string(generation_));
+  handle(failover::Start{});
+  return std::nullopt;
+}
+
+void Director::open_link(LinkSlot& slot, std::size_t index) {
+  if (auto err = slot.link->open()) {
+    if (slot.local_up) log(log_warning, *err + "; retrying every interval");
+    slot.local_up = false;
+    pending_.push_back(failover::LinkLocal{index, false});
+    return;
+  }
+  log(log_info, "link " + slot.link->link().name + " open on " + slot.link->link().interface + " to " +
+                    (slot.link->link().peer ? slot.link->link().peer->str() : slot.link->link().group->str()) +
+                    " port " + std::to_string(cfg_.cluster.port));
+  asio::co_spawn(io_,
+                 run_link(slot.link, [this, link = slot.link.get()](std::span<const std::uint8_t> packet) {
+                   for (std::size_t i = 0; i < links_.size(); ++i)
+                     if (links_[i]->link.get() == link) on_packet(i, packet);
+                 }),
+                 asio::detached);
+}
+
+void Director::on_packet(std::size_t index, std::span<const std::uint8_t> packet) {
+  auto result = links_[index]->receiver.receive(packet, keys_);
+  if (auto* reason = std::get_if<failover::Reject>(&result)) {
+    if (*reason != failover::Reject::own_packet)
+      log(log_debug, "link " + links_[index]->link->link().name + ": dropped heartbeat: " +
+                         std::string(failover::to_string(*reason)));
+    return;
+  }
+  handle(failover::HeartbeatIn{index, std::get<failover::Heartbeat>(std::move(result))});
+}
+
+void Director::handle(failover::Event event) {
+  pending_.push_back(std::move(event));
+  if (processing_) return;
+  processing_ = true;
+  failover::TimePoint deadline = Clock::now();
+  while (!pending_.empty() && !stopped_) {
+    failover::Event ev = std::move(pending_.front());
+    pending_.pop_front();
+    failover::Step st = failover::step(std::move(state_), ev, Clock::now());
+    state_ = std::move(st.state);
+    deadline = st.deadline;
+    for (const auto& a : st.actions) apply(a);
+  }
+  processing_ = false;
+  if (stopped_) return;
+  arm_timer(deadline);
+  update_status();
+}
+
+void Director::arm_timer(failover::TimePoint deadline) {
+  timer_.expires_at(deadline);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) handle(failover::Tick{});
+  });
+}
+
+void Director::apply(const failover::Action& action) {
+  std::visit(
+      [&](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, failover::RemoveStaleVips>) {
+          for (const auto& v : a.vips) {
+            if (!addresses_->holds(v)) continue;
+            if (auto err = addresses_->remove(v))
+              log(log_err, "removing stale VIP: " + *err);
+            else
+              log(log_notice, "removed stale VIP " + vip_text(v) + " (left over from an earlier run)");
+          }
+        } else if constexpr (std::is_same_v<A, failover::AcquireVips>) {
+          std::string errors;
+          for (const auto& v : a.vips) {
+            if (auto err = addresses_->add(v)) {
+              errors += (errors.empty() ? "" : "; ") + *err;
+              continue;
+            }
+            for (std::size_t i = 0; i < cfg_.vips.size(); ++i)
+              if (cfg_.vips[i] == v) vip_held_[i] = true;
+            log(log_info, "added VIP " + vip_text(v));
+          }
+          if (!errors.empty()) {
+            log(log_err, "could not add VIPs: " + errors);
+            pending_.push_back(failover::AcquireFailed{errors});
+          }
+        } else if constexpr (std::is_same_v<A, failover::ReleaseVips>) {
+          for (const auto& v : a.vips) {
+            if (auto err = addresses_->remove(v)) {
+              log(log_err, "could not remove VIP: " + *err);
+              continue;
+            }
+            for (std::size_t i = 0; i < cfg_.vips.size(); ++i)
+              if (cfg_.vips[i] == v) vip_held_[i] = false;
+            log(log_info, "removed VIP " + vip_text(v));
+          }
+        } else if constexpr (std::is_same_v<A, failover::AnnounceVips>) {
+          for (const auto& v : a.vips) {
+            if (auto err = addresses_->announce(v))
+              log(log_warning, "announce: " + *err);
+            else
+              log(log_debug, "announced " + vip_text(v));
+          }
+        } else if constexpr (std::is_same_v<A, failover::SendHeartbeat>) {
+          send_heartbeats();
+        } else if constexpr (std::is_same_v<A, failover::Log>) {
+          log(a.priority, a.message);
+        } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {
+          if (!ready_sent_ && a.to != failover::Role::init) {
+            ready_sent_ = true;
+            update_status();
+            notifier_->ready();
+          }
+        } else if constexpr (std::is_same_v<A, failover::AdminReply>) {
+          admin_reply_ = Reply{a.ok, a.message};
+        } else if constexpr (std::is_same_v<A, failover::Exit>) {
+          log(log_notice, "stopped");
+          stop_everything();
+        }
+      },
+      action);
+}
+
+void Director::send_heartbeats() {
+  std::uint64_t ack = 0;
+  for (const auto& s : links_) ack = std::max(ack, s->receiver.guard().ack_generation());
+  failover::Heartbeat hb;
+  hb.node = cfg_.node.name;
+  hb.generation = generation_;
+  hb.ack_generation = ack;
+  hb.role = state_.role;
+  hb.priority = static_cast<std::uint16_t>(cfg_.node.priority);
+  hb.flags = state_.heartbeat_flags();
+  const config::AuthKey& key = keys_.send_key();
+  for (std::size_t i = 0; i < links_.size(); ++i) {
+    LinkSlot& slot = *links_[i];
+    const auto iface = failover::query_interface(slot.link->link().interface);
+    if (!slot.link->is_open() && iface.exists) open_link(slot, i);
+    bool usable = iface.usable() && slot.link->is_open();
+    if (usable != slot.local_up) {
+      slot.local_up = usable;
+      pending_.push_back(failover::LinkLocal{i, usable});
+    }
+    if (!slot.link->is_open()) continue;
+    hb.sequence = ++sequence_;  // one stream per link: every datagram has its own number
+    auto packet = failover::encode_heartbeat(hb, key);
+    if (auto err = slot.link->send(packet)) {
+      ++send_errors_;
+      if (!slot.send_failing) log(log_warning, *err);
+      slot.send_failing = true;
+    } else {
+      ++sent_;
+      if (slot.send_failing) log(log_notice, "link " + slot.link->link().name + ": sending again");
+      slot.send_failing = false;
+    }
+  }
+}
+
+HeartbeatCounters Director::counters() const {
+  HeartbeatCounters c = retired_;
+  c.sent = sent_;
+  c.send_errors = send_errors_;
+  for (const auto& s : links_) {
+    c.accepted += s->receiver.accepted();
+    for (std::size_t i = 0; i < c.rejected.size(); ++i) c.rejected[i] += s->receiver.rejected()[i];
+  }
+  return c;
+}
+
+StatusReport Director::report() const {
+  std::uint64_t peer_generation = 0;
+  for (const auto& s : links_) peer_generation = std::max(peer_generation, s->receiver.guard().peer_generation());
+  return make_report(state_, cfg_, vip_held_, counters(), generation_, peer_generation, Clock::now(),
+                     std::chrono::system_clock::now());
+}
+
+void Director::update_status() {
+  std::string line = status_line(report());
+  if (line == last_status_line_) return;
+  last_status_line_ = line;
+  notifier_->status(line);
+}
+
+Reply Director::on_command(Command command) {
+  switch (command) {
+    case Command::status: return Reply{true, render_text(report())};
+    case Command::status_json: return Reply{true, render_json(report())};
+    case Command::standby:
+    case Command::takeover: {
+      admin_reply_.reset();
+      if (command == Command::standby)
+        handle(failover::AdminStandby{});
+      else
+        handle(failover::AdminTakeover{});
+      Reply r = admin_reply_.value_or(Reply{false, "no answer from the state machine"});
+      log(log_notice, std::string("control: ") + std::string(command_line(command)) + ": " + r.body);
+      if (r.ok) r.body += "\n";
+      return r;
+    }
+    case Command::reload: return reload();
+  }
+  return Reply{false, "unknown command"};
+}
+
+Reply Director::reload() {
+  notifier_->reloading();
+  log(log_notice, "reloading " + options_.config_path);
+  auto done = [&](Reply r) {
+    notifier_->ready();
+    return r;
+  };
+  auto parsed = config::load_config(options_.config_path, {options_.hostname});
+  for (const auto& w : parsed.warnings) log(log_warning, w.format("warning"));
+  if (!parsed.config) {
+    for (const auto& e : parsed.errors) log(log_err, e.format());
+    log(log_err, "reload rejected; keeping the running configuration");
+    return done(Reply{false, "reload rejected, keeping the running configuration:\n" + join(parsed.errors, "error")});
+  }
+  config::Config next = std::move(*parsed.config);
+  auto keys = config::load_authkeys(next.cluster.authkeys);
+  for (const auto& w : keys.warnings) log(log_warning, w.format("warning"));
+  if (!keys.keys) {
+    for (const auto& e : keys.errors) log(log_err, e.format());
+    log(log_err, "reload rejected; keeping the running configuration");
+    return done(Reply{false, "reload rejected, keeping the running configuration:\n" + join(keys.errors, "error")});
+  }
+  ConfigDiff diff = diff_config(cfg_, next);
+  if (!diff.refused.empty()) {
+    std::string why;
+    for (const auto& r : diff.refused) {
+      log(log_err, "reload rejected: " + r);
+      why += r + "\n";
+    }
+    return done(Reply{false, "reload rejected, keeping the running configuration:\n" + why});
+  }
+
+  // Links: keep the ones whose settings did not change, with their replay
+  // state; open the others; close the ones that are gone.
+  std::vector<std::unique_ptr<LinkSlot>> old = std::move(links_);
+  links_.clear();
+  std::vector<std::size_t> to_open;
+  auto old_cfg = cfg_;
+  cfg_ = next;
+  for (std::size_t i = 0; i < next.links.size(); ++i) {
+    bool reopen = std::find(diff.links_to_reopen.begin(), diff.links_to_reopen.end(), i) != diff.links_to_reopen.end();
+    auto same = std::find_if(old.begin(), old.end(), [&](const auto& s) {
+      return s && s->link->link() == next.links[i];
+    });
+    if (!reopen && same != old.end()) {
+      links_.push_back(std::move(*same));
+    } else {
+      links_.push_back(make_slot(next.links[i]));
+      to_open.push_back(i);
+    }
+  }
+  for (auto& s : old) {
+    if (!s) continue;
+    for (std::size_t i = 0; i < retired_.rejected.size(); ++i) retired_.rejected[i] += s->receiver.rejected()[i];
+    retired_.accepted += s->receiver.accepted();
+    s->link->close();
+  }
+  for (auto i : to_open) open_link(*links_[i], i);
+
+  // VIPs keep their held state by identity; the state machine releases
+  // removed ones and adds new ones (apply() works on the VIP values).
+  std::vector<bool> held(cfg_.vips.size(), false);
+  for (std::size_t i = 0; i < cfg_.vips.size(); ++i)
+    for (std::size_t j = 0; j < old_cfg.vips.size(); ++j)
+      if (cfg_.vips[i] == old_cfg.vips[j]) held[i] = vip_held_[j];
+  vip_held_ = std::move(held);
+  keys_ = std::move(*keys.keys);
+  handle(failover::Reconfigure{failover::PeerParams::from(cfg_)});
+
+  std::string summary = std::to_string(diff.vips_added.size()) + " VIP(s) added, " +
+                        std::to_string(diff.vips_removed.size()) + " removed, " +
+                        std::to_string(to_open.size()) + " link(s) reopened" +
+                        (diff.election_changed ? ", timing/election settings changed" : "");
+  log(log_notice, "reloaded " + options_.config_path + ": " + summary);
+  update_status();
+  return done(Reply{true, "reloaded: " + summary + "\n"});
+}
+
+void Director::watch_signals() {
+  signals_.async_wait([this](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      reload();
+    } else {
+      log(log_notice, std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT"));
+      notifier_->stopping();
+      handle(failover::Shutdown{});
+    }
+    if (!stopped_) watch_signals();
+  });
+}
+
+void Director::watchdog_tick() {
+  auto interval = notifier_->watchdog_interval();
+  if (!interval || stopped_) return;
+  notifier_->watchdog();
+  watchdog_timer_.expires_after(*interval / 2);
+  watchdog_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) watchdog_tick();
+  });
+}
+
+void Director::stop_everything() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ec;
+  timer_.cancel(ec);
+  watchdog_timer_.cancel(ec);
+  signals_.cancel(ec);
+  control_.stop();
+  for (auto& s : links_) s->link->close();
+  io_.stop();
+}
+
+}  // namespace tandem::daemon

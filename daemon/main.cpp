@@ -1,0 +1,99 @@
+// tandemd: wiring only (SPEC "Command line").
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "config/authkeys.hpp"
+#include "config/config.hpp"
+#include "daemon/director.hpp"
+#include "daemon/log.hpp"
+
+namespace {
+
+const char* usage =
+    "usage: tandemd [-c FILE] [--socket PATH] [--check-config] [--log-level LEVEL]\n"
+    "  -c, --config FILE   configuration (default /etc/tandem/tandem.toml)\n"
+    "  --socket PATH       control socket (default /run/tandem/tandemd.sock)\n"
+    "  --check-config      validate the configuration and the authkeys file, then exit\n"
+    "  --log-level LEVEL   err, warning, notice, info (default) or debug\n";
+
+std::string hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+void print(const tandem::config::Diagnostics& ds, const char* severity) {
+  for (const auto& d : ds) std::fprintf(stderr, "%s\n", d.format(severity).c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tandem;
+  daemon::DirectorOptions opts{"/etc/tandem/tandem.toml", "/run/tandem/tandemd.sock", hostname()};
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "tandemd: %s needs a value\n%s", a.c_str(), usage);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "-c" || a == "--config")
+      opts.config_path = value();
+    else if (a == "--socket")
+      opts.socket_path = value();
+    else if (a == "--check-config")
+      check_only = true;
+    else if (a == "--log-level") {
+      auto level = daemon::parse_log_level(value());
+      if (!level) {
+        std::fprintf(stderr, "tandemd: unknown log level \"%s\"\n%s", argv[i], usage);
+        return 2;
+      }
+      daemon::set_log_level(*level);
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(usage, stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "tandemd: unknown argument \"%s\"\n%s", a.c_str(), usage);
+      return 2;
+    }
+  }
+
+  auto parsed = config::load_config(opts.config_path, {opts.hostname});
+  print(parsed.warnings, "warning");
+  print(parsed.errors, "error");
+  std::optional<config::AuthKeys> keys;
+  bool keys_ok = false;
+  if (parsed.config) {
+    auto k = config::load_authkeys(parsed.config->cluster.authkeys);
+    print(k.warnings, "warning");
+    print(k.errors, "error");
+    keys_ok = k.keys.has_value();
+    keys = std::move(k.keys);
+  }
+  if (check_only) {
+    if (parsed.config && keys_ok) std::printf("%s: ok\n", opts.config_path.c_str());
+    return parsed.config && keys_ok ? 0 : 1;
+  }
+  if (!parsed.config || !keys_ok) {
+    std::fprintf(stderr, "tandemd: not starting: the configuration has errors\n");
+    return 1;
+  }
+
+  boost::asio::io_context io;
+  daemon::Director director(io, opts, std::move(*parsed.config), std::move(*keys),
+                            failover::make_netlink_address_manager(), daemon::make_systemd_notifier());
+  if (auto err = director.start()) {
+    daemon::log(daemon::log_err, *err);
+    return 1;
+  }
+  io.run();
+  return director.exit_code();
+}

@@ -1,0 +1,196 @@
+#include "daemon/status_report.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+
+#include "daemon/json.hpp"
+
+namespace tandem::daemon {
+namespace {
+
+std::string format_time(std::chrono::system_clock::time_point t, bool utc, const char* fmt) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  if (utc)
+    gmtime_r(&tt, &tm);
+  else
+    localtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, fmt, &tm);
+  return buf;
+}
+
+std::string age(double ms) {
+  char buf[32];
+  if (ms < 1000)
+    std::snprintf(buf, sizeof buf, "%.0fms", ms);
+  else
+    std::snprintf(buf, sizeof buf, "%.1fs", ms / 1000);
+  return buf;
+}
+
+}  // namespace
+
+StatusReport make_report(const failover::PeerState& s, const config::Config& cfg,
+                         const std::vector<bool>& vip_held, const HeartbeatCounters& counters,
+                         std::uint64_t generation, std::uint64_t peer_generation,
+                         failover::TimePoint steady_now, std::chrono::system_clock::time_point wall_now) {
+  using namespace std::chrono;
+  StatusReport r;
+  r.node = s.params.own_name;
+  r.role = s.role;
+  auto since_wall = wall_now - duration_cast<system_clock::duration>(steady_now - s.since);
+  r.since_utc = format_time(since_wall, true, "%Y-%m-%dT%H:%M:%SZ");
+  r.since_local = format_time(since_wall, false, "%H:%M:%S");
+  r.since_seconds = duration<double>(steady_now - s.since).count();
+  r.reason = s.reason;
+  r.priority = s.params.priority;
+  r.preferred = s.params.preferred;
+  r.auto_failback = s.params.auto_failback;
+  r.generation = generation;
+  r.peer_name = s.params.peer_name;
+  r.peer_alive = s.peer.alive;
+  if (s.peer.alive) r.peer_role = s.peer.role;
+  r.peer_priority = s.peer.priority;
+  r.peer_generation = peer_generation;
+  for (std::size_t i = 0; i < s.links.size(); ++i) {
+    LinkStatus l;
+    l.name = s.links[i].name;
+    if (i < cfg.links.size() && cfg.links[i].name == l.name) {
+      l.interface = cfg.links[i].interface;
+      if (cfg.links[i].peer) l.peer = cfg.links[i].peer->str();
+      if (cfg.links[i].group) l.peer = cfg.links[i].group->str();
+    }
+    l.up = s.links[i].up;
+    l.local_up = s.links[i].local_up;
+    if (s.links[i].last_heard)
+      l.last_heard_ms = duration<double, std::milli>(steady_now - *s.links[i].last_heard).count();
+    r.links.push_back(std::move(l));
+  }
+  for (std::size_t i = 0; i < cfg.vips.size(); ++i) {
+    VipStatus v;
+    v.address = cfg.vips[i].address.str();
+    v.interface = cfg.vips[i].interface;
+    v.label = cfg.vips[i].label;
+    v.held = i < vip_held.size() && vip_held[i];
+    r.vips.push_back(std::move(v));
+  }
+  r.heartbeats = counters;
+  return r;
+}
+
+std::string status_line(const StatusReport& r) {
+  std::string line = std::string(failover::to_string(r.role)) + " since " + r.since_local + ", peer " +
+                     r.peer_name + " " +
+                     (r.peer_role ? std::string(failover::to_string(*r.peer_role)) : std::string("dead"));
+  std::size_t held = 0;
+  for (const auto& v : r.vips) held += v.held;
+  line += ", " + std::to_string(held) + (held == 1 ? " VIP" : " VIPs");
+  std::size_t down = 0;
+  for (const auto& l : r.links) down += !l.up;
+  if (r.peer_alive && down > 0) line += ", " + std::to_string(down) + " link" + (down == 1 ? "" : "s") + " down";
+  return line;
+}
+
+std::string render_text(const StatusReport& r) {
+  std::ostringstream o;
+  o << "node " << r.node << ": " << failover::to_string(r.role) << " since " << r.since_local << " ("
+    << age(r.since_seconds * 1000) << "): " << r.reason << "\n";
+  o << "peer " << r.peer_name << ": "
+    << (r.peer_role ? std::string(failover::to_string(*r.peer_role)) : std::string("dead")) << "\n";
+  for (const auto& l : r.links) {
+    o << "  link " << l.name << " (" << l.interface << " -> " << l.peer << "): " << (l.up ? "up" : "down");
+    if (l.last_heard_ms)
+      o << ", heard " << age(*l.last_heard_ms) << " ago";
+    else
+      o << ", never heard";
+    if (!l.local_up) o << ", local interface down";
+    o << "\n";
+  }
+  o << "VIPs:";
+  if (r.vips.empty()) o << " none";
+  o << "\n";
+  for (const auto& v : r.vips)
+    o << "  " << v.address << " on " << v.interface << (v.label.empty() ? "" : " (" + v.label + ")") << ": "
+      << (v.held ? "held" : "not held") << "\n";
+  std::uint64_t rejected = 0;
+  for (auto n : r.heartbeats.rejected) rejected += n;
+  o << "heartbeats: sent " << r.heartbeats.sent << ", accepted " << r.heartbeats.accepted << ", rejected "
+    << rejected;
+  if (rejected) {
+    o << " (";
+    bool first = true;
+    for (std::size_t i = 0; i < r.heartbeats.rejected.size(); ++i) {
+      if (!r.heartbeats.rejected[i]) continue;
+      o << (first ? "" : ", ") << failover::to_string(static_cast<failover::Reject>(i)) << " "
+        << r.heartbeats.rejected[i];
+      first = false;
+    }
+    o << ")";
+  }
+  if (r.heartbeats.send_errors) o << ", send errors " << r.heartbeats.send_errors;
+  o << "\n";
+  return o.str();
+}
+
+std::string render_json(const StatusReport& r) {
+  JsonWriter w;
+  w.begin_object();
+  w.field("node", r.node);
+  w.field("role", failover::to_string(r.role));
+  w.field("since", r.since_utc);
+  w.field("since_seconds", r.since_seconds);
+  w.field("reason", r.reason);
+  w.field("priority", r.priority);
+  w.field("preferred", r.preferred);
+  w.field("auto_failback", r.auto_failback);
+  w.field("generation", r.generation);
+  w.field("status_line", status_line(r));
+  w.key("peer").begin_object();
+  w.field("name", r.peer_name);
+  w.field("alive", r.peer_alive);
+  w.key("role");
+  if (r.peer_role)
+    w.value(failover::to_string(*r.peer_role));
+  else
+    w.null();
+  w.field("priority", r.peer_priority);
+  w.field("generation", r.peer_generation);
+  w.key("links").begin_array();
+  for (const auto& l : r.links) {
+    w.begin_object();
+    w.field("name", l.name);
+    w.field("interface", l.interface);
+    w.field("peer", l.peer);
+    w.field("up", l.up);
+    w.field("local_up", l.local_up);
+    w.field("last_heard_ms", l.last_heard_ms);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  w.key("vips").begin_array();
+  for (const auto& v : r.vips) {
+    w.begin_object();
+    w.field("address", v.address);
+    w.field("interface", v.interface);
+    w.field("label", v.label);
+    w.field("held", v.held);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("heartbeats").begin_object();
+  w.field("sent", r.heartbeats.sent);
+  w.field("send_errors", r.heartbeats.send_errors);
+  w.field("accepted", r.heartbeats.accepted);
+  w.key("rejected").begin_object();
+  for (std::size_t i = 0; i < r.heartbeats.rejected.size(); ++i)
+    w.field(failover::to_string(static_cast<failover::Reject>(i)), r.heartbeats.rejected[i]);
+  w.end_object();
+  w.end_object();
+  w.end_object();
+  return w.str() + "\n";
+}
+
+}  // namespace tandem::daemon

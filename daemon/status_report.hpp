@@ -1,0 +1,74 @@
+// What `tandemctl status` shows and what systemd's STATUS= line says
+// (SPEC "Command line", "systemd"). Pure: built from the peer state and
+// counters with the times passed in.
+#pragma once
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "failover/heartbeat_codec.hpp"
+#include "failover/peer_state.hpp"
+
+namespace tandem::daemon {
+
+struct LinkStatus {
+  std::string name;
+  std::string interface;
+  std::string peer;  // unicast peer or multicast group
+  bool up = false;
+  bool local_up = true;
+  std::optional<double> last_heard_ms;
+};
+
+struct VipStatus {
+  std::string address;
+  std::string interface;
+  std::string label;
+  bool held = false;
+};
+
+struct HeartbeatCounters {
+  std::uint64_t sent = 0;
+  std::uint64_t send_errors = 0;
+  std::uint64_t accepted = 0;
+  std::array<std::uint64_t, failover::reject_reason_count> rejected{};
+};
+
+struct StatusReport {
+  std::string node;
+  failover::Role role = failover::Role::init;
+  std::string since_utc;    // "2026-11-22T12:01:07Z"
+  std::string since_local;  // "12:01:07"
+  double since_seconds = 0;
+  std::string reason;
+  int priority = 0;
+  std::string preferred;
+  bool auto_failback = false;
+  std::uint64_t generation = 0;
+  std::string peer_name;
+  bool peer_alive = false;
+  std::optional<failover::Role> peer_role;
+  int peer_priority = 0;
+  std::uint64_t peer_generation = 0;
+  std::vector<LinkStatus> links;
+  std::vector<VipStatus> vips;
+  HeartbeatCounters heartbeats;
+};
+
+// Wall-clock times are given as seconds since the epoch so the report stays
+// a pure function; `steady_now` and `wall_now` are the same instant.
+StatusReport make_report(const failover::PeerState& state, const config::Config& cfg,
+                         const std::vector<bool>& vip_held, const HeartbeatCounters& counters,
+                         std::uint64_t generation, std::uint64_t peer_generation,
+                         failover::TimePoint steady_now, std::chrono::system_clock::time_point wall_now);
+
+// "active since 12:01:07, peer d2 backup, 1 VIP"
+std::string status_line(const StatusReport& r);
+std::string render_text(const StatusReport& r);
+std::string render_json(const StatusReport& r);
+
+}  // namespace tandem::daemon

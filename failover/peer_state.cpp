@@ -1,0 +1,482 @@
+#include "failover/peer_state.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace tandem::failover {
+namespace {
+
+constexpr auto epsilon = std::chrono::nanoseconds(1);
+
+std::string ms(Duration d) { return config::format_duration(d); }
+
+std::string ms(Clock::duration d) {
+  return config::format_duration(std::chrono::duration_cast<Duration>(d));
+}
+
+// Collects actions while the machine evaluates one event.
+struct Builder {
+  PeerState& s;
+  TimePoint now;
+  std::vector<Action> actions;
+
+  void log(int priority, std::string message) { actions.push_back(Log{priority, std::move(message)}); }
+
+  void set_role(Role to, std::string reason) {
+    if (to == s.role) return;
+    Role from = s.role;
+    s.role = to;
+    s.since = now;
+    s.reason = reason;
+    actions.push_back(RoleChanged{from, to, reason});
+    actions.push_back(SendHeartbeat{});  // the peer learns every role change at once
+    log(to == Role::fault ? 3 : 5,
+        std::string("role ") + std::string(to_string(from)) + " -> " + std::string(to_string(to)) +
+            ": " + reason);
+  }
+
+  void start_burst() {
+    if (s.params.vips.empty() || s.params.garp.count <= 0) {
+      s.garp_remaining = 0;
+      s.next_garp = s.params.garp.refresh.count() > 0 && !s.params.vips.empty()
+                        ? std::optional<TimePoint>(now + s.params.garp.refresh)
+                        : std::nullopt;
+      return;
+    }
+    actions.push_back(AnnounceVips{s.params.vips});
+    s.garp_remaining = s.params.garp.count - 1;
+    schedule_next_garp();
+  }
+
+  void schedule_next_garp() {
+    if (s.garp_remaining > 0)
+      s.next_garp = now + s.params.garp.interval;
+    else if (s.params.garp.refresh.count() > 0)
+      s.next_garp = now + s.params.garp.refresh;
+    else
+      s.next_garp.reset();
+  }
+
+  // Takeover order (SPEC): add VIPs, announce, then tell the peer.
+  void become_active(std::string reason, bool on_purpose) {
+    set_role(Role::active, std::move(reason));
+    s.takeover = on_purpose;
+    s.relinquish_until.reset();
+    actions.push_back(AcquireVips{s.params.vips});
+    start_burst();
+    actions.push_back(SendHeartbeat{});
+  }
+
+  // Release order: the reverse; the peer hears about it at once.
+  void release_to(Role to, std::string reason) {
+    bool was_active = s.role == Role::active;
+    set_role(to, std::move(reason));
+    s.takeover = false;
+    s.relinquish_until.reset();
+    s.garp_remaining = 0;
+    s.next_garp.reset();
+    if (was_active) actions.push_back(ReleaseVips{s.params.vips});
+    actions.push_back(SendHeartbeat{});
+  }
+};
+
+bool all_links_locally_down(const PeerState& s) {
+  if (s.links.empty()) return false;
+  return std::all_of(s.links.begin(), s.links.end(), [](const LinkView& l) { return !l.local_up; });
+}
+
+// Link and peer liveness from the last-heard times.
+void update_liveness(Builder& b) {
+  PeerState& s = b.s;
+  const auto now = b.now;
+  for (auto& link : s.links) {
+    bool up = link.last_heard && now - *link.last_heard <= s.params.warntime;
+    if (up && !link.up) {
+      if (link.reported) b.log(5, "link " + link.name + ": heartbeats from " + s.params.peer_name + " restored");
+      link.reported = false;
+    } else if (!up && !link.reported) {
+      if (link.last_heard) {
+        b.log(4, "link " + link.name + ": no heartbeat from " + s.params.peer_name + " for " +
+                     ms(now - *link.last_heard) + " (warntime " + ms(s.params.warntime) + ")");
+        link.reported = true;
+      } else if (now - s.started > s.params.initdead) {
+        b.log(4, "link " + link.name + ": no heartbeat from " + s.params.peer_name + " since start");
+        link.reported = true;
+      }
+    }
+    link.up = up;
+  }
+
+  bool was_alive = s.peer.alive;
+  bool heard_recently = s.peer.last_heard && now - *s.peer.last_heard <= s.params.deadtime;
+  s.peer.alive = heard_recently && !s.peer.leaving;
+  if (was_alive && !s.peer.alive) {
+    if (s.peer.leaving)
+      b.log(5, "peer " + s.params.peer_name + " is shutting down");
+    else
+      b.log(4, "peer " + s.params.peer_name + " dead: silent on all links for " +
+                   ms(now - *s.peer.last_heard) + " (deadtime " + ms(s.params.deadtime) + ")");
+  } else if (!was_alive && s.peer.alive) {
+    b.log(5, "peer " + s.params.peer_name + " alive, role " + std::string(to_string(s.peer.role)));
+  }
+}
+
+// Whether we may conclude the peer is gone (as opposed to not heard yet).
+bool peer_gone(const PeerState& s, TimePoint now) {
+  if (s.peer.alive) return false;
+  if (s.peer.ever_heard) return true;
+  return now - s.started > s.params.initdead;
+}
+
+std::string gone_reason(const PeerState& s) {
+  if (s.peer.leaving) return "peer " + s.params.peer_name + " left";
+  if (!s.peer.ever_heard)
+    return "no heartbeat from " + s.params.peer_name + " within initdead " + ms(s.params.initdead);
+  return "peer " + s.params.peer_name + " silent on all links for more than deadtime " +
+         ms(s.params.deadtime);
+}
+
+std::string election_reason(const PeerState& s, bool won) {
+  const auto& p = s.params;
+  const std::string& winner = won ? p.own_name : p.peer_name;
+  std::string why;
+  if (!p.preferred.empty() && (p.preferred == p.own_name || p.preferred == p.peer_name))
+    why = "preferred node";
+  else if (p.priority != s.peer.priority)
+    why = "higher priority";
+  else
+    why = "lower node name";
+  return winner + " wins the election (" + why + ")";
+}
+
+// The role rules (SPEC "Election"), applied after every event.
+void decide(Builder& b) {
+  PeerState& s = b.s;
+  const auto now = b.now;
+  const auto& p = s.params;
+  const bool alive = s.peer.alive;
+  const Role peer_role = s.peer.role;
+
+  if (s.shutting_down) {
+    // Wait for the peer to take over (make-before-break), then leave.
+    bool peer_took = alive && peer_role == Role::active;
+    bool waiting = s.role == Role::active && s.relinquish_until && now < *s.relinquish_until &&
+                   alive && !peer_took;
+    if (waiting) return;
+    if (s.role == Role::active)
+      b.release_to(Role::standby, peer_took ? "shutting down; " + p.peer_name + " took over"
+                                            : "shutting down");
+    else
+      b.actions.push_back(SendHeartbeat{});
+    b.actions.push_back(Exit{});
+    return;
+  }
+
+  if (all_links_locally_down(s)) {
+    if (s.role != Role::fault) {
+      if (s.role == Role::active)
+        b.release_to(Role::fault, "every heartbeat link is down locally");
+      else
+        b.set_role(Role::fault, "every heartbeat link is down locally");
+    }
+    s.fault_until.reset();
+    return;
+  }
+
+  switch (s.role) {
+    case Role::fault:
+      if (!s.fault_until || now >= *s.fault_until) {
+        // Start over as after a restart: listen for the peer before deciding,
+        // so a node whose links come back does not grab the VIPs blindly.
+        s.fault_until.reset();
+        s.started = now;
+        s.peer = PeerView{};
+        b.set_role(Role::init, "leaving fault; listening for " + p.peer_name);
+      }
+      return;
+
+    case Role::init:
+      if (alive) {
+        if (peer_role == Role::active)
+          b.set_role(Role::backup, p.peer_name + " is active");
+        else if (peer_role == Role::fault || peer_role == Role::standby)
+          b.become_active(p.peer_name + " is " + std::string(to_string(peer_role)), false);
+        else if (wins_election(p, s.peer.priority))
+          b.become_active(election_reason(s, true), false);
+        else
+          b.set_role(Role::backup, election_reason(s, false));
+      } else if (peer_gone(s, now)) {
+        b.become_active(gone_reason(s), false);
+      }
+      return;
+
+    case Role::backup:
+    case Role::standby:
+      if (!alive) {
+        if (peer_gone(s, now)) b.become_active(gone_reason(s), false);
+        return;
+      }
+      if (peer_role == Role::active) {
+        if (s.peer.flags & flag::relinquish)
+          b.become_active(p.peer_name + " hands over", true);
+        else if (s.role == Role::backup && p.auto_failback && p.preferred == p.own_name &&
+                 p.preferred != p.peer_name)
+          b.become_active("auto_failback: the preferred node takes the VIPs back", true);
+        return;
+      }
+      // Nobody holds the VIPs. A standby node leaves them to a backup or
+      // starting peer, and takes them only from a faulty or standby one.
+      if (peer_role == Role::fault)
+        b.become_active(p.peer_name + " is in fault", false);
+      else if (s.role == Role::backup && peer_role == Role::standby)
+        b.become_active(p.peer_name + " is standby", false);
+      else if ((s.role == Role::backup || peer_role == Role::standby) && wins_election(p, s.peer.priority))
+        b.become_active(election_reason(s, true), false);
+      return;
+
+    case Role::active:
+      if (s.relinquish_until) {
+        if (alive && peer_role == Role::active) {
+          b.release_to(Role::standby, "handed over to " + p.peer_name);
+          return;
+        }
+        if (!alive || now >= *s.relinquish_until) {
+          s.relinquish_until.reset();
+          b.log(4, "handover cancelled: " + p.peer_name +
+                       (alive ? " did not take over in time" : " is not alive") + "; staying active");
+          b.actions.push_back(SendHeartbeat{});
+        }
+      }
+      if (!alive) return;
+      if (peer_role == Role::active) {
+        bool peer_on_purpose = s.peer.flags & flag::takeover;
+        if (peer_on_purpose && !s.takeover) {
+          b.release_to(Role::backup, p.peer_name + " took over");
+        } else if (peer_on_purpose == s.takeover && !wins_election(p, s.peer.priority)) {
+          b.release_to(Role::backup, "both active; " + election_reason(s, false));
+        }
+        return;
+      }
+      if (s.takeover) s.takeover = false;  // the peer yielded
+      return;
+  }
+}
+
+void reset_links(PeerState& s, const std::vector<std::string>& names) {
+  std::vector<LinkView> links;
+  for (const auto& name : names) {
+    auto old = std::find_if(s.links.begin(), s.links.end(), [&](const LinkView& l) { return l.name == name; });
+    if (old != s.links.end())
+      links.push_back(*old);
+    else
+      links.push_back(LinkView{name});
+  }
+  s.links = std::move(links);
+}
+
+TimePoint next_deadline(const PeerState& s) {
+  TimePoint d = s.next_send;
+  auto consider = [&](TimePoint t) { d = std::min(d, t); };
+  if (s.next_garp) consider(*s.next_garp);
+  for (const auto& l : s.links)
+    if (l.up && l.last_heard) consider(*l.last_heard + s.params.warntime + epsilon);
+  if (!s.peer.ever_heard) consider(s.started + s.params.initdead + epsilon);
+  if (s.peer.alive && s.peer.last_heard) consider(*s.peer.last_heard + s.params.deadtime + epsilon);
+  if (s.relinquish_until) consider(*s.relinquish_until);
+  if (s.fault_until) consider(*s.fault_until);
+  return d;
+}
+
+std::vector<config::Vip> minus(const std::vector<config::Vip>& a, const std::vector<config::Vip>& b) {
+  std::set<config::Vip> bs(b.begin(), b.end());
+  std::vector<config::Vip> out;
+  for (const auto& v : a)
+    if (!bs.count(v)) out.push_back(v);
+  return out;
+}
+
+}  // namespace
+
+PeerParams PeerParams::from(const config::Config& cfg) {
+  PeerParams p;
+  p.own_name = cfg.node.name;
+  p.priority = static_cast<std::uint16_t>(cfg.node.priority);
+  p.peer_name = cfg.cluster.peer;
+  p.preferred = cfg.cluster.preferred;
+  p.auto_failback = cfg.cluster.auto_failback;
+  p.interval = cfg.cluster.interval;
+  p.deadtime = cfg.cluster.deadtime;
+  p.warntime = cfg.cluster.warntime;
+  p.initdead = cfg.cluster.initdead;
+  for (const auto& l : cfg.links) p.link_names.push_back(l.name);
+  p.vips = cfg.vips;
+  p.garp = cfg.garp;
+  return p;
+}
+
+std::uint16_t PeerState::heartbeat_flags() const {
+  std::uint16_t f = 0;
+  if (relinquish_until) f |= flag::relinquish;
+  if (takeover && role == Role::active) f |= flag::takeover;
+  if (shutting_down && role != Role::active) f |= flag::leaving;
+  return f;
+}
+
+bool wins_election(const PeerParams& p, std::uint16_t peer_priority) {
+  bool own_pref = !p.preferred.empty() && p.preferred == p.own_name;
+  bool peer_pref = !p.preferred.empty() && p.preferred == p.peer_name;
+  if (own_pref != peer_pref) return own_pref;
+  if (p.priority != peer_priority) return p.priority > peer_priority;
+  return p.own_name < p.peer_name;
+}
+
+PeerState initial_state(PeerParams params, TimePoint now) {
+  PeerState s;
+  s.started = now;
+  s.since = now;
+  s.next_send = now;
+  s.reason = "starting";
+  reset_links(s, params.link_names);
+  s.params = std::move(params);
+  return s;
+}
+
+Step step(PeerState state, const Event& event, TimePoint now) {
+  Builder b{state, now, {}};
+  PeerState& s = state;
+
+  std::visit(
+      [&](const auto& ev) {
+        using E = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<E, Start>) {
+          b.log(6, "starting as " + s.params.own_name + ", peer " + s.params.peer_name + ", initdead " +
+                       ms(s.params.initdead));
+          if (!s.params.vips.empty()) b.actions.push_back(RemoveStaleVips{s.params.vips});
+        } else if constexpr (std::is_same_v<E, Tick>) {
+          // evaluation below
+        } else if constexpr (std::is_same_v<E, HeartbeatIn>) {
+          if (ev.link < s.links.size()) s.links[ev.link].last_heard = now;
+          const Role previous = s.peer.alive ? s.peer.role : Role::init;
+          s.peer.ever_heard = true;
+          s.peer.last_heard = now;
+          s.peer.role = ev.heartbeat.role;
+          s.peer.priority = ev.heartbeat.priority;
+          s.peer.flags = ev.heartbeat.flags;
+          s.peer.leaving = ev.heartbeat.flags & flag::leaving;
+          // The peer released after both were active: make sure the LAN
+          // points at us again.
+          if (s.role == Role::active && previous == Role::active && ev.heartbeat.role != Role::active &&
+              !s.shutting_down) {
+            b.log(5, "peer " + s.params.peer_name + " released the VIPs; announcing again");
+            b.start_burst();
+          }
+        } else if constexpr (std::is_same_v<E, LinkLocal>) {
+          if (ev.link < s.links.size() && s.links[ev.link].local_up != ev.up) {
+            s.links[ev.link].local_up = ev.up;
+            b.log(ev.up ? 5 : 4, "link " + s.links[ev.link].name + ": local interface " +
+                                     (ev.up ? "up" : "down"));
+          }
+        } else if constexpr (std::is_same_v<E, AdminStandby>) {
+          if (s.shutting_down) {
+            b.actions.push_back(AdminReply{false, "shutting down"});
+          } else if (s.role == Role::active) {
+            if (!s.peer.alive || s.peer.role == Role::fault) {
+              b.actions.push_back(AdminReply{
+                  false, "peer " + s.params.peer_name + " is " +
+                             (s.peer.alive ? "in fault" : "not alive") +
+                             "; refusing to leave no active director"});
+            } else {
+              s.relinquish_until = now + std::max(2 * s.params.deadtime, 10 * s.params.interval);
+              s.next_send = now;  // tell the peer at once
+              b.log(5, "standby requested: handing the VIPs over to " + s.params.peer_name);
+              b.actions.push_back(AdminReply{true, "handing over to " + s.params.peer_name});
+            }
+          } else if (s.role == Role::backup) {
+            b.set_role(Role::standby, "standby requested by the administrator");
+            b.actions.push_back(SendHeartbeat{});
+            b.actions.push_back(AdminReply{true, "standby; not holding the VIPs"});
+          } else {
+            b.actions.push_back(AdminReply{true, std::string("already ") + std::string(to_string(s.role))});
+          }
+        } else if constexpr (std::is_same_v<E, AdminTakeover>) {
+          if (s.shutting_down) {
+            b.actions.push_back(AdminReply{false, "shutting down"});
+          } else if (s.role == Role::active) {
+            b.actions.push_back(AdminReply{true, "already active"});
+          } else if (s.role == Role::fault) {
+            b.actions.push_back(AdminReply{false, "in fault: " + s.reason});
+          } else {
+            b.become_active("takeover requested by the administrator", true);
+            b.actions.push_back(AdminReply{true, "active"});
+          }
+        } else if constexpr (std::is_same_v<E, Reconfigure>) {
+          PeerParams old = s.params;
+          s.params = ev.params;
+          reset_links(s, s.params.link_names);
+          if (s.role == Role::active) {
+            auto added = minus(s.params.vips, old.vips);
+            auto removed = minus(old.vips, s.params.vips);
+            if (!removed.empty()) b.actions.push_back(ReleaseVips{removed});
+            if (!added.empty()) {
+              b.actions.push_back(AcquireVips{added});
+              b.actions.push_back(AnnounceVips{added});
+            }
+          }
+          if (s.params.interval != old.interval) s.next_send = now;
+          if (s.params.garp != old.garp && s.role == Role::active) b.s.next_garp = now + s.params.garp.interval;
+        } else if constexpr (std::is_same_v<E, AcquireFailed>) {
+          if (s.role == Role::active) {
+            b.release_to(Role::fault, "could not add the VIPs: " + ev.reason);
+            s.fault_until = now + std::max(s.params.initdead, s.params.deadtime);
+          }
+        } else if constexpr (std::is_same_v<E, Shutdown>) {
+          if (!s.shutting_down) {
+            s.shutting_down = true;
+            b.log(5, "shutting down");
+            if (s.role == Role::active && s.peer.alive &&
+                (s.peer.role == Role::backup || s.peer.role == Role::standby)) {
+              s.relinquish_until = now + std::max(2 * s.params.deadtime, 10 * s.params.interval);
+              s.next_send = now;
+              b.log(5, "handing the VIPs over to " + s.params.peer_name + " before leaving");
+            }
+          }
+        }
+      },
+      event);
+
+  update_liveness(b);
+  decide(b);
+
+  // Periodic heartbeat and the announcement schedule.
+  if (now >= s.next_send) {
+    b.actions.push_back(SendHeartbeat{});
+    s.next_send = now + s.params.interval;
+  }
+  if (s.role == Role::active && s.next_garp && now >= *s.next_garp) {
+    b.actions.push_back(AnnounceVips{s.params.vips});
+    if (s.garp_remaining > 0) --s.garp_remaining;
+    b.schedule_next_garp();
+  }
+
+  // Collapse repeated SendHeartbeat actions into the last one.
+  std::vector<Action> actions;
+  bool send = false;
+  for (auto& a : b.actions) {
+    if (std::holds_alternative<SendHeartbeat>(a)) {
+      send = true;
+      continue;
+    }
+    if (std::holds_alternative<Exit>(a) && send) {
+      actions.push_back(SendHeartbeat{});
+      send = false;
+    }
+    actions.push_back(std::move(a));
+  }
+  if (send) actions.push_back(SendHeartbeat{});
+  if (send) s.next_send = now + s.params.interval;
+
+  TimePoint deadline = next_deadline(s);
+  return Step{std::move(state), std::move(actions), deadline};
+}
+
+}  // namespace tandem::failover

@@ -1,0 +1,132 @@
+// The peer state machine (SPEC "Behaviour that users rely on": election,
+// takeover and release order). A pure function of (state, event, now): it
+// does no I/O and never reads a clock. The shell delivers authenticated
+// heartbeats, admin commands, local link state and timer ticks, carries out
+// the returned actions in order, and arms one timer for `deadline`.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config/config.hpp"
+#include "failover/heartbeat_codec.hpp"
+#include "failover/role.hpp"
+
+namespace tandem::failover {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using config::Duration;  // milliseconds
+
+// Everything the machine needs from the configuration.
+struct PeerParams {
+  std::string own_name;
+  std::uint16_t priority = 100;
+  std::string peer_name;
+  std::string preferred;  // empty: no preferred node
+  bool auto_failback = false;
+  Duration interval{200};
+  Duration deadtime{1000};
+  Duration warntime{600};
+  Duration initdead{3000};
+  std::vector<std::string> link_names;  // index = link id used in events
+  std::vector<config::Vip> vips;
+  config::GarpSection garp;
+
+  static PeerParams from(const config::Config& cfg);
+  friend bool operator==(const PeerParams&, const PeerParams&) = default;
+};
+
+struct LinkView {
+  std::string name;
+  std::optional<TimePoint> last_heard;  // last authenticated heartbeat on this link
+  bool up = false;        // heard within warntime
+  bool reported = false;  // a "silent" warning was logged for the current outage
+  bool local_up = true;   // the local interface is up with carrier
+};
+
+struct PeerView {
+  bool ever_heard = false;  // since our start
+  bool alive = false;       // heard on some link within deadtime, and not leaving
+  bool leaving = false;     // its last heartbeat said it is shutting down
+  Role role = Role::init;   // meaningful while alive
+  std::uint16_t priority = 0;
+  std::uint16_t flags = 0;
+  std::optional<TimePoint> last_heard;  // newest over all links
+};
+
+struct PeerState {
+  PeerParams params;
+  Role role = Role::init;
+  TimePoint started{};
+  TimePoint since{};
+  std::string reason;          // why we entered the current role
+  std::vector<LinkView> links;
+  PeerView peer;
+  bool takeover = false;       // active on purpose (admin/failback); cleared once the peer yields
+  std::optional<TimePoint> relinquish_until;  // handing over; give up waiting at this time
+  bool shutting_down = false;  // SIGTERM received: hand over, release, then exit
+  std::optional<TimePoint> fault_until;       // retry leaving fault at this time
+  TimePoint next_send{};       // next periodic heartbeat
+  int garp_remaining = 0;      // announcements left in the current burst
+  std::optional<TimePoint> next_garp;
+
+  // Flags to put in outgoing heartbeats.
+  std::uint16_t heartbeat_flags() const;
+  bool holds_vips() const { return role == Role::active; }
+};
+
+// ---- events -------------------------------------------------------------
+struct Start {};                       // once, first
+struct Tick {};                        // a deadline passed (or any wakeup)
+struct HeartbeatIn {                   // authenticated, from our peer
+  std::size_t link = 0;
+  Heartbeat heartbeat;
+};
+struct LinkLocal {                     // local interface state of a link changed
+  std::size_t link = 0;
+  bool up = true;
+};
+struct AdminStandby {};
+struct AdminTakeover {};
+struct Reconfigure { PeerParams params; };
+struct AcquireFailed { std::string reason; };
+struct Shutdown {};
+
+using Event = std::variant<Start, Tick, HeartbeatIn, LinkLocal, AdminStandby, AdminTakeover,
+                           Reconfigure, AcquireFailed, Shutdown>;
+
+// ---- actions, carried out by the shell in order -------------------------
+struct RemoveStaleVips { std::vector<config::Vip> vips; };  // at start: crash leftovers
+struct AcquireVips { std::vector<config::Vip> vips; };      // add; report AcquireFailed on error
+struct ReleaseVips { std::vector<config::Vip> vips; };      // remove
+struct AnnounceVips { std::vector<config::Vip> vips; };     // one GARP/NA each
+struct SendHeartbeat {};                                    // on every link, now
+struct Log {
+  int priority = 6;  // syslog priority: 3 err, 4 warning, 5 notice, 6 info, 7 debug
+  std::string message;
+};
+struct RoleChanged { Role from; Role to; std::string reason; };
+struct AdminReply { bool ok = true; std::string message; };  // answer to AdminStandby/AdminTakeover
+struct Exit {};                                             // shutdown complete
+
+using Action = std::variant<RemoveStaleVips, AcquireVips, ReleaseVips, AnnounceVips, SendHeartbeat,
+                            Log, RoleChanged, AdminReply, Exit>;
+
+struct Step {
+  PeerState state;
+  std::vector<Action> actions;
+  TimePoint deadline;  // deliver Tick at (or after) this time
+};
+
+PeerState initial_state(PeerParams params, TimePoint now);
+Step step(PeerState state, const Event& event, TimePoint now);
+
+// Election order (SPEC): the preferred node, then higher priority, then the
+// lower node name wins.
+bool wins_election(const PeerParams& params, std::uint16_t peer_priority);
+
+}  // namespace tandem::failover

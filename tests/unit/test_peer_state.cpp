@@ -1,0 +1,524 @@
+// The peer state machine on a manual clock. A small simulator runs two
+// machines against each other over two lossless links with 1 ms latency,
+// carrying out their actions the way the daemon does.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include "failover/peer_state.hpp"
+
+using namespace tandem::failover;
+using namespace std::chrono_literals;
+using tandem::config::Vip;
+
+namespace {
+
+Vip vip(const char* text) {
+  Vip v;
+  v.address = *tandem::config::IpPrefix::parse(text);
+  v.interface = "eth0";
+  return v;
+}
+
+PeerParams params(const std::string& self, const std::string& peer) {
+  PeerParams p;
+  p.own_name = self;
+  p.peer_name = peer;
+  p.preferred = "d1";
+  p.interval = 100ms;
+  p.deadtime = 400ms;
+  p.warntime = 250ms;
+  p.initdead = 1000ms;
+  p.link_names = {"public", "private"};
+  p.vips = {vip("10.0.0.100/24")};
+  p.garp.count = 3;
+  p.garp.interval = 200ms;
+  return p;
+}
+
+struct Packet {
+  TimePoint at;
+  int to;
+  std::size_t link;
+  Heartbeat hb;
+};
+
+struct Node {
+  PeerState state;
+  TimePoint deadline{};
+  bool powered = true;
+  bool holds = false;
+  bool exited = false;
+  std::uint64_t sequence = 0;
+  int announcements = 0;
+  std::vector<std::string> logs;
+  std::vector<Action> actions;
+  std::vector<std::string> replies;
+};
+
+class Sim {
+ public:
+  Sim(PeerParams a, PeerParams b) {
+    node_[0].state = initial_state(std::move(a), now_);
+    node_[1].state = initial_state(std::move(b), now_);
+  }
+
+  TimePoint now() const { return now_; }
+  Node& node(int i) { return node_[i]; }
+  Role role(int i) const { return node_[i].state.role; }
+  int holders() const { return int(node_[0].holds && node_[0].powered) + int(node_[1].holds && node_[1].powered); }
+
+  void start(int i) { deliver(i, Start{}); }
+  void start_both() {
+    start(0);
+    start(1);
+  }
+
+  void deliver(int i, const Event& e) {
+    Node& n = node_[i];
+    if (!n.powered || n.exited) return;
+    Step st = step(n.state, e, now_);
+    n.state = std::move(st.state);
+    n.deadline = st.deadline;
+    EXPECT_GT(n.deadline, now_ - 1ns) << "deadline in the past";
+    for (auto& a : st.actions) {
+      n.actions.push_back(a);
+      if (std::holds_alternative<AcquireVips>(a)) n.holds = true;
+      // A reload may release some VIPs while the node stays active.
+      if (std::holds_alternative<ReleaseVips>(a)) n.holds = n.state.role == Role::active;
+      if (std::holds_alternative<AnnounceVips>(a)) ++n.announcements;
+      if (auto* l = std::get_if<Log>(&a)) n.logs.push_back(l->message);
+      if (auto* r = std::get_if<AdminReply>(&a)) replies_.push_back(std::string(r->ok ? "ok: " : "error: ") + r->message);
+      if (std::holds_alternative<Exit>(a)) n.exited = true;
+      if (std::holds_alternative<SendHeartbeat>(a)) send(i);
+    }
+    min_holders_ = std::min(min_holders_, holders());
+  }
+
+  void send(int from) {
+    Node& n = node_[from];
+    Heartbeat hb;
+    hb.node = n.state.params.own_name;
+    hb.generation = 1;
+    hb.sequence = ++n.sequence;
+    hb.role = n.state.role;
+    hb.priority = n.state.params.priority;
+    hb.flags = n.state.heartbeat_flags();
+    for (std::size_t l = 0; l < 2; ++l)
+      if (link_ok_[l]) wire_.push_back(Packet{now_ + 1ms, 1 - from, l, hb});
+  }
+
+  // Runs both machines until `until`, delivering packets and ticks in time order.
+  void run_for(Clock::duration d) {
+    TimePoint until = now_ + d;
+    for (int guard = 0; guard < 200000; ++guard) {
+      TimePoint next = until;
+      for (auto& p : wire_) next = std::min(next, p.at);
+      for (int i = 0; i < 2; ++i)
+        if (node_[i].powered && !node_[i].exited) next = std::min(next, node_[i].deadline);
+      if (next > until) break;
+      now_ = std::max(now_, next);
+      auto it = std::find_if(wire_.begin(), wire_.end(), [&](const Packet& p) { return p.at <= now_; });
+      if (it != wire_.end()) {
+        Packet p = *it;
+        wire_.erase(it);
+        if (link_ok_[p.link]) deliver(p.to, HeartbeatIn{p.link, p.hb});
+        continue;
+      }
+      for (int i = 0; i < 2; ++i)
+        if (node_[i].powered && !node_[i].exited && node_[i].deadline <= now_) deliver(i, Tick{});
+      if (next == until && now_ == until) break;
+    }
+    now_ = until;
+  }
+
+  // Runs until pred() holds; returns the time it took, or nullopt.
+  template <class Pred>
+  std::optional<Clock::duration> run_until(Pred pred, Clock::duration limit) {
+    TimePoint begin = now_;
+    while (now_ - begin < limit) {
+      if (pred()) return now_ - begin;
+      run_for(1ms);
+    }
+    return pred() ? std::optional<Clock::duration>(now_ - begin) : std::nullopt;
+  }
+
+  void power_off(int i) { node_[i].powered = false; }
+  void power_on(int i, PeerParams p) {
+    node_[i] = Node{};
+    node_[i].state = initial_state(std::move(p), now_);
+    deliver(i, Start{});
+  }
+  void set_link(std::size_t l, bool ok) { link_ok_[l] = ok; }
+  int min_holders() const { return min_holders_; }
+  void reset_min_holders() { min_holders_ = holders(); }
+  const std::vector<std::string>& replies() const { return replies_; }
+
+ private:
+  TimePoint now_{std::chrono::seconds(1000)};
+  Node node_[2];
+  bool link_ok_[2] = {true, true};
+  std::deque<Packet> wire_;
+  int min_holders_ = 2;
+  std::vector<std::string> replies_;
+};
+
+bool any_log(const Node& n, const std::string& needle) {
+  return std::any_of(n.logs.begin(), n.logs.end(),
+                     [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+}
+
+int count_actions_acquire(const Node& n) {
+  return int(std::count_if(n.actions.begin(), n.actions.end(),
+                           [](const Action& a) { return std::holds_alternative<AcquireVips>(a); }));
+}
+
+}  // namespace
+
+TEST(PeerState, BothStartExactlyOneActiveThePreferred) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(500ms);  // well inside initdead: decided by election, not by timeout
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_EQ(sim.role(1), Role::backup);
+  EXPECT_EQ(sim.holders(), 1);
+  sim.run_for(5s);
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_EQ(sim.role(1), Role::backup);
+  EXPECT_EQ(count_actions_acquire(sim.node(0)), 1) << "no flapping";
+  EXPECT_EQ(sim.node(0).announcements, 3) << "garp count";
+}
+
+TEST(PeerState, StartRemovesStaleVipsFirst) {
+  PeerState s = initial_state(params("d1", "d2"), TimePoint{});
+  Step st = step(s, Start{}, TimePoint{});
+  ASSERT_FALSE(st.actions.empty());
+  auto it = std::find_if(st.actions.begin(), st.actions.end(),
+                         [](const Action& a) { return std::holds_alternative<RemoveStaleVips>(a); });
+  ASSERT_NE(it, st.actions.end());
+  EXPECT_EQ(std::get<RemoveStaleVips>(*it).vips.size(), 1u);
+  EXPECT_EQ(st.state.role, Role::init);
+}
+
+TEST(PeerState, AloneBecomesActiveAfterInitdead) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.power_off(1);
+  sim.start(0);
+  sim.run_for(990ms);
+  EXPECT_EQ(sim.role(0), Role::init);
+  sim.run_for(20ms);
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_TRUE(any_log(sim.node(0), "within initdead"));
+}
+
+TEST(PeerState, TieBrokenByPriorityThenName) {
+  auto a = params("d1", "d2"), b = params("d2", "d1");
+  a.preferred = b.preferred = "";
+  b.priority = 150;
+  EXPECT_FALSE(wins_election(a, 150));
+  EXPECT_TRUE(wins_election(b, 100));
+  a.priority = 150;
+  EXPECT_TRUE(wins_election(a, 150));   // d1 < d2
+  EXPECT_FALSE(wins_election(params("d2", "d1"), 100)) << "preferred d1 beats d2";
+  Sim sim(a, b);
+  sim.start_both();
+  sim.run_for(2s);
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_EQ(sim.role(1), Role::backup);
+}
+
+TEST(PeerState, PeerDiesBackupTakesOverWithinDeadtime) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  ASSERT_EQ(sim.role(0), Role::active);
+  sim.power_off(0);
+  auto took = sim.run_until([&] { return sim.role(1) == Role::active; }, 2s);
+  ASSERT_TRUE(took);
+  // deadtime 400 ms after the last heartbeat, which was up to one interval ago.
+  EXPECT_LE(*took, 400ms + 1ms + 1ns);
+  EXPECT_GE(*took, 300ms);
+  EXPECT_TRUE(sim.node(1).holds);
+  EXPECT_TRUE(any_log(sim.node(1), "dead: silent on all links"));
+}
+
+TEST(PeerState, PeerReturnsWithoutAutoFailbackStaysBackup) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.power_off(0);
+  sim.run_for(1s);
+  ASSERT_EQ(sim.role(1), Role::active);
+  sim.power_on(0, params("d1", "d2"));
+  sim.run_for(3s);
+  EXPECT_EQ(sim.role(0), Role::backup) << "the holder keeps the VIPs";
+  EXPECT_EQ(sim.role(1), Role::active);
+  EXPECT_EQ(sim.min_holders(), 1);
+}
+
+TEST(PeerState, PeerReturnsWithAutoFailbackTakesBackMakeBeforeBreak) {
+  auto a = params("d1", "d2"), b = params("d2", "d1");
+  a.auto_failback = b.auto_failback = true;
+  Sim sim(a, b);
+  sim.start_both();
+  sim.run_for(2s);
+  sim.power_off(0);
+  sim.run_for(1s);
+  ASSERT_EQ(sim.role(1), Role::active);
+  sim.power_on(0, a);
+  sim.reset_min_holders();
+  auto back = sim.run_until([&] { return sim.role(0) == Role::active && sim.role(1) == Role::backup; }, 3s);
+  ASSERT_TRUE(back);
+  EXPECT_LT(*back, 500ms) << "failback happens as soon as the peer is heard";
+  EXPECT_EQ(sim.min_holders(), 1) << "the VIPs were never unheld";
+  sim.run_for(2s);
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_EQ(sim.role(1), Role::backup);
+}
+
+TEST(PeerState, OneLinkLostWarnsButNoFailover) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.set_link(1, false);
+  sim.run_for(2s);
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_EQ(sim.role(1), Role::backup);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(sim.node(i).state.peer.alive);
+    EXPECT_TRUE(sim.node(i).state.links[0].up);
+    EXPECT_FALSE(sim.node(i).state.links[1].up);
+    EXPECT_TRUE(any_log(sim.node(i), "link private: no heartbeat"));
+  }
+  sim.set_link(1, true);
+  sim.run_for(500ms);
+  EXPECT_TRUE(sim.node(1).state.links[1].up);
+  EXPECT_TRUE(any_log(sim.node(1), "link private: heartbeats from d1 restored"));
+}
+
+TEST(PeerState, AllLinksLostThenHealExactlyOneActiveWithinThreeIntervals) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.set_link(0, false);
+  sim.set_link(1, false);
+  sim.run_for(1s);
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_EQ(sim.role(1), Role::active) << "a partition leaves both active";
+  int announced_before = sim.node(0).announcements;
+  sim.set_link(0, true);
+  sim.set_link(1, true);
+  auto healed = sim.run_until([&] { return sim.holders() == 1; }, 1s);
+  ASSERT_TRUE(healed);
+  EXPECT_LE(*healed, 300ms);
+  EXPECT_EQ(sim.role(0), Role::active) << "d1 is preferred";
+  EXPECT_EQ(sim.role(1), Role::backup);
+  sim.run_for(50ms);
+  EXPECT_GT(sim.node(0).announcements, announced_before) << "winner re-announces";
+}
+
+TEST(PeerState, StandbyHandsOverMakeBeforeBreak) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.reset_min_holders();
+  sim.deliver(0, AdminStandby{});
+  ASSERT_FALSE(sim.replies().empty());
+  EXPECT_EQ(sim.replies().back(), "ok: handing over to d2");
+  auto moved = sim.run_until([&] { return sim.role(0) == Role::standby && sim.role(1) == Role::active; }, 2s);
+  ASSERT_TRUE(moved);
+  EXPECT_LE(*moved, 10ms) << "a few packet latencies, not heartbeat intervals";
+  EXPECT_EQ(sim.min_holders(), 1);
+  // Standby does not take back, even though d1 is preferred.
+  sim.run_for(3s);
+  EXPECT_EQ(sim.role(0), Role::standby);
+  EXPECT_EQ(sim.role(1), Role::active);
+  // ...but it does take over when the active node dies.
+  sim.power_off(1);
+  EXPECT_TRUE(sim.run_until([&] { return sim.role(0) == Role::active; }, 1s));
+}
+
+TEST(PeerState, StandbyRefusedWithoutLivePeer) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.power_off(1);
+  sim.start(0);
+  sim.run_for(2s);
+  ASSERT_EQ(sim.role(0), Role::active);
+  sim.deliver(0, AdminStandby{});
+  EXPECT_EQ(sim.replies().back(), "error: peer d2 is not alive; refusing to leave no active director");
+  EXPECT_EQ(sim.role(0), Role::active);
+}
+
+TEST(PeerState, TakeoverMakeBeforeBreak) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.reset_min_holders();
+  sim.deliver(1, AdminTakeover{});
+  EXPECT_EQ(sim.replies().back(), "ok: active");
+  EXPECT_EQ(sim.role(1), Role::active);
+  auto moved = sim.run_until([&] { return sim.role(0) == Role::backup; }, 1s);
+  ASSERT_TRUE(moved);
+  EXPECT_LE(*moved, 5ms);
+  EXPECT_EQ(sim.min_holders(), 1);
+  sim.run_for(3s);
+  EXPECT_EQ(sim.role(1), Role::active) << "without auto_failback the takeover sticks";
+  EXPECT_EQ(sim.role(0), Role::backup);
+  EXPECT_FALSE(sim.node(1).state.takeover) << "flag cleared once the peer yielded";
+}
+
+TEST(PeerState, ReloadChangesVipsWhileActive) {
+  PeerParams p = params("d1", "d2");
+  PeerState s = initial_state(p, TimePoint{});
+  TimePoint t{};
+  s = step(s, Start{}, t).state;
+  t += 1100ms;
+  s = step(s, Tick{}, t).state;
+  ASSERT_EQ(s.role, Role::active);
+  PeerParams q = p;
+  q.vips = {vip("10.0.0.100/24"), vip("10.0.0.101/24")};
+  q.vips.erase(q.vips.begin());
+  q.vips.push_back(vip("2001:db8::100/64"));
+  Step st = step(s, Reconfigure{q}, t);
+  std::vector<std::string> released, acquired, announced;
+  for (auto& a : st.actions) {
+    if (auto* r = std::get_if<ReleaseVips>(&a))
+      for (auto& v : r->vips) released.push_back(v.address.str());
+    if (auto* r = std::get_if<AcquireVips>(&a))
+      for (auto& v : r->vips) acquired.push_back(v.address.str());
+    if (auto* r = std::get_if<AnnounceVips>(&a))
+      for (auto& v : r->vips) announced.push_back(v.address.str());
+  }
+  EXPECT_EQ(released, (std::vector<std::string>{"10.0.0.100/24"}));
+  EXPECT_EQ(acquired, (std::vector<std::string>{"10.0.0.101/24", "2001:db8::100/64"}));
+  EXPECT_EQ(announced, acquired);
+  EXPECT_EQ(st.state.role, Role::active);
+
+  // A backup adds nothing on reload.
+  PeerState b = initial_state(p, TimePoint{});
+  b.role = Role::backup;
+  Step sb = step(b, Reconfigure{q}, t);
+  for (auto& a : sb.actions) {
+    EXPECT_FALSE(std::holds_alternative<AcquireVips>(a));
+    EXPECT_FALSE(std::holds_alternative<ReleaseVips>(a));
+  }
+}
+
+TEST(PeerState, ReloadKeepsLinkHistoryByName) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(1s);
+  auto p = params("d1", "d2");
+  p.link_names = {"private", "backup"};
+  sim.deliver(0, Reconfigure{p});
+  const auto& links = sim.node(0).state.links;
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].name, "private");
+  EXPECT_TRUE(links[0].last_heard.has_value());
+  EXPECT_FALSE(links[1].last_heard.has_value());
+}
+
+TEST(PeerState, ShutdownHandsOverThenExits) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.reset_min_holders();
+  sim.deliver(0, Shutdown{});
+  auto done = sim.run_until([&] { return sim.node(0).exited; }, 2s);
+  ASSERT_TRUE(done);
+  EXPECT_LE(*done, 10ms);
+  EXPECT_FALSE(sim.node(0).holds);
+  EXPECT_EQ(sim.role(1), Role::active);
+  EXPECT_EQ(sim.min_holders(), 1);
+}
+
+TEST(PeerState, ShutdownOfBackupIsSeenAtOnce) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(1, Shutdown{});
+  EXPECT_TRUE(sim.node(1).exited);
+  sim.run_for(5ms);
+  EXPECT_FALSE(sim.node(0).state.peer.alive) << "the leaving flag ends the peer at once";
+  EXPECT_EQ(sim.role(0), Role::active);
+}
+
+TEST(PeerState, AloneShutdownReleasesAndExits) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.power_off(1);
+  sim.start(0);
+  sim.run_for(2s);
+  sim.deliver(0, Shutdown{});
+  EXPECT_TRUE(sim.node(0).exited);
+  EXPECT_FALSE(sim.node(0).holds);
+}
+
+TEST(PeerState, AcquireFailureGoesFaultAndPeerTakesOver) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  ASSERT_EQ(sim.role(0), Role::active);
+  sim.deliver(0, AcquireFailed{"add 10.0.0.100/24 on eth0: No such device"});
+  EXPECT_EQ(sim.role(0), Role::fault);
+  EXPECT_FALSE(sim.node(0).holds);
+  EXPECT_TRUE(sim.run_until([&] { return sim.role(1) == Role::active; }, 20ms));
+  // After the retry delay it listens again and, seeing d2 active, stays backup.
+  sim.run_for(3s);
+  EXPECT_EQ(sim.role(0), Role::backup);
+  EXPECT_EQ(sim.role(1), Role::active);
+}
+
+TEST(PeerState, AllLocalLinksDownIsFaultAndReleases) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, LinkLocal{0, false});
+  EXPECT_EQ(sim.role(0), Role::active) << "one link down locally is not a fault";
+  sim.deliver(0, LinkLocal{1, false});
+  EXPECT_EQ(sim.role(0), Role::fault);
+  EXPECT_FALSE(sim.node(0).holds);
+  sim.set_link(0, false);
+  sim.set_link(1, false);
+  EXPECT_TRUE(sim.run_until([&] { return sim.role(1) == Role::active; }, 1s));
+  // Links return: d1 listens first and does not grab the VIPs back.
+  sim.set_link(0, true);
+  sim.set_link(1, true);
+  sim.deliver(0, LinkLocal{0, true});
+  sim.deliver(0, LinkLocal{1, true});
+  EXPECT_EQ(sim.role(0), Role::init);
+  sim.reset_min_holders();
+  sim.run_for(3s);
+  EXPECT_EQ(sim.role(0), Role::backup);
+  EXPECT_EQ(sim.role(1), Role::active);
+  EXPECT_EQ(sim.holders(), 1);
+}
+
+TEST(PeerState, GarpRefreshWhileActive) {
+  auto p = params("d1", "d2");
+  p.garp.refresh = 1s;
+  Sim sim(p, params("d2", "d1"));
+  sim.power_off(1);
+  sim.start(0);
+  sim.run_for(1100ms);
+  ASSERT_EQ(sim.role(0), Role::active);
+  int after_burst_start = sim.node(0).announcements;
+  sim.run_for(400ms + 1ms);
+  EXPECT_EQ(sim.node(0).announcements, 3) << "burst of garp.count";
+  sim.run_for(3s);
+  EXPECT_GE(sim.node(0).announcements - after_burst_start, 4);
+}
+
+TEST(PeerState, HeartbeatFlags) {
+  PeerState s = initial_state(params("d1", "d2"), TimePoint{});
+  EXPECT_EQ(s.heartbeat_flags(), 0);
+  s.role = Role::active;
+  s.takeover = true;
+  EXPECT_EQ(s.heartbeat_flags(), flag::takeover);
+  s.relinquish_until = TimePoint{};
+  EXPECT_EQ(s.heartbeat_flags(), flag::takeover | flag::relinquish);
+  s = initial_state(params("d1", "d2"), TimePoint{});
+  s.shutting_down = true;
+  EXPECT_EQ(s.heartbeat_flags(), flag::leaving);
+}
