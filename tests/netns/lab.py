@@ -563,8 +563,9 @@ class Lab:
         """The single active node when the pair is settled, else None.
 
         Settled: one node active and the other in a passive role (backup, or
-        standby after `tandemctl standby`), each sees the other alive, the
-        active one reports the VIP held and only it has it.
+        standby after `tandemctl standby`), each sees the other alive in the
+        role the other reports, the active one reports the VIP held and only
+        it has it.
         """
         snap = self.snapshot(address)
         roles = snap["roles"]
@@ -575,8 +576,10 @@ class Lab:
         b = self.peer_of(a)
         if roles[b] not in passive:
             return None
-        if not all(snap["status"][n]["peer"]["alive"] for n in NODES):
-            return None
+        for n in NODES:
+            peer = snap["status"][n]["peer"]
+            if not peer["alive"] or peer["role"] != roles[self.peer_of(n)]:
+                return None
         if not snap["held"][a] or snap["held"][b]:
             return None
         if snap["kernel"] != [a]:
@@ -628,6 +631,13 @@ class Lab:
         p = run(["ip", "netns", "exec", self.ns[ns], PYTHON, os.path.join(HERE, "probe.py"), "ping",
                  "--addr", address, "--timeout", str(timeout)], check=False, timeout=timeout + 10)
         return p.returncode == 0
+
+    def get(self, address=VIP, port=SERVICE_PORT, timeout=1.0):
+        """One request from the client to the TCP service: (ok, node name or error)."""
+        p = run(["ip", "netns", "exec", self.ns["client"], PYTHON, os.path.join(HERE, "probe.py"), "get",
+                 "--addr", address, "--port", str(port), "--timeout", str(timeout)], check=False,
+                timeout=timeout + 10)
+        return p.returncode == 0, p.stdout.strip()
 
     def hbtool(self, *args, ns="attacker", check=True):
         if not os.access(self.hbtool_path, os.X_OK):

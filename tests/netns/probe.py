@@ -9,6 +9,10 @@
         writes {"probes": [...], "every": .., "timeout": ..} to FILE.
         Prints "probing" once started.
 
+    probe.py get --addr VIP [--port 8080] [--timeout 1]
+        One request; prints the answering node's name (exit 0) or the error
+        (exit 1).
+
     probe.py ping --addr ADDR [--timeout 1]
         One ICMP echo request; exit 0 when answered. Used to give the client
         a neighbour entry for the VIP.
@@ -89,6 +93,12 @@ def cmd_tcp(args):
     return 0
 
 
+def cmd_get(args):
+    ok, node, error = tcp_once(args.addr, args.port, args.timeout)
+    print(node if ok else error)
+    return 0 if ok else 1
+
+
 def checksum(data):
     if len(data) % 2:
         data += b"\0"
@@ -133,11 +143,15 @@ def main():
     t.add_argument("--timeout", type=float, default=0.05)
     t.add_argument("--duration", type=float, default=0)
     t.add_argument("--out", required=True)
+    g = sub.add_parser("get")
+    g.add_argument("--addr", required=True)
+    g.add_argument("--port", type=int, default=8080)
+    g.add_argument("--timeout", type=float, default=1.0)
     p = sub.add_parser("ping")
     p.add_argument("--addr", required=True)
     p.add_argument("--timeout", type=float, default=1.0)
     args = ap.parse_args()
-    return cmd_tcp(args) if args.cmd == "tcp" else cmd_ping(args)
+    return {"tcp": cmd_tcp, "get": cmd_get, "ping": cmd_ping}[args.cmd](args)
 
 
 if __name__ == "__main__":
