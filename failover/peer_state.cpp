@@ -274,9 +274,13 @@ void reset_links(PeerState& s, const std::vector<std::string>& names) {
   s.links = std::move(links);
 }
 
-TimePoint next_deadline(const PeerState& s) {
+// The earliest future time at which something may change. Times already
+// passed have been acted on by this step, so only future ones count.
+TimePoint next_deadline(const PeerState& s, TimePoint now) {
   TimePoint d = s.next_send;
-  auto consider = [&](TimePoint t) { d = std::min(d, t); };
+  auto consider = [&](TimePoint t) {
+    if (t > now) d = std::min(d, t);
+  };
   if (s.next_garp) consider(*s.next_garp);
   for (const auto& l : s.links)
     if (l.up && l.last_heard) consider(*l.last_heard + s.params.warntime + epsilon);
@@ -356,17 +360,19 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           // evaluation below
         } else if constexpr (std::is_same_v<E, HeartbeatIn>) {
           if (ev.link < s.links.size()) s.links[ev.link].last_heard = now;
-          const Role previous = s.peer.alive ? s.peer.role : Role::init;
+          const bool was_alive = s.peer.alive;
+          const Role previous = s.peer.role;
           s.peer.ever_heard = true;
           s.peer.last_heard = now;
           s.peer.role = ev.heartbeat.role;
           s.peer.priority = ev.heartbeat.priority;
           s.peer.flags = ev.heartbeat.flags;
           s.peer.leaving = ev.heartbeat.flags & flag::leaving;
-          // The peer released after both were active: make sure the LAN
-          // points at us again.
-          if (s.role == Role::active && previous == Role::active && ev.heartbeat.role != Role::active &&
-              !s.shutting_down) {
+          // The peer released after both were active, or comes back from a
+          // partition or restart during which it may have announced itself:
+          // make sure the LAN points at us again.
+          if (s.role == Role::active && ev.heartbeat.role != Role::active && !s.shutting_down &&
+              (!was_alive || previous == Role::active)) {
             b.log(5, "peer " + s.params.peer_name + " released the VIPs; announcing again");
             b.start_burst();
           }
@@ -475,7 +481,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
   if (send) actions.push_back(SendHeartbeat{});
   if (send) s.next_send = now + s.params.interval;
 
-  TimePoint deadline = next_deadline(s);
+  TimePoint deadline = next_deadline(s, now);
   return Step{std::move(state), std::move(actions), deadline};
 }
 

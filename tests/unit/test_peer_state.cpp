@@ -252,6 +252,7 @@ TEST(PeerState, PeerReturnsWithoutAutoFailbackStaysBackup) {
   sim.run_for(1s);
   ASSERT_EQ(sim.role(1), Role::active);
   sim.power_on(0, params("d1", "d2"));
+  sim.reset_min_holders();
   sim.run_for(3s);
   EXPECT_EQ(sim.role(0), Role::backup) << "the holder keeps the VIPs";
   EXPECT_EQ(sim.role(1), Role::active);
@@ -397,7 +398,7 @@ TEST(PeerState, ReloadChangesVipsWhileActive) {
   EXPECT_EQ(st.state.role, Role::active);
 
   // A backup adds nothing on reload.
-  PeerState b = initial_state(p, TimePoint{});
+  PeerState b = initial_state(p, t);
   b.role = Role::backup;
   Step sb = step(b, Reconfigure{q}, t);
   for (auto& a : sb.actions) {
