@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, then runs
+#   1. the unit tier and the fuzz-corpus replays (CTest label "unit"),
+#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. the netns tier (label "netns": real daemons in network namespaces; root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+scripts/setup.sh
+
+echo "== build (RelWithDebInfo)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+echo "== unit tier"
+ctest --test-dir build -L unit --output-on-failure -j"$jobs"
+
+echo "== unit tier under ASan + UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs" --target tandem_unit_tests fuzz_heartbeat fuzz_config fuzz_authkeys
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
+
+if [ "$(id -u)" -eq 0 ]; then
+  echo "== netns tier"
+  ctest --test-dir build -L netns --output-on-failure
+else
+  echo "== netns tier skipped: it needs root (network namespaces); run: sudo $0"
+  if [ "${CI:-}" = "true" ]; then exit 1; fi
+fi
