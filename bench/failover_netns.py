@@ -116,7 +116,7 @@ def main():
     print()
     print(header)
     for line in table("power-off of the active director", power) + [""] + \
-            table("planned handover (tandemctl standby)", standby):
+            table("planned handover with tandemctl standby", standby):
         print(line)
     if args.json:
         with open(args.json, "w") as f:

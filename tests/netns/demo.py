@@ -100,7 +100,8 @@ def demo(build):
             print("    client -> %s:%d answered by %s" % (L.VIP, L.SERVICE_PORT, answer))
         status(lab, backup)
         status(lab, active)
-        say("(%s's daemon still runs; with no working link it stays out of the way.)" % active)
+        say("%s's tandemd is still running: with every link down it went to fault and "
+            "dropped the VIP, so it cannot answer for the address from behind a dead link." % active)
 
         heading("Power comes back")
         say("%s's links return. It listens first, hears that %s is active, and "
@@ -113,7 +114,8 @@ def demo(build):
             print("    client -> %s:%d answered by %s" % (L.VIP, L.SERVICE_PORT, answer))
 
         heading("Clean up")
-        for node in (active, backup)[::-1]:  # the backup first: nothing to hand over
+        now_active = lab.stable() or backup
+        for node in (lab.peer_of(now_active), now_active):  # the backup first: nothing to hand over
             rc = lab.stop(node)
             print("    tandemd on %s stopped (exit status %s)" % (node, rc))
         print("    removing the namespaces")

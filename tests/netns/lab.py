@@ -23,6 +23,7 @@ on close(), at exit and on SIGTERM/SIGINT.
 """
 
 import atexit
+import ctypes
 import json
 import os
 import shutil
@@ -52,6 +53,17 @@ DEFAULT_TIMINGS = {"interval": 0.100, "deadtime": 0.400, "warntime": 0.250, "ini
 
 class LabError(Exception):
     pass
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """Runs in the child before exec: SIGKILL it if this test process dies
+    without cleaning up (killed by a CTest timeout, say), so no daemon
+    outlives its run. Survives `ip netns exec`, which execs in place."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def run(cmd, *, check=True, input=None, timeout=20):
@@ -407,7 +419,8 @@ class Lab:
         cmd = ["ip", "netns", "exec", self.ns[node], self.tandemd, "-c", self.config_path(node),
                "--socket", sock, "--log-level", log_level or self.log_level]
         # `ip netns exec` execs tandemd in place: the pid is the daemon's.
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                preexec_fn=_die_with_parent)
         log.close()
         self.daemons[node] = Daemon(node, proc, self.log_path(node), sock, time.monotonic())
         self.log("started tandemd %s (pid %d)" % (node, proc.pid))
@@ -597,7 +610,7 @@ class Lab:
     # ---- helper processes -------------------------------------------------
 
     def ns_exec(self, ns, cmd, **kw):
-        return subprocess.Popen(["ip", "netns", "exec", self.ns[ns]] + cmd, **kw)
+        return subprocess.Popen(["ip", "netns", "exec", self.ns[ns]] + cmd, preexec_fn=_die_with_parent, **kw)
 
     def start_service(self, node, port=SERVICE_PORT):
         """The TCP service (service.py) inside a director namespace."""
