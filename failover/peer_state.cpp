@@ -73,12 +73,24 @@ struct Builder {
     set_role(to, std::move(reason));
     s.takeover = false;
     s.relinquish_until.reset();
+    s.drain_until.reset();
     s.garp_remaining = 0;
     s.next_garp.reset();
     if (was_active) actions.push_back(ReleaseVips{s.params.vips});
     actions.push_back(SendHeartbeat{});
   }
 };
+
+// A planned handover keeps our VIPs for a short overlap after the peer has
+// announced itself, so requests already on their way to us complete
+// (make-before-break). True once the overlap is over.
+bool drained(Builder& b) {
+  if (!b.s.drain_until) {
+    b.s.drain_until = b.now + std::min<Duration>(b.s.params.interval, Duration(100));
+    return false;
+  }
+  return b.now >= *b.s.drain_until;
+}
 
 bool all_links_locally_down(const PeerState& s) {
   if (s.links.empty()) return false;
@@ -163,6 +175,7 @@ void decide(Builder& b) {
     bool waiting = s.role == Role::active && s.relinquish_until && now < *s.relinquish_until &&
                    alive && !peer_took;
     if (waiting) return;
+    if (s.role == Role::active && peer_took && !drained(b)) return;
     if (s.role == Role::active)
       b.release_to(Role::standby, peer_took ? "shutting down; " + p.peer_name + " took over"
                                             : "shutting down");
@@ -237,7 +250,7 @@ void decide(Builder& b) {
     case Role::active:
       if (s.relinquish_until) {
         if (alive && peer_role == Role::active) {
-          b.release_to(Role::standby, "handed over to " + p.peer_name);
+          if (drained(b)) b.release_to(Role::standby, "handed over to " + p.peer_name);
           return;
         }
         if (!alive || now >= *s.relinquish_until) {
@@ -247,17 +260,21 @@ void decide(Builder& b) {
           b.actions.push_back(SendHeartbeat{});
         }
       }
-      if (!alive) return;
+      if (!alive) {
+        s.drain_until.reset();
+        return;
+      }
       if (peer_role == Role::active) {
         bool peer_on_purpose = s.peer.flags & flag::takeover;
         if (peer_on_purpose && !s.takeover) {
-          b.release_to(Role::backup, p.peer_name + " took over");
+          if (drained(b)) b.release_to(Role::backup, p.peer_name + " took over");
         } else if (peer_on_purpose == s.takeover && !wins_election(p, s.peer.priority)) {
           b.release_to(Role::backup, "both active; " + election_reason(s, false));
         }
         return;
       }
       if (s.takeover) s.takeover = false;  // the peer yielded
+      s.drain_until.reset();
       return;
   }
 }
@@ -287,6 +304,7 @@ TimePoint next_deadline(const PeerState& s, TimePoint now) {
   if (!s.peer.ever_heard) consider(s.started + s.params.initdead + epsilon);
   if (s.peer.alive && s.peer.last_heard) consider(*s.peer.last_heard + s.params.deadtime + epsilon);
   if (s.relinquish_until) consider(*s.relinquish_until);
+  if (s.drain_until) consider(*s.drain_until);
   if (s.fault_until) consider(*s.fault_until);
   return d;
 }

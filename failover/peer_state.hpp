@@ -68,6 +68,7 @@ struct PeerState {
   PeerView peer;
   bool takeover = false;       // active on purpose (admin/failback); cleared once the peer yields
   std::optional<TimePoint> relinquish_until;  // handing over; give up waiting at this time
+  std::optional<TimePoint> drain_until;       // planned handover: release at this time
   bool shutting_down = false;  // SIGTERM received: hand over, release, then exit
   std::optional<TimePoint> fault_until;       // retry leaving fault at this time
   TimePoint next_send{};       // next periodic heartbeat
