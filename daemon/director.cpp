@@ -100,11 +100,31 @@ void Director::open_link(LinkSlot& slot, std::size_t index) {
 }
 
 void Director::on_packet(std::size_t index, std::span<const std::uint8_t> packet) {
-  auto result = links_[index]->receiver.receive(packet, keys_);
+  LinkSlot& slot = *links_[index];
+  auto result = slot.receiver.receive(packet, keys_);
   if (auto* reason = std::get_if<failover::Reject>(&result)) {
-    if (*reason != failover::Reject::own_packet)
-      log(log_debug, "link " + links_[index]->link->link().name + ": dropped heartbeat: " +
-                         std::string(failover::to_string(*reason)));
+    const std::string what = "link " + slot.link->link().name + ": dropped heartbeat: " +
+                             std::string(failover::to_string(*reason));
+    // Our own multicast echoes and the first packets of a new peer
+    // generation (before it acknowledges ours) are expected.
+    if (*reason == failover::Reject::own_packet || *reason == failover::Reject::unverified_generation) {
+      log(log_debug, what);
+      return;
+    }
+    auto i = static_cast<std::size_t>(*reason);
+    auto now = Clock::now();
+    ++slot.unreported[i];
+    if (!slot.warned_at[i] || now - *slot.warned_at[i] >= std::chrono::minutes(1)) {
+      log(log_warning, what + " (" + std::to_string(slot.unreported[i]) +
+                           (slot.warned_at[i] ? " in the last minute)" : ")") +
+                           (*reason == failover::Reject::bad_hmac || *reason == failover::Reject::unknown_key
+                                ? "; check that both nodes use the same authkeys"
+                                : ""));
+      slot.warned_at[i] = now;
+      slot.unreported[i] = 0;
+    } else {
+      log(log_debug, what);
+    }
     return;
   }
   handle(failover::HeartbeatIn{index, std::get<failover::Heartbeat>(std::move(result))});

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -50,6 +51,9 @@ class Director {
     failover::HeartbeatReceiver receiver;
     bool local_up = true;
     bool send_failing = false;
+    // Rejections are logged at warning at most once a minute per reason.
+    std::array<std::optional<failover::TimePoint>, failover::reject_reason_count> warned_at{};
+    std::array<std::uint64_t, failover::reject_reason_count> unreported{};
   };
 
   void handle(failover::Event event);
