@@ -1,0 +1,337 @@
+// What `tandemctl status` and systemd's STATUS= line show, built from a
+// hand-made peer state at fixed times (SPEC "Command line", "systemd";
+// docs/control-protocol.md for the JSON).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "daemon/status_report.hpp"
+
+using namespace tandem;
+using namespace tandem::daemon;
+using namespace std::chrono_literals;
+using failover::Role;
+
+namespace {
+
+// 2026-11-22T12:01:07Z
+constexpr std::time_t kSinceEpoch = 1795348867;
+
+config::Vip vip(const char* prefix, const char* label = "") {
+  config::Vip v;
+  v.address = *config::IpPrefix::parse(prefix);
+  v.interface = "eth0";
+  v.label = label;
+  return v;
+}
+
+config::Config make_config() {
+  config::Config c;
+  c.path = "/etc/tandem/tandem.toml";
+  c.node.name = "d1";
+  c.node.priority = 100;
+  c.cluster.peer = "d2";
+  c.cluster.preferred = "d1";
+  config::Link pub;
+  pub.name = "public";
+  pub.interface = "eth0";
+  pub.peer = config::IpAddress::parse("10.0.0.2");
+  config::Link priv;
+  priv.name = "private";
+  priv.interface = "eth1";
+  priv.group = config::IpAddress::parse("239.0.0.1");
+  c.links = {pub, priv};
+  c.vips = {vip("10.0.0.100/24", "eth0:vip"), vip("2001:db8::100/64")};
+  return c;
+}
+
+// Sets TZ for the test and puts the old value back afterwards, so local
+// time formatting does not depend on the machine.
+class StatusReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const char* tz = std::getenv("TZ")) saved_tz_ = tz;
+    set_tz("UTC");
+  }
+  void TearDown() override {
+    if (saved_tz_)
+      setenv("TZ", saved_tz_->c_str(), 1);
+    else
+      unsetenv("TZ");
+    tzset();
+  }
+  static void set_tz(const char* tz) {
+    setenv("TZ", tz, 1);
+    tzset();
+  }
+
+  // Active since 12.3 s ago; the peer d2 is a live backup heard 40 ms ago
+  // on the public link; the private link was never heard and its interface
+  // is down.
+  failover::PeerState active_state() const {
+    auto s = failover::initial_state(failover::PeerParams::from(cfg), steady_now - 60s);
+    s.role = Role::active;
+    s.since = steady_now - 12300ms;
+    s.reason = "peer d2 silent on all links for more than deadtime 1s";
+    s.peer.ever_heard = true;
+    s.peer.alive = true;
+    s.peer.role = Role::backup;
+    s.peer.priority = 90;
+    s.peer.last_heard = steady_now - 40ms;
+    s.links[0].up = true;
+    s.links[0].last_heard = steady_now - 40ms;
+    s.links[1].up = false;
+    s.links[1].local_up = false;
+    return s;
+  }
+
+  HeartbeatCounters counters() const {
+    HeartbeatCounters c;
+    c.sent = 120;
+    c.accepted = 118;
+    c.rejected[static_cast<std::size_t>(failover::Reject::bad_hmac)] = 1;
+    c.rejected[static_cast<std::size_t>(failover::Reject::replayed)] = 2;
+    return c;
+  }
+
+  StatusReport report(const failover::PeerState& s, std::vector<bool> held = {true, false},
+                      HeartbeatCounters c = {}) const {
+    return make_report(s, cfg, held, c, kGeneration, kPeerGeneration, steady_now, wall_now);
+  }
+
+  static constexpr std::uint64_t kGeneration = 1795348800000000001ull;
+  static constexpr std::uint64_t kPeerGeneration = 1795348801000000002ull;
+  config::Config cfg = make_config();
+  failover::TimePoint steady_now = failover::TimePoint{} + 5000s;
+  std::chrono::system_clock::time_point wall_now =
+      std::chrono::system_clock::from_time_t(kSinceEpoch) + 12300ms;
+
+ private:
+  std::optional<std::string> saved_tz_;
+};
+
+}  // namespace
+
+TEST_F(StatusReportTest, ReportCarriesStateConfigAndTimes) {
+  auto r = report(active_state(), {true, false}, counters());
+  EXPECT_EQ(r.node, "d1");
+  EXPECT_EQ(r.role, Role::active);
+  EXPECT_EQ(r.since_utc, "2026-11-22T12:01:07Z");
+  EXPECT_EQ(r.since_local, "12:01:07");
+  EXPECT_DOUBLE_EQ(r.since_seconds, 12.3);
+  EXPECT_EQ(r.priority, 100);
+  EXPECT_EQ(r.preferred, "d1");
+  EXPECT_FALSE(r.auto_failback);
+  EXPECT_EQ(r.generation, kGeneration);
+  EXPECT_EQ(r.peer_name, "d2");
+  EXPECT_TRUE(r.peer_alive);
+  EXPECT_EQ(r.peer_role, Role::backup);
+  EXPECT_EQ(r.peer_priority, 90);
+  EXPECT_EQ(r.peer_generation, kPeerGeneration);
+
+  ASSERT_EQ(r.links.size(), 2u);
+  EXPECT_EQ(r.links[0].name, "public");
+  EXPECT_EQ(r.links[0].interface, "eth0");
+  EXPECT_EQ(r.links[0].peer, "10.0.0.2");
+  EXPECT_TRUE(r.links[0].up);
+  EXPECT_TRUE(r.links[0].local_up);
+  EXPECT_EQ(r.links[0].last_heard_ms, 40.0);
+  EXPECT_EQ(r.links[1].name, "private");
+  EXPECT_EQ(r.links[1].interface, "eth1");
+  EXPECT_EQ(r.links[1].peer, "239.0.0.1");  // multicast: the group
+  EXPECT_FALSE(r.links[1].up);
+  EXPECT_FALSE(r.links[1].local_up);
+  EXPECT_EQ(r.links[1].last_heard_ms, std::nullopt);
+
+  ASSERT_EQ(r.vips.size(), 2u);
+  EXPECT_EQ(r.vips[0].address, "10.0.0.100/24");
+  EXPECT_EQ(r.vips[0].label, "eth0:vip");
+  EXPECT_TRUE(r.vips[0].held);
+  EXPECT_EQ(r.vips[1].address, "2001:db8::100/64");
+  EXPECT_FALSE(r.vips[1].held);
+  EXPECT_EQ(r.heartbeats.sent, 120u);
+  EXPECT_EQ(r.heartbeats.accepted, 118u);
+}
+
+TEST_F(StatusReportTest, LocalTimeFollowsTheTimeZone) {
+  set_tz("<+02>-2");  // two hours east of UTC, no daylight saving
+  auto r = report(active_state());
+  EXPECT_EQ(r.since_local, "14:01:07");
+  EXPECT_EQ(r.since_utc, "2026-11-22T12:01:07Z");
+  EXPECT_EQ(status_line(r).rfind("active since 14:01:07,", 0), 0u) << status_line(r);
+}
+
+TEST_F(StatusReportTest, MissingVipHeldEntriesCountAsNotHeld) {
+  auto r = report(active_state(), {});
+  ASSERT_EQ(r.vips.size(), 2u);
+  EXPECT_FALSE(r.vips[0].held);
+  EXPECT_FALSE(r.vips[1].held);
+}
+
+TEST_F(StatusReportTest, StatusLineActiveWithLivePeer) {
+  auto s = active_state();
+  s.links[1].up = true;
+  s.links[1].local_up = true;
+  s.links[1].last_heard = steady_now - 10ms;
+  EXPECT_EQ(status_line(report(s)), "active since 12:01:07, peer d2 backup, 1 VIP");
+}
+
+TEST_F(StatusReportTest, StatusLineCountsVipsAndDownLinks) {
+  auto s = active_state();
+  EXPECT_EQ(status_line(report(s)), "active since 12:01:07, peer d2 backup, 1 VIP, 1 link down");
+  EXPECT_EQ(status_line(report(s, {true, true})),
+            "active since 12:01:07, peer d2 backup, 2 VIPs, 1 link down");
+  s.links[0].up = false;
+  EXPECT_EQ(status_line(report(s, {true, true})),
+            "active since 12:01:07, peer d2 backup, 2 VIPs, 2 links down");
+}
+
+TEST_F(StatusReportTest, StatusLineDeadPeer) {
+  auto s = active_state();
+  s.peer.alive = false;
+  s.peer.role = Role::active;  // stale: must not be shown
+  s.links[0].up = false;
+  // With the peer dead, "links down" would say nothing new.
+  EXPECT_EQ(status_line(report(s, {true, true})), "active since 12:01:07, peer d2 dead, 2 VIPs");
+}
+
+TEST_F(StatusReportTest, StatusLineBackupHoldsNothing) {
+  auto s = active_state();
+  s.role = Role::backup;
+  s.peer.role = Role::active;
+  s.links[1].up = true;
+  EXPECT_EQ(status_line(report(s, {false, false})), "backup since 12:01:07, peer d2 active, 0 VIPs");
+}
+
+TEST_F(StatusReportTest, StatusLineFaultWithEveryLinkDown) {
+  auto s = active_state();
+  s.role = Role::fault;
+  s.peer.alive = false;
+  s.links[0].up = false;
+  s.links[0].local_up = false;
+  EXPECT_EQ(status_line(report(s, {false, false})), "fault since 12:01:07, peer d2 dead, 0 VIPs");
+}
+
+TEST_F(StatusReportTest, StatusLineRightAfterStart) {
+  auto s = failover::initial_state(failover::PeerParams::from(cfg), steady_now - 1500ms);
+  EXPECT_EQ(s.role, Role::init);
+  auto r = report(s, {false, false});
+  EXPECT_EQ(r.since_local, "12:01:17");  // 12.3 s - 1.5 s after the fixed instant, truncated
+  EXPECT_EQ(status_line(r), "init since 12:01:17, peer d2 dead, 0 VIPs");
+}
+
+TEST_F(StatusReportTest, RenderText) {
+  auto text = render_text(report(active_state(), {true, false}, counters()));
+  EXPECT_EQ(text,
+            "node d1: active since 12:01:07 (12.3s): peer d2 silent on all links for more than deadtime 1s\n"
+            "peer d2: backup\n"
+            "  link public (eth0 -> 10.0.0.2): up, heard 40ms ago\n"
+            "  link private (eth1 -> 239.0.0.1): down, never heard, local interface down\n"
+            "VIPs:\n"
+            "  10.0.0.100/24 on eth0 (eth0:vip): held\n"
+            "  2001:db8::100/64 on eth0: not held\n"
+            "heartbeats: sent 120, accepted 118, rejected 3 (bad_hmac 1, replayed 2)\n");
+}
+
+TEST_F(StatusReportTest, RenderTextDeadPeerNoVipsSendErrors) {
+  cfg.vips.clear();
+  auto s = active_state();
+  s.role = Role::backup;
+  s.since = steady_now - 250ms;
+  s.reason = "d1 wins";
+  s.peer.alive = false;
+  s.links[0].up = false;
+  s.links[0].last_heard = steady_now - 2500ms;
+  HeartbeatCounters c;
+  c.sent = 7;
+  c.send_errors = 3;
+  auto text = render_text(report(s, {}, c));
+  EXPECT_EQ(text,
+            "node d1: backup since 12:01:19 (250ms): d1 wins\n"
+            "peer d2: dead\n"
+            "  link public (eth0 -> 10.0.0.2): down, heard 2.5s ago\n"
+            "  link private (eth1 -> 239.0.0.1): down, never heard, local interface down\n"
+            "VIPs: none\n"
+            "heartbeats: sent 7, accepted 0, rejected 0, send errors 3\n");
+}
+
+TEST_F(StatusReportTest, RenderJsonExact) {
+  auto json = render_json(report(active_state(), {true, false}, counters()));
+  EXPECT_EQ(json,
+            "{\"node\":\"d1\",\"role\":\"active\",\"since\":\"2026-11-22T12:01:07Z\",\"since_seconds\":12.300,"
+            "\"reason\":\"peer d2 silent on all links for more than deadtime 1s\",\"priority\":100,"
+            "\"preferred\":\"d1\",\"auto_failback\":false,\"generation\":1795348800000000001,"
+            "\"status_line\":\"active since 12:01:07, peer d2 backup, 1 VIP, 1 link down\","
+            "\"peer\":{\"name\":\"d2\",\"alive\":true,\"role\":\"backup\",\"priority\":90,"
+            "\"generation\":1795348801000000002,\"links\":["
+            "{\"name\":\"public\",\"interface\":\"eth0\",\"peer\":\"10.0.0.2\",\"up\":true,"
+            "\"local_up\":true,\"last_heard_ms\":40.000},"
+            "{\"name\":\"private\",\"interface\":\"eth1\",\"peer\":\"239.0.0.1\",\"up\":false,"
+            "\"local_up\":false,\"last_heard_ms\":null}]},"
+            "\"vips\":[{\"address\":\"10.0.0.100/24\",\"interface\":\"eth0\",\"label\":\"eth0:vip\",\"held\":true},"
+            "{\"address\":\"2001:db8::100/64\",\"interface\":\"eth0\",\"label\":\"\",\"held\":false}],"
+            "\"heartbeats\":{\"sent\":120,\"send_errors\":0,\"accepted\":118,\"rejected\":{"
+            "\"truncated\":0,\"bad_magic\":0,\"bad_version\":0,\"malformed\":0,\"unknown_key\":0,"
+            "\"bad_hmac\":1,\"unknown_node\":0,\"own_packet\":0,\"old_generation\":0,"
+            "\"unverified_generation\":0,\"replayed\":2}}}\n");
+}
+
+TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
+  // The field names of the example in docs/control-protocol.md.
+  std::ifstream doc(TANDEM_TEST_DATA "/../../docs/control-protocol.md");
+  ASSERT_TRUE(doc) << "docs/control-protocol.md not found";
+  std::stringstream text;
+  text << doc.rdbuf();
+  std::string md = text.str();
+  auto start = md.find("```json");
+  ASSERT_NE(start, std::string::npos);
+  auto end = md.find("```", start + 7);
+  ASSERT_NE(end, std::string::npos);
+  std::string example = md.substr(start, end - start);
+  std::set<std::string> documented;
+  std::regex key_re("\"([a-z_]+)\"\\s*:");
+  for (std::sregex_iterator it(example.begin(), example.end(), key_re), e; it != e; ++it)
+    documented.insert((*it)[1].str());
+  ASSERT_GE(documented.size(), 35u) << "the example in the doc was not found whole";
+
+  auto json = render_json(report(active_state(), {true, false}, counters()));
+  for (const auto& name : documented) EXPECT_NE(json.find("\"" + name + "\":"), std::string::npos) << name;
+}
+
+TEST_F(StatusReportTest, RenderJsonRejectCountersAreKeyedByReasonName) {
+  HeartbeatCounters c;
+  for (std::size_t i = 0; i < c.rejected.size(); ++i) c.rejected[i] = 100 + i;
+  auto json = render_json(report(active_state(), {true, false}, c));
+  const char* names[] = {"truncated",    "bad_magic",    "bad_version",    "malformed",
+                         "unknown_key",  "bad_hmac",     "unknown_node",   "own_packet",
+                         "old_generation", "unverified_generation", "replayed"};
+  ASSERT_EQ(std::size(names), failover::reject_reason_count);
+  for (std::size_t i = 0; i < std::size(names); ++i) {
+    const std::string expected = "\"" + std::string(names[i]) + "\":" + std::to_string(100 + i);
+    EXPECT_NE(json.find(expected), std::string::npos) << expected;
+  }
+  EXPECT_EQ(json.find("\"unknown\""), std::string::npos);
+}
+
+TEST_F(StatusReportTest, RenderJsonDeadPeerHasNullRole) {
+  auto s = active_state();
+  s.peer.alive = false;
+  auto json = render_json(report(s));
+  EXPECT_NE(json.find("\"peer\":{\"name\":\"d2\",\"alive\":false,\"role\":null,\"priority\":90,"),
+            std::string::npos)
+      << json;
+}
+
+TEST_F(StatusReportTest, RenderJsonEscapesText) {
+  auto s = active_state();
+  s.reason = "link \"public\"\tdown\\";
+  auto json = render_json(report(s));
+  EXPECT_NE(json.find(R"("reason":"link \"public\"\tdown\\",)"), std::string::npos) << json;
+}
