@@ -5,7 +5,8 @@
 namespace tandem::daemon {
 
 bool ConfigDiff::empty() const {
-  return refused.empty() && links_to_reopen.empty() && vips_added.empty() && vips_removed.empty() &&
+  return refused.empty() && links_to_reopen.empty() && links_closed.empty() && vips_added.empty() &&
+         vips_removed.empty() &&
          !authkeys_path_changed && !election_changed;
 }
 
@@ -21,16 +22,15 @@ ConfigDiff diff_config(const config::Config& a, const config::Config& b) {
     auto same = std::find(a.links.begin(), a.links.end(), b.links[i]);
     if (same == a.links.end() || a.cluster.port != b.cluster.port) d.links_to_reopen.push_back(i);
   }
-  if (a.links.size() != b.links.size() && d.links_to_reopen.empty()) {
-    // Only removals: nothing to open, but the set changed.
-    d.election_changed = true;
-  }
+  for (const auto& l : a.links)
+    if (std::find(b.links.begin(), b.links.end(), l) == b.links.end() || a.cluster.port != b.cluster.port)
+      d.links_closed.push_back(l.name);
   for (const auto& v : b.vips)
     if (std::find(a.vips.begin(), a.vips.end(), v) == a.vips.end()) d.vips_added.push_back(v);
   for (const auto& v : a.vips)
     if (std::find(b.vips.begin(), b.vips.end(), v) == b.vips.end()) d.vips_removed.push_back(v);
   d.authkeys_path_changed = a.cluster.authkeys != b.cluster.authkeys;
-  d.election_changed = d.election_changed || a.node.priority != b.node.priority ||
+  d.election_changed = a.node.priority != b.node.priority ||
                        a.cluster.preferred != b.cluster.preferred ||
                        a.cluster.auto_failback != b.cluster.auto_failback ||
                        a.cluster.interval != b.cluster.interval || a.cluster.deadtime != b.cluster.deadtime ||

@@ -10,6 +10,7 @@ namespace tandem::daemon {
 struct ConfigDiff {
   std::vector<std::string> refused;          // changes that need a restart; the reload is rejected
   std::vector<std::size_t> links_to_reopen;  // indexes into the new config's links
+  std::vector<std::string> links_closed;     // names of old links with no identical new one
   std::vector<config::Vip> vips_added;
   std::vector<config::Vip> vips_removed;
   bool authkeys_path_changed = false;

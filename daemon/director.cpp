@@ -62,7 +62,7 @@ Director::~Director() { stop_everything(); }
 std::unique_ptr<Director::LinkSlot> Director::make_slot(const config::Link& link) {
   auto slot = std::unique_ptr<LinkSlot>(new LinkSlot{
       std::make_shared<HeartbeatLink>(io_, link, cfg_.cluster.port),
-      failover::HeartbeatReceiver(cfg_.node.name, cfg_.cluster.peer, generation_), true, false});
+      failover::HeartbeatReceiver(cfg_.node.name, cfg_.cluster.peer, generation_)});
   return slot;
 }
 
@@ -81,13 +81,15 @@ std::optional<std::string> Director::start() {
   return std::nullopt;
 }
 
-void Director::open_link(LinkSlot& slot, std::size_t index) {
+// A link that cannot be opened is reported to the state machine as locally
+// down by send_heartbeats(), which also retries the open every interval.
+void Director::open_link(LinkSlot& slot, [[maybe_unused]] std::size_t index) {
   if (auto err = slot.link->open()) {
-    if (slot.local_up) log(log_warning, *err + "; retrying every interval");
-    slot.local_up = false;
-    pending_.push_back(failover::LinkLocal{index, false});
+    if (!slot.open_failing) log(log_warning, *err + "; retrying every interval");
+    slot.open_failing = true;
     return;
   }
+  slot.open_failing = false;
   log(log_info, "link " + slot.link->link().name + " open on " + slot.link->link().interface + " to " +
                     (slot.link->link().peer ? slot.link->link().peer->str() : slot.link->link().group->str()) +
                     " port " + std::to_string(cfg_.cluster.port));
@@ -372,7 +374,8 @@ Reply Director::reload() {
 
   std::string summary = std::to_string(diff.vips_added.size()) + " VIP(s) added, " +
                         std::to_string(diff.vips_removed.size()) + " removed, " +
-                        std::to_string(to_open.size()) + " link(s) reopened" +
+                        std::to_string(to_open.size()) + " link(s) opened, " +
+                        std::to_string(diff.links_closed.size()) + " closed" +
                         (diff.election_changed ? ", timing/election settings changed" : "");
   log(log_notice, "reloaded " + options_.config_path + ": " + summary);
   update_status();

@@ -51,6 +51,7 @@ class Director {
     failover::HeartbeatReceiver receiver;
     bool local_up = true;
     bool send_failing = false;
+    bool open_failing = false;
     // Rejections are logged at warning at most once a minute per reason.
     std::array<std::optional<failover::TimePoint>, failover::reject_reason_count> warned_at{};
     std::array<std::uint64_t, failover::reject_reason_count> unreported{};

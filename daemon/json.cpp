@@ -90,8 +90,10 @@ JsonWriter& JsonWriter::value(double v) {
     out_ += "null";
     return *this;
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
+  // Three decimals for the durations and ages we print; very large values
+  // switch to exponent form instead of overflowing the buffer.
+  char buf[64];
+  std::snprintf(buf, sizeof buf, std::fabs(v) < 1e15 ? "%.3f" : "%.17g", v);
   out_ += buf;
   return *this;
 }

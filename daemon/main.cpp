@@ -25,16 +25,27 @@ std::string hostname() {
   return buf;
 }
 
+// --check-config prints plain FILE:LINE:COL lines for a person; a starting
+// daemon logs them with priority prefixes for journald.
+bool check_only = false;
+
 void print(const tandem::config::Diagnostics& ds, const char* severity) {
-  for (const auto& d : ds) std::fprintf(stderr, "%s\n", d.format(severity).c_str());
+  for (const auto& d : ds) {
+    if (check_only)
+      std::fprintf(stderr, "%s\n", d.format(severity).c_str());
+    else
+      tandem::daemon::log(severity[0] == 'e' ? tandem::daemon::log_err : tandem::daemon::log_warning,
+                          d.format(severity));
+  }
 }
+
+int run(const tandem::daemon::DirectorOptions& opts);
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace tandem;
   daemon::DirectorOptions opts{"/etc/tandem/tandem.toml", "/run/tandem/tandemd.sock", hostname()};
-  bool check_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -66,6 +77,18 @@ int main(int argc, char** argv) {
     }
   }
 
+  try {
+    return run(opts);
+  } catch (const std::exception& e) {
+    daemon::log(daemon::log_err, std::string("tandemd: ") + e.what());
+    return 1;
+  }
+}
+
+namespace {
+
+int run(const tandem::daemon::DirectorOptions& opts) {
+  using namespace tandem;
   auto parsed = config::load_config(opts.config_path, {opts.hostname});
   print(parsed.warnings, "warning");
   print(parsed.errors, "error");
@@ -83,7 +106,7 @@ int main(int argc, char** argv) {
     return parsed.config && keys_ok ? 0 : 1;
   }
   if (!parsed.config || !keys_ok) {
-    std::fprintf(stderr, "tandemd: not starting: the configuration has errors\n");
+    daemon::log(daemon::log_err, "tandemd: not starting: the configuration has errors");
     return 1;
   }
 
@@ -97,3 +120,5 @@ int main(int argc, char** argv) {
   io.run();
   return director.exit_code();
 }
+
+}  // namespace

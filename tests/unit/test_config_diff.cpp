@@ -51,6 +51,7 @@ std::vector<std::string> names(const std::vector<config::Vip>& vips) {
 struct Expect {
   std::vector<std::string> refused;
   std::vector<std::size_t> links_to_reopen;
+  std::vector<std::string> links_closed;
   std::vector<std::string> vips_added;    // "ADDRESS INTERFACE LABEL"
   std::vector<std::string> vips_removed;
   bool authkeys_path_changed = false;
@@ -79,33 +80,36 @@ const std::vector<Case>& cases() {
        {.refused = {"node.name changed from \"d1\" to \"d2\"; restart tandemd to rename a node",
                     "cluster.peer changed from \"d2\" to \"d1\"; restart tandemd to change the peer"}}},
       {"one link's interface changed: only that link is reopened",
-       [](config::Config& c) { c.links[1].interface = "eth2"; }, {.links_to_reopen = {1}}},
+       [](config::Config& c) { c.links[1].interface = "eth2"; },
+       {.links_to_reopen = {1}, .links_closed = {"private"}}},
       {"one link's peer address changed: only that link is reopened",
        [](config::Config& c) { c.links[0].peer = config::IpAddress::parse("10.0.0.3"); },
-       {.links_to_reopen = {0}}},
+       {.links_to_reopen = {0}, .links_closed = {"public"}}},
       {"a link turned from unicast to multicast: reopened",
        [](config::Config& c) {
          c.links[0].peer.reset();
          c.links[0].group = config::IpAddress::parse("239.0.0.1");
        },
-       {.links_to_reopen = {0}}},
+       {.links_to_reopen = {0}, .links_closed = {"public"}}},
       {"a link renamed: reopened",
-       [](config::Config& c) { c.links[1].name = "crossover"; }, {.links_to_reopen = {1}}},
+       [](config::Config& c) { c.links[1].name = "crossover"; },
+       {.links_to_reopen = {1}, .links_closed = {"private"}}},
       {"port changed: every link is reopened",
-       [](config::Config& c) { c.cluster.port = 695; }, {.links_to_reopen = {0, 1}}},
+       [](config::Config& c) { c.cluster.port = 695; },
+       {.links_to_reopen = {0, 1}, .links_closed = {"public", "private"}}},
       {"port and one interface changed: every link reopened once",
        [](config::Config& c) {
          c.cluster.port = 695;
          c.links[0].interface = "eth5";
        },
-       {.links_to_reopen = {0, 1}}},
+       {.links_to_reopen = {0, 1}, .links_closed = {"public", "private"}}},
       {"a link added: only the new one is opened",
        [](config::Config& c) { c.links.push_back(link("backup", "eth3", "172.16.0.2")); },
        {.links_to_reopen = {2}}},
       {"links reordered: nothing reopened",
        [](config::Config& c) { std::swap(c.links[0], c.links[1]); }, {}},
-      {"a link removed: nothing to open, recorded as an election change so the diff is not empty",
-       [](config::Config& c) { c.links.pop_back(); }, {.election_changed = true}},
+      {"a link removed: nothing to open, the old link is closed",
+       [](config::Config& c) { c.links.pop_back(); }, {.links_closed = {"private"}}},
       {"a VIP added",
        [](config::Config& c) { c.vips.push_back(vip("10.0.0.101/24")); },
        {.vips_added = {"10.0.0.101/24 eth0 "}}},
@@ -158,6 +162,7 @@ const std::vector<Case>& cases() {
          c.vips.push_back(vip("10.0.0.102/24"));
        },
        {.links_to_reopen = {1},
+        .links_closed = {"private"},
         .vips_added = {"10.0.0.102/24 eth0 "},
         .authkeys_path_changed = true,
         .election_changed = true}},
@@ -176,11 +181,13 @@ TEST(ConfigDiff, Table) {
     const ConfigDiff d = diff_config(old_cfg, new_cfg);
     EXPECT_EQ(d.refused, c.expect.refused);
     EXPECT_EQ(d.links_to_reopen, c.expect.links_to_reopen);
+    EXPECT_EQ(d.links_closed, c.expect.links_closed);
     EXPECT_EQ(names(d.vips_added), c.expect.vips_added);
     EXPECT_EQ(names(d.vips_removed), c.expect.vips_removed);
     EXPECT_EQ(d.authkeys_path_changed, c.expect.authkeys_path_changed);
     EXPECT_EQ(d.election_changed, c.expect.election_changed);
     const bool nothing = c.expect.refused.empty() && c.expect.links_to_reopen.empty() &&
+                         c.expect.links_closed.empty() &&
                          c.expect.vips_added.empty() && c.expect.vips_removed.empty() &&
                          !c.expect.authkeys_path_changed && !c.expect.election_changed;
     EXPECT_EQ(d.empty(), nothing);
