@@ -4,22 +4,21 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdint>
-#include <array>
 #include <map>
 #include <span>
 
 #include "config/config.hpp"
+#include "config/names.hpp"
 #include "config/text_file.hpp"
 
 namespace tandem::config {
 namespace {
 
 constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
-constexpr std::size_t kMaxNodeNameBytes = 64;
-constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
-constexpr std::size_t kMaxLabel = 15;          // IFNAMSIZ - 1
+constexpr std::size_t kMaxLabel = kMaxInterfaceName;  // Linux labels share IFNAMSIZ
 constexpr std::int64_t kMaxGarpCount = 100;
 
 struct Position {
@@ -59,58 +58,12 @@ bool is_array_of_tables(const toml::node& node) {
   return array != nullptr && !array->empty() && array->is_array_of_tables();
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // "; did you mean "priority"?" for a near miss, otherwise nothing.
 std::string suggestion(std::string_view key, std::span<const std::string_view> known,
                        std::string_view before = "\"", std::string_view after = "\"") {
-  if (key.size() > 64) return {};
-  std::string_view best;
-  std::size_t best_distance = 3;
-  for (auto candidate : known) {
-    const std::size_t d = edit_distance(key, candidate);
-    if (d < best_distance) {
-      best = candidate;
-      best_distance = d;
-    }
-  }
+  const std::string_view best = closest_match(key, known);
   if (best.empty()) return {};
   return "; did you mean " + std::string(before) + std::string(best) + std::string(after) + "?";
-}
-
-// Node names travel in heartbeats and appear in status output.
-std::optional<std::string> node_name_problem(std::string_view name) {
-  if (name.empty()) return "is empty";
-  if (name.size() > kMaxNodeNameBytes)
-    return "is longer than " + std::to_string(kMaxNodeNameBytes) + " bytes";
-  for (unsigned char c : name)
-    if (c <= 0x20 || c == 0x7f) return "contains whitespace or a control character";
-  return std::nullopt;
-}
-
-// The kernel's rules for interface names (dev_valid_name).
-std::optional<std::string> interface_problem(std::string_view name) {
-  if (name.empty()) return "is empty; name the network interface, e.g. \"eth0\"";
-  if (name.size() > kMaxInterfaceName)
-    return quoted(name) + " is longer than " + std::to_string(kMaxInterfaceName) + " characters";
-  if (name == "." || name == "..") return quoted(name) + " is not an interface name";
-  for (unsigned char c : name)
-    if (c == '/' || c == ':' || c <= 0x20 || c == 0x7f)
-      return quoted(name) + " contains a character not allowed in interface names";
-  return std::nullopt;
 }
 
 // toml++ says "Error while parsing table header: expected ']', saw '\n'".

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/names.hpp"
 
 namespace tandem::config {
 namespace {
@@ -452,6 +453,47 @@ TEST(ConfigTest, DirectoryIsNotAConfigFile) {
   EXPECT_FALSE(r.config);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].message.find("not a regular file"), std::string::npos);
+}
+
+struct NameCase {
+  const char* description;
+  std::string name;
+  bool node_ok;
+  bool interface_ok;
+};
+
+TEST(ConfigNamesTest, NodeAndInterfaceRules) {
+  const std::vector<NameCase> cases = {
+      {"short name", "d1", true, true},
+      {"dotted host name", "d1.example.com", true, true},
+      {"VLAN interface", "eth0.100", true, true},
+      {"empty", "", false, false},
+      {"with a space", "d 1", false, false},
+      {"with a tab", "d\t1", false, false},
+      {"with DEL", "d\x7f", false, false},
+      {"15 characters", std::string(15, 'e'), true, true},
+      {"16 characters", std::string(16, 'e'), true, false},
+      {"64 bytes", std::string(64, 'n'), true, false},
+      {"65 bytes", std::string(65, 'n'), false, false},
+      {"a colon (alias syntax)", "eth0:1", true, false},
+      {"a slash", "eth/0", true, false},
+      {"dot", ".", true, false},
+      {"dot dot", "..", true, false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.description);
+    EXPECT_EQ(!node_name_problem(c.name), c.node_ok);
+    EXPECT_EQ(!interface_problem(c.name), c.interface_ok);
+  }
+}
+
+TEST(ConfigNamesTest, SuggestsOnlyNearMisses) {
+  const std::vector<std::string_view> keys = {"interval", "deadtime", "warntime", "initdead"};
+  EXPECT_EQ(closest_match("intervall", keys), "interval");
+  EXPECT_EQ(closest_match("deadtim", keys), "deadtime");
+  EXPECT_EQ(closest_match("warn_time", keys), "warntime");
+  EXPECT_EQ(closest_match("keepalive", keys), "");
+  EXPECT_EQ(closest_match(std::string(100, 'x'), keys), "");
 }
 
 }  // namespace
