@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "failover/big_endian.hpp"
+
 namespace tandem::failover {
 
 namespace {
@@ -22,14 +24,8 @@ constexpr Mac all_nodes_mac{0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
 constexpr std::array<std::uint8_t, 16> all_nodes_ip{0xff, 0x02, 0, 0, 0, 0, 0, 0,
                                                     0,    0,    0, 0, 0, 0, 0, 1};
 
-void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-
-void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
-}
+void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) { put_be(out, v); }
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) { put_be(out, v); }
 
 template <std::size_t N>
 void put_bytes(std::vector<std::uint8_t>& out, const std::array<std::uint8_t, N>& bytes,

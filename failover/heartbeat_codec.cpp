@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "failover/big_endian.hpp"
+
 namespace tandem::failover {
 
 namespace {
@@ -72,24 +74,10 @@ std::size_t compute_tag(config::HmacAlgorithm algorithm, std::string_view key,
   return length;
 }
 
-void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-
-void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
-std::uint16_t get_u16(std::span<const std::uint8_t> p, std::size_t at) {
-  return static_cast<std::uint16_t>((p[at] << 8) | p[at + 1]);
-}
-
-std::uint64_t get_u64(std::span<const std::uint8_t> p, std::size_t at) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | p[at + i];
-  return v;
-}
+void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) { put_be(out, v); }
+void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) { put_be(out, v); }
+std::uint16_t get_u16(std::span<const std::uint8_t> p, std::size_t at) { return get_be<std::uint16_t>(p, at); }
+std::uint64_t get_u64(std::span<const std::uint8_t> p, std::size_t at) { return get_be<std::uint64_t>(p, at); }
 
 }  // namespace
 
