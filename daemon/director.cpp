@@ -35,8 +35,6 @@ std::string join(const config::Diagnostics& ds, const char* severity) {
   return out;
 }
 
-std::string vip_text(const config::Vip& v) { return v.address.str() + " on " + v.interface; }
-
 }  // namespace
 
 Director::Director(asio::io_context& io, DirectorOptions options, config::Config cfg, config::AuthKeys keys,
@@ -51,9 +49,9 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
       timer_(io),
       watchdog_timer_(io),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
-      generation_(new_generation()) {
+      generation_(new_generation()),
+      vips_(*addresses_, cfg_.vips, [](int priority, const std::string& message) { log(priority, message); }) {
   state_ = failover::initial_state(failover::PeerParams::from(cfg_), Clock::now());
-  vip_held_.assign(cfg_.vips.size(), false);
   for (const auto& l : cfg_.links) links_.push_back(make_slot(l));
 }
 
@@ -163,45 +161,13 @@ void Director::apply(const failover::Action& action) {
       [&](const auto& a) {
         using A = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<A, failover::RemoveStaleVips>) {
-          for (const auto& v : a.vips) {
-            if (!addresses_->holds(v)) continue;
-            if (auto err = addresses_->remove(v))
-              log(log_err, "removing stale VIP: " + *err);
-            else
-              log(log_notice, "removed stale VIP " + vip_text(v) + " (left over from an earlier run)");
-          }
+          vips_.remove_stale(a.vips);
         } else if constexpr (std::is_same_v<A, failover::AcquireVips>) {
-          std::string errors;
-          for (const auto& v : a.vips) {
-            if (auto err = addresses_->add(v)) {
-              errors += (errors.empty() ? "" : "; ") + *err;
-              continue;
-            }
-            for (std::size_t i = 0; i < cfg_.vips.size(); ++i)
-              if (cfg_.vips[i] == v) vip_held_[i] = true;
-            log(log_info, "added VIP " + vip_text(v));
-          }
-          if (!errors.empty()) {
-            log(log_err, "could not add VIPs: " + errors);
-            pending_.push_back(failover::AcquireFailed{errors});
-          }
+          if (auto err = vips_.acquire(a.vips)) pending_.push_back(failover::AcquireFailed{*err});
         } else if constexpr (std::is_same_v<A, failover::ReleaseVips>) {
-          for (const auto& v : a.vips) {
-            if (auto err = addresses_->remove(v)) {
-              log(log_err, "could not remove VIP: " + *err);
-              continue;
-            }
-            for (std::size_t i = 0; i < cfg_.vips.size(); ++i)
-              if (cfg_.vips[i] == v) vip_held_[i] = false;
-            log(log_info, "removed VIP " + vip_text(v));
-          }
+          vips_.release(a.vips);
         } else if constexpr (std::is_same_v<A, failover::AnnounceVips>) {
-          for (const auto& v : a.vips) {
-            if (auto err = addresses_->announce(v))
-              log(log_warning, "announce: " + *err);
-            else
-              log(log_debug, "announced " + vip_text(v));
-          }
+          vips_.announce(a.vips);
         } else if constexpr (std::is_same_v<A, failover::SendHeartbeat>) {
           send_heartbeats();
         } else if constexpr (std::is_same_v<A, failover::Log>) {
@@ -271,7 +237,7 @@ HeartbeatCounters Director::counters() const {
 StatusReport Director::report() const {
   std::uint64_t peer_generation = 0;
   for (const auto& s : links_) peer_generation = std::max(peer_generation, s->receiver.guard().peer_generation());
-  return make_report(state_, cfg_, vip_held_, counters(), generation_, peer_generation, Clock::now(),
+  return make_report(state_, cfg_, vips_.held(), counters(), generation_, peer_generation, Clock::now(),
                      std::chrono::system_clock::now());
 }
 
@@ -340,7 +306,6 @@ Reply Director::reload() {
   std::vector<std::unique_ptr<LinkSlot>> old = std::move(links_);
   links_.clear();
   std::vector<std::size_t> to_open;
-  auto old_cfg = cfg_;
   cfg_ = next;
   for (std::size_t i = 0; i < next.links.size(); ++i) {
     bool reopen = std::find(diff.links_to_reopen.begin(), diff.links_to_reopen.end(), i) != diff.links_to_reopen.end();
@@ -362,13 +327,8 @@ Reply Director::reload() {
   }
   for (auto i : to_open) open_link(*links_[i], i);
 
-  // VIPs keep their held state by identity; the state machine releases
-  // removed ones and adds new ones (apply() works on the VIP values).
-  std::vector<bool> held(cfg_.vips.size(), false);
-  for (std::size_t i = 0; i < cfg_.vips.size(); ++i)
-    for (std::size_t j = 0; j < old_cfg.vips.size(); ++j)
-      if (cfg_.vips[i] == old_cfg.vips[j]) held[i] = vip_held_[j];
-  vip_held_ = std::move(held);
+  // The state machine releases removed VIPs and adds new ones.
+  vips_.reconfigure(cfg_.vips);
   keys_ = std::move(*keys.keys);
   handle(failover::Reconfigure{failover::PeerParams::from(cfg_)});
 

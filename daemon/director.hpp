@@ -24,6 +24,7 @@
 #include "failover/address_manager.hpp"
 #include "failover/heartbeat_codec.hpp"
 #include "failover/peer_state.hpp"
+#include "failover/vip_set.hpp"
 
 namespace tandem::daemon {
 
@@ -88,7 +89,7 @@ class Director {
   std::uint64_t sequence_ = 0;
   failover::PeerState state_;
   std::vector<std::unique_ptr<LinkSlot>> links_;
-  std::vector<bool> vip_held_;  // parallel to cfg_.vips
+  failover::VipSet vips_;
   HeartbeatCounters retired_;   // counts of links closed by reloads
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;
