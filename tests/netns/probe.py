@@ -3,7 +3,8 @@
     probe.py tcp --addr VIP --port 8080 --out FILE [--every 0.01]
                  [--timeout 0.05] [--duration S]
         Connects to ADDR:PORT every EVERY seconds (a new connection each
-        time), reads the answering node's name, and records each attempt as
+        time), reads the answering node's name (one line), and records each
+        attempt as
         {"start", "end", "ok", "node", "error"} with time.monotonic()
         timestamps. Runs until --duration passes or SIGTERM/SIGINT, then
         writes {"probes": [...], "every": .., "timeout": ..} to FILE.
@@ -36,12 +37,16 @@ def on_signal(signum, frame):
 
 
 def tcp_once(addr, port, timeout):
+    """One request. Returns (ok, node, error); an error names the stage it
+    happened in ("connect: timeout", "read: Connection reset by peer")."""
     deadline = time.monotonic() + timeout
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    stage = "connect"
     try:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.settimeout(timeout)
         s.connect((addr, port))
+        stage = "read"
         data = b""
         while True:
             left = deadline - time.monotonic()
@@ -52,14 +57,16 @@ def tcp_once(addr, port, timeout):
             if not chunk:
                 break
             data += chunk
+            if data.endswith(b"\n"):
+                break  # the whole reply: one line
         name = data.decode(errors="replace").strip()
         if not name:
-            return False, None, "empty reply"
+            return False, None, "read: empty reply"
         return True, name, None
     except socket.timeout:
-        return False, None, "timeout"
+        return False, None, stage + ": timeout"
     except OSError as e:
-        return False, None, os.strerror(e.errno) if e.errno else str(e)
+        return False, None, "%s: %s" % (stage, os.strerror(e.errno) if e.errno else e)
     finally:
         s.close()
 
@@ -88,7 +95,8 @@ def cmd_tcp(args):
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         json.dump({"addr": args.addr, "port": args.port, "every": args.every, "timeout": args.timeout,
-                   "begin": begin, "probes": probes}, f)
+                   "begin": begin, "wall_minus_monotonic": time.time() - time.monotonic(),
+                   "probes": probes}, f)
     os.replace(tmp, args.out)
     return 0
 
