@@ -13,6 +13,9 @@ service on the VIP every 10 ms (50 ms timeout). Then:
   standby    `tandemctl standby` on the active director (planned handover).
              Measured: failed requests and the longest gap.
 
+A request sent to a director that is gone waits out its whole timeout, so
+the outage is seen in steps of about the request timeout (50 ms).
+
     python3 bench/failover_netns.py [--build build] [--runs 10] [--json FILE]
 """
 
