@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "builders.hpp"
 #include "daemon/config_diff.hpp"
 
 using namespace tandem;
@@ -14,33 +15,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-config::Vip vip(const char* prefix, const char* interface = "eth0", const char* label = "") {
-  config::Vip v;
-  v.address = *config::IpPrefix::parse(prefix);
-  v.interface = interface;
-  v.label = label;
-  return v;
-}
+using tandem::testing::make_link;
+using tandem::testing::make_vip;
 
-config::Link link(const char* name, const char* interface, const char* peer) {
-  config::Link l;
-  l.name = name;
-  l.interface = interface;
-  l.peer = config::IpAddress::parse(peer);
-  return l;
-}
-
-config::Config base() {
-  config::Config c;
-  c.path = "/etc/tandem/tandem.toml";
-  c.node.name = "d1";
-  c.node.priority = 100;
-  c.cluster.peer = "d2";
-  c.cluster.preferred = "d1";
-  c.links = {link("public", "eth0", "10.0.0.2"), link("private", "eth1", "192.168.77.2")};
-  c.vips = {vip("10.0.0.100/24", "eth0", "eth0:vip"), vip("2001:db8::100/64")};
-  return c;
-}
+config::Config base() { return tandem::testing::pair_config(); }
 
 std::vector<std::string> names(const std::vector<config::Vip>& vips) {
   std::vector<std::string> out;
@@ -104,14 +82,14 @@ const std::vector<Case>& cases() {
        },
        {.links_to_reopen = {0, 1}, .links_closed = {"public", "private"}}},
       {"a link added: only the new one is opened",
-       [](config::Config& c) { c.links.push_back(link("backup", "eth3", "172.16.0.2")); },
+       [](config::Config& c) { c.links.push_back(make_link("backup", "eth3", "172.16.0.2")); },
        {.links_to_reopen = {2}}},
       {"links reordered: nothing reopened",
        [](config::Config& c) { std::swap(c.links[0], c.links[1]); }, {}},
       {"a link removed: nothing to open, the old link is closed",
        [](config::Config& c) { c.links.pop_back(); }, {.links_closed = {"private"}}},
       {"a VIP added",
-       [](config::Config& c) { c.vips.push_back(vip("10.0.0.101/24")); },
+       [](config::Config& c) { c.vips.push_back(make_vip("10.0.0.101/24")); },
        {.vips_added = {"10.0.0.101/24 eth0 "}}},
       {"a VIP removed",
        [](config::Config& c) { c.vips.erase(c.vips.begin()); },
@@ -159,7 +137,7 @@ const std::vector<Case>& cases() {
          c.node.priority = 200;
          c.cluster.authkeys = "/etc/tandem/keys";
          c.links[1].interface = "bond0";
-         c.vips.push_back(vip("10.0.0.102/24"));
+         c.vips.push_back(make_vip("10.0.0.102/24"));
        },
        {.links_to_reopen = {1},
         .links_closed = {"private"},
@@ -203,10 +181,10 @@ TEST(ConfigDiff, EmptyReportsEachKindOfChange) {
   d.links_to_reopen.push_back(0);
   EXPECT_FALSE(d.empty());
   d = {};
-  d.vips_added.push_back(vip("10.0.0.1/32"));
+  d.vips_added.push_back(make_vip("10.0.0.1/32"));
   EXPECT_FALSE(d.empty());
   d = {};
-  d.vips_removed.push_back(vip("10.0.0.1/32"));
+  d.vips_removed.push_back(make_vip("10.0.0.1/32"));
   EXPECT_FALSE(d.empty());
   d = {};
   d.authkeys_path_changed = true;
@@ -219,7 +197,7 @@ TEST(ConfigDiff, EmptyReportsEachKindOfChange) {
 TEST(ConfigDiff, ReversedEditSwapsAddedAndRemoved) {
   config::Config a = base();
   config::Config b = base();
-  b.vips.push_back(vip("10.0.0.101/24"));
+  b.vips.push_back(make_vip("10.0.0.101/24"));
   EXPECT_EQ(names(diff_config(a, b).vips_added), std::vector<std::string>{"10.0.0.101/24 eth0 "});
   EXPECT_EQ(names(diff_config(b, a).vips_removed), std::vector<std::string>{"10.0.0.101/24 eth0 "});
   EXPECT_TRUE(diff_config(b, a).vips_added.empty());

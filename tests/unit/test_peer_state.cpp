@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 
+#include "builders.hpp"
 #include "failover/peer_state.hpp"
 
 using namespace tandem::failover;
@@ -15,12 +16,7 @@ using tandem::config::Vip;
 
 namespace {
 
-Vip vip(const char* text) {
-  Vip v;
-  v.address = *tandem::config::IpPrefix::parse(text);
-  v.interface = "eth0";
-  return v;
-}
+Vip vip(const char* text) { return tandem::testing::make_vip(text); }
 
 PeerParams params(const std::string& self, const std::string& peer) {
   PeerParams p;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "builders.hpp"
 #include "daemon/status_report.hpp"
 
 using namespace tandem;
@@ -24,31 +25,11 @@ namespace {
 // 2026-11-22T12:01:07Z
 constexpr std::time_t kSinceEpoch = 1795348867;
 
-config::Vip vip(const char* prefix, const char* label = "") {
-  config::Vip v;
-  v.address = *config::IpPrefix::parse(prefix);
-  v.interface = "eth0";
-  v.label = label;
-  return v;
-}
-
+// pair_config() with the private link on multicast.
 config::Config make_config() {
-  config::Config c;
-  c.path = "/etc/tandem/tandem.toml";
-  c.node.name = "d1";
-  c.node.priority = 100;
-  c.cluster.peer = "d2";
-  c.cluster.preferred = "d1";
-  config::Link pub;
-  pub.name = "public";
-  pub.interface = "eth0";
-  pub.peer = config::IpAddress::parse("10.0.0.2");
-  config::Link priv;
-  priv.name = "private";
-  priv.interface = "eth1";
-  priv.group = config::IpAddress::parse("239.0.0.1");
-  c.links = {pub, priv};
-  c.vips = {vip("10.0.0.100/24", "eth0:vip"), vip("2001:db8::100/64")};
+  config::Config c = tandem::testing::pair_config();
+  c.links[1].peer.reset();
+  c.links[1].group = config::IpAddress::parse("239.0.0.1");
   return c;
 }
 

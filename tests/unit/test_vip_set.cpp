@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "failover/vip_set.hpp"
+#include "builders.hpp"
 #include "fakes/fake_address_manager.hpp"
 
 using namespace tandem;
@@ -11,11 +12,7 @@ using tandem::testing::FakeAddressManager;
 namespace {
 
 config::Vip vip(const char* prefix, const char* iface = "eth0", const char* label = "") {
-  config::Vip v;
-  v.address = *config::IpPrefix::parse(prefix);
-  v.interface = iface;
-  v.label = label;
-  return v;
+  return tandem::testing::make_vip(prefix, iface, label);
 }
 
 struct Logged {

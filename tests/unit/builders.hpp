@@ -1,0 +1,37 @@
+// Small value builders shared by the unit tests.
+#pragma once
+#include "config/config.hpp"
+
+namespace tandem::testing {
+
+inline config::Vip make_vip(const char* prefix, const char* interface = "eth0", const char* label = "") {
+  config::Vip v;
+  v.address = *config::IpPrefix::parse(prefix);
+  v.interface = interface;
+  v.label = label;
+  return v;
+}
+
+inline config::Link make_link(const char* name, const char* interface, const char* peer) {
+  config::Link l;
+  l.name = name;
+  l.interface = interface;
+  l.peer = config::IpAddress::parse(peer);
+  return l;
+}
+
+// d1 of the pair d1/d2 (preferred d1) with a public and a private link and
+// an IPv4 and an IPv6 VIP, as in SPEC's example.
+inline config::Config pair_config() {
+  config::Config c;
+  c.path = "/etc/tandem/tandem.toml";
+  c.node.name = "d1";
+  c.node.priority = 100;
+  c.cluster.peer = "d2";
+  c.cluster.preferred = "d1";
+  c.links = {make_link("public", "eth0", "10.0.0.2"), make_link("private", "eth1", "192.168.77.2")};
+  c.vips = {make_vip("10.0.0.100/24", "eth0", "eth0:vip"), make_vip("2001:db8::100/64")};
+  return c;
+}
+
+}  // namespace tandem::testing
