@@ -1,5 +1,7 @@
 // GARP and unsolicited NA frames, byte for byte (REFERENCE "Addresses, GARP, NA").
 #include <gtest/gtest.h>
+
+#include "builders.hpp"
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -13,15 +15,7 @@
 namespace tandem::failover {
 namespace {
 
-std::vector<std::uint8_t> from_hex(const std::string& hex) {
-  std::vector<std::uint8_t> out;
-  std::string digits;
-  for (char c : hex)
-    if (c != ' ' && c != '\n') digits.push_back(c);
-  for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
-  return out;
-}
+using tandem::testing::from_hex;
 
 config::IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
   config::IpAddress ip;

@@ -2,6 +2,8 @@
 // on"; docs/heartbeat-format.md).
 #include <gtest/gtest.h>
 
+#include "builders.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -17,15 +19,7 @@ using config::AuthKey;
 using config::AuthKeys;
 using config::HmacAlgorithm;
 
-Bytes from_hex(const std::string& hex) {
-  Bytes out;
-  std::string digits;
-  for (char c : hex)
-    if (c != ' ' && c != '\n') digits.push_back(c);
-  for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
-  return out;
-}
+using tandem::testing::from_hex;
 
 Bytes bytes_of(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
