@@ -56,6 +56,60 @@ struct GarpSection {
   friend bool operator==(const GarpSection&, const GarpSection&) = default;
 };
 
+// ---- IPVS (SPEC [[virtual_server]], [[virtual_server.real]], [sync]) ----
+
+enum class Protocol { tcp, udp, sctp };
+enum class ForwardingMethod { nat, dr, tun };
+enum class TunnelType { ipip, gue, gre };
+enum class OnFailure { quiesce, remove };
+
+struct Endpoint {
+  IpAddress address;
+  std::uint16_t port = 0;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+struct RealServer {
+  IpAddress address;
+  std::uint16_t port = 0;  // 0: the virtual server's port (required for nat when the vs port is 0)
+  int weight = 1;          // 0..65535
+  std::optional<ForwardingMethod> forwarding;  // default: the virtual server's
+  std::optional<TunnelType> tunnel_type;       // default: the virtual server's
+  std::optional<std::uint16_t> tunnel_port;    // gue only; default: the virtual server's
+  std::uint32_t upper_threshold = 0;           // 0 = no limit
+  std::uint32_t lower_threshold = 0;
+  friend bool operator==(const RealServer&, const RealServer&) = default;
+};
+
+struct VirtualServer {
+  std::optional<Endpoint> address;  // address = "10.0.0.100:80" / "[2001:db8::100]:80", or
+  std::uint32_t fwmark = 0;         // fwmark = 7 (exactly one of the two)
+  int family = 0;                   // AF_INET/AF_INET6: from address, or `family = "ipv6"` for fwmark (default ipv4)
+  Protocol protocol = Protocol::tcp;  // ignored by the kernel for fwmark services
+  std::string scheduler = "wlc";
+  std::vector<std::string> scheduler_flags;  // "sh-fallback", "sh-port", "mh-fallback", "mh-port", "ops"
+  ForwardingMethod forwarding = ForwardingMethod::dr;
+  TunnelType tunnel_type = TunnelType::ipip;
+  std::uint16_t tunnel_port = 0;    // required with tunnel_type = "gue"
+  Duration persistence{0};          // whole seconds; 0 = not persistent
+  // IPv4: mask in host order (default 0xffffffff); IPv6: prefix length (default 128).
+  std::uint32_t persistence_netmask = 0;
+  std::optional<Endpoint> fallback;
+  OnFailure on_failure = OnFailure::quiesce;
+  std::vector<RealServer> reals;
+  friend bool operator==(const VirtualServer&, const VirtualServer&) = default;
+};
+
+struct SyncSection {
+  std::string interface;               // multicast interface of the sync daemon
+  std::uint32_t syncid = 0;            // 0..255
+  std::optional<IpAddress> group;      // default 224.0.0.81 (IPv4) / ff02::8:81 (IPv6)
+  std::uint16_t port = 0;              // 0: 8848
+  std::uint16_t maxlen = 0;            // 0: kernel default (MTU based)
+  std::uint8_t ttl = 0;                // 0: 1
+  friend bool operator==(const SyncSection&, const SyncSection&) = default;
+};
+
 struct Config {
   std::string path;  // the file it was read from
   NodeSection node;
@@ -63,6 +117,8 @@ struct Config {
   std::vector<Link> links;
   std::vector<Vip> vips;
   GarpSection garp;
+  std::vector<VirtualServer> virtual_servers;
+  std::optional<SyncSection> sync;
   friend bool operator==(const Config&, const Config&) = default;
 };
 
