@@ -1,0 +1,127 @@
+#include "ipvs/desired.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+namespace tandem::ipvs {
+namespace {
+
+std::uint16_t protocol_number(config::Protocol p) {
+  switch (p) {
+    case config::Protocol::tcp: return IPPROTO_TCP;
+    case config::Protocol::udp: return IPPROTO_UDP;
+    case config::Protocol::sctp: return IPPROTO_SCTP;
+  }
+  return IPPROTO_TCP;
+}
+
+Forwarding forwarding_of(config::ForwardingMethod m) {
+  switch (m) {
+    case config::ForwardingMethod::nat: return Forwarding::masq;
+    case config::ForwardingMethod::dr: return Forwarding::droute;
+    case config::ForwardingMethod::tun: return Forwarding::tunnel;
+  }
+  return Forwarding::droute;
+}
+
+TunnelType tunnel_of(config::TunnelType t) {
+  switch (t) {
+    case config::TunnelType::ipip: return TunnelType::ipip;
+    case config::TunnelType::gue: return TunnelType::gue;
+    case config::TunnelType::gre: return TunnelType::gre;
+  }
+  return TunnelType::ipip;
+}
+
+bool is_healthy(const Health& h, std::size_t v, std::size_t r) {
+  return v >= h.size() || r >= h[v].size() || h[v][r];
+}
+
+}  // namespace
+
+ServiceKey service_key(const config::VirtualServer& vs) {
+  ServiceKey k;
+  k.af = vs.family;
+  if (vs.fwmark) {
+    k.fwmark = vs.fwmark;
+    return k;
+  }
+  k.protocol = protocol_number(vs.protocol);
+  if (vs.address) {
+    k.address = vs.address->address;
+    k.port = vs.address->port;
+  }
+  return k;
+}
+
+Service service_of(const config::VirtualServer& vs) {
+  Service s;
+  s.key = service_key(vs);
+  s.scheduler = vs.scheduler;
+  for (const auto& f : vs.scheduler_flags) {
+    if (f == "sh-fallback" || f == "mh-fallback") s.flags |= svc_flag::sched1;
+    if (f == "sh-port" || f == "mh-port") s.flags |= svc_flag::sched2;
+    if (f == "ops") s.flags |= svc_flag::onepacket;
+  }
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(vs.persistence).count();
+  if (seconds > 0) {
+    s.flags |= svc_flag::persistent;
+    s.timeout = static_cast<std::uint32_t>(seconds);
+  }
+  if (vs.persistence_netmask)
+    s.netmask = vs.persistence_netmask;
+  else
+    s.netmask = vs.family == AF_INET6 ? 128 : 0xffffffffu;
+  return s;
+}
+
+Destination destination_of(const config::VirtualServer& vs, const config::RealServer& real) {
+  Destination d;
+  d.key.address = real.address;
+  d.key.port = real.port ? real.port : (vs.address ? vs.address->port : 0);
+  d.forwarding = forwarding_of(real.forwarding.value_or(vs.forwarding));
+  if (d.forwarding == Forwarding::tunnel) {
+    d.tunnel_type = tunnel_of(real.tunnel_type.value_or(vs.tunnel_type));
+    if (d.tunnel_type == TunnelType::gue) d.tunnel_port = real.tunnel_port.value_or(vs.tunnel_port);
+  }
+  d.weight = real.weight;
+  d.upper_threshold = real.upper_threshold;
+  d.lower_threshold = real.lower_threshold;
+  return d;
+}
+
+Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy) {
+  Table table;
+  for (std::size_t v = 0; v < servers.size(); ++v) {
+    const auto& vs = servers[v];
+    ServiceEntry e{service_of(vs), {}};
+    bool any_healthy = false;
+    for (std::size_t r = 0; r < vs.reals.size(); ++r) {
+      Destination d = destination_of(vs, vs.reals[r]);
+      if (is_healthy(healthy, v, r)) {
+        any_healthy = true;
+      } else if (vs.on_failure == config::OnFailure::remove) {
+        continue;
+      } else {
+        d.weight = 0;  // quiesced: no new connections, established ones stay
+      }
+      e.dests.push_back(d);
+    }
+    if (!any_healthy && vs.fallback) {
+      config::RealServer sorry;
+      sorry.address = vs.fallback->address;
+      sorry.port = vs.fallback->port;
+      Destination d = destination_of(vs, sorry);
+      // A sorry server on another port can only be reached by NAT.
+      if (vs.address && d.key.port != vs.address->port) d.forwarding = Forwarding::masq;
+      if (!std::any_of(e.dests.begin(), e.dests.end(), [&](const Destination& x) { return x.key == d.key; }))
+        e.dests.push_back(d);
+    }
+    table.push_back(std::move(e));
+  }
+  return table;
+}
+
+}  // namespace tandem::ipvs

@@ -1,0 +1,29 @@
+// ipvs::reconcile (STYLE "Reconcile produces operations"): the operations
+// that turn the observed kernel table into the desired one. Pure.
+#pragma once
+#include <set>
+#include <vector>
+
+#include "ipvs/model.hpp"
+
+namespace tandem::ipvs {
+
+// `created` lists services recorded as created by tandem (they are owned even
+// when no longer desired, so a reload that drops one deletes it). Services in
+// `desired` are owned too. Everything else in `observed` is left alone. The
+// result never flushes: a changed weight is one SetDest, a changed scheduler
+// one SetService.
+std::vector<Operation> reconcile(const Table& desired, const Table& observed,
+                                 const std::set<ServiceKey>& created);
+
+// Whether the kernel's view of a destination matches what we want. The
+// kernel reports LOCALNODE forwarding for local addresses whatever was asked,
+// so that counts as a match.
+bool dest_matches(const Destination& desired, const Destination& observed);
+bool service_matches(const Service& desired, const Service& observed);
+
+// The observed table after `ops` succeeded (stats kept for unchanged dests):
+// lets the daemon apply a health change without dumping the table again.
+Table apply_to(Table table, const std::vector<Operation>& ops);
+
+}  // namespace tandem::ipvs
