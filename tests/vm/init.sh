@@ -1,0 +1,90 @@
+#!/bin/busybox sh
+# PID 1 of the vm tier guest (busybox sh, inside the initramfs that
+# scripts/setup-vm.sh builds). It loads the modules, mounts the host's root
+# filesystem (9p, read-only) under a tmpfs overlay, enters it with fresh
+# proc/sys/dev/tmp/run, runs the job that tests/vm/run.sh left in the
+# results share, records its exit status there and powers off.
+#
+# Shares (tags set by run.sh): hostroot = the host's /, read-only;
+# out = the run's results directory, writable; rw0, rw1, ... = host
+# directories mounted writable at the same path (listed in out/mounts).
+
+/bin/busybox --install -s
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+
+log() { echo "vm-init: $*"; }
+die() {
+  log "$*"
+  [ -d /out ] && echo "$*" >/out/init-error 2>/dev/null
+  sync
+  poweroff -f
+  sleep 60
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+kver=$(uname -r)
+# Modules in dependency order (setup-vm.sh resolved them with modprobe).
+while read -r m; do
+  insmod "/lib/modules/$kver/$m" 2>/dev/null || log "insmod $m failed"
+done <"/lib/modules/$kver/preload"
+
+opts=trans=virtio,version=9p2000.L,msize=262144
+mkdir -p /out /lower /upper /root
+mount -t 9p -o "$opts",cache=none out /out || die "cannot mount the results share"
+echo "$(cat /proc/uptime)" >/out/boot-uptime
+mount -t 9p -o "$opts",ro,cache=loose hostroot /lower || die "cannot mount the host root"
+
+# Writable layer over the host's root: the guest may change anything
+# (/etc/hosts, /lib/modules, HOME) without touching the host.
+mount -t tmpfs -o mode=0755,size=50% tmpfs /upper
+mkdir -p /upper/data /upper/work
+mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work /root ||
+  die "cannot mount the overlay"
+
+R=/root
+mount -t proc proc $R/proc
+mount -t sysfs sysfs $R/sys
+mount -t devtmpfs devtmpfs $R/dev
+mkdir -p $R/dev/pts $R/dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
+mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
+mount -t tmpfs -o mode=1777 tmpfs $R/tmp
+mount -t tmpfs -o mode=0755 tmpfs $R/run
+mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null
+mkdir -p $R/run/netns $R/run/lock $R/var
+[ -L $R/var/run ] || { rm -rf $R/var/run; ln -s /run $R/var/run; }
+
+# This kernel's modules for modprobe inside (the host has none for it).
+rm -rf "$R/lib/modules"
+mkdir -p "$R/lib/modules"
+cp -a "/lib/modules/$kver" "$R/lib/modules/"
+
+hostname tandem-vm
+echo tandem-vm >$R/etc/hostname
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\ttandem-vm\n' >$R/etc/hosts
+ip link set lo up
+
+# The results share, visible inside as /run/vm-out.
+mkdir -p $R/run/vm-out
+mount --bind /out $R/run/vm-out
+
+# Writable host directories: lines "TAG PATH".
+if [ -f /out/mounts ]; then
+  while read -r tag path; do
+    [ -n "$tag" ] || continue
+    mkdir -p "$R$path"
+    mount -t 9p -o "$opts",cache=none "$tag" "$R$path" || die "cannot mount $path writable"
+  done </out/mounts
+fi
+
+[ -f /out/job.sh ] || die "no job in the results share"
+echo "$(cat /proc/uptime)" >/out/start-uptime
+chroot $R /bin/bash /run/vm-out/job.sh </dev/null >/out/stdout 2>/out/stderr
+echo $? >/out/status.tmp
+mv /out/status.tmp /out/status
+sync
+poweroff -f
+sleep 60
