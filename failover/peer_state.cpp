@@ -57,13 +57,15 @@ struct Builder {
       s.next_garp.reset();
   }
 
-  // Takeover order (SPEC): add VIPs, announce, then tell the peer.
+  // Takeover order (SPEC): add VIPs, announce, start the sync daemon as
+  // master, then tell the peer.
   void become_active(std::string reason, bool on_purpose) {
     set_role(Role::active, std::move(reason));
     s.takeover = on_purpose;
     s.relinquish_until.reset();
     actions.push_back(AcquireVips{s.params.vips});
     start_burst();
+    actions.push_back(SetSyncRole{true});
     actions.push_back(SendHeartbeat{});
   }
 
@@ -76,7 +78,10 @@ struct Builder {
     s.drain_until.reset();
     s.garp_remaining = 0;
     s.next_garp.reset();
-    if (was_active) actions.push_back(ReleaseVips{s.params.vips});
+    if (was_active) {
+      actions.push_back(SetSyncRole{false});
+      actions.push_back(ReleaseVips{s.params.vips});
+    }
     actions.push_back(SendHeartbeat{});
   }
 };
@@ -374,6 +379,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           b.log(6, "starting as " + s.params.own_name + ", peer " + s.params.peer_name + ", initdead " +
                        ms(s.params.initdead));
           if (!s.params.vips.empty()) b.actions.push_back(RemoveStaleVips{s.params.vips});
+          b.actions.push_back(SetSyncRole{false});
         } else if constexpr (std::is_same_v<E, Tick>) {
           // evaluation below
         } else if constexpr (std::is_same_v<E, HeartbeatIn>) {
@@ -482,19 +488,21 @@ Step step(PeerState state, const Event& event, TimePoint now) {
     b.schedule_next_garp();
   }
 
-  // Collapse repeated SendHeartbeat actions into the last one.
+  // One heartbeat per step, after everything else it reports on, but before
+  // Exit (nothing follows Exit).
   std::vector<Action> actions;
   bool send = false;
   for (auto& a : b.actions) {
     if (std::holds_alternative<SendHeartbeat>(a)) {
       send = true;
-      continue;
-    }
-    if (std::holds_alternative<Exit>(a) && send) {
-      actions.push_back(SendHeartbeat{});
+    } else if (std::holds_alternative<Exit>(a)) {
+      if (send) actions.push_back(SendHeartbeat{});
+      actions.push_back(std::move(a));
       send = false;
+      break;
+    } else {
+      actions.push_back(std::move(a));
     }
-    actions.push_back(std::move(a));
   }
   if (send) actions.push_back(SendHeartbeat{});
   if (send) s.next_send = now + s.params.interval;

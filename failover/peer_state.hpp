@@ -106,6 +106,7 @@ struct AcquireVips { std::vector<config::Vip> vips; };      // add; report Acqui
 struct ReleaseVips { std::vector<config::Vip> vips; };      // remove
 struct AnnounceVips { std::vector<config::Vip> vips; };     // one GARP/NA each
 struct SendHeartbeat {};                                    // on every link, now
+struct SetSyncRole { bool master = false; };                // IPVS sync daemon: master while active
 struct Log {
   int priority = 6;  // syslog priority: 3 err, 4 warning, 5 notice, 6 info, 7 debug
   std::string message;
@@ -115,7 +116,7 @@ struct AdminReply { bool ok = true; std::string message; };  // answer to AdminS
 struct Exit {};                                             // shutdown complete
 
 using Action = std::variant<RemoveStaleVips, AcquireVips, ReleaseVips, AnnounceVips, SendHeartbeat,
-                            Log, RoleChanged, AdminReply, Exit>;
+                            SetSyncRole, Log, RoleChanged, AdminReply, Exit>;
 
 struct Step {
   PeerState state;

@@ -124,4 +124,15 @@ Table desired_table(const std::vector<config::VirtualServer>& servers, const Hea
   return table;
 }
 
+SyncDaemon sync_daemon_of(const config::SyncSection& sync) {
+  SyncDaemon d;
+  d.interface = sync.interface;
+  d.syncid = sync.syncid;
+  d.group = sync.group;
+  d.port = sync.port;
+  d.maxlen = sync.maxlen;
+  d.ttl = sync.ttl;
+  return d;
+}
+
 }  // namespace tandem::ipvs

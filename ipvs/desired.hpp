@@ -18,4 +18,7 @@ Service service_of(const config::VirtualServer& vs);
 Destination destination_of(const config::VirtualServer& vs, const config::RealServer& real);
 Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy = {});
 
+// The sync daemon settings of [sync] (the state is set by the role).
+SyncDaemon sync_daemon_of(const config::SyncSection& sync);
+
 }  // namespace tandem::ipvs

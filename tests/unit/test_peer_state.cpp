@@ -522,3 +522,27 @@ TEST(PeerState, HeartbeatFlags) {
   s.shutting_down = true;
   EXPECT_EQ(s.heartbeat_flags(), flag::leaving);
 }
+
+// SPEC "Takeover order: add VIPs, then send GARP/NA, then start the IPVS sync
+// daemon as master. Release order: the reverse."
+TEST(PeerState, TakeoverAndReleaseOrder) {
+  auto kinds = [](const std::vector<Action>& actions) {
+    std::vector<std::string> out;
+    for (const auto& a : actions) {
+      if (std::holds_alternative<AcquireVips>(a)) out.push_back("acquire");
+      if (std::holds_alternative<AnnounceVips>(a)) out.push_back("announce");
+      if (auto* r = std::get_if<SetSyncRole>(&a)) out.push_back(r->master ? "sync-master" : "sync-backup");
+      if (std::holds_alternative<ReleaseVips>(a)) out.push_back("release");
+      if (std::holds_alternative<SendHeartbeat>(a)) out.push_back("heartbeat");
+    }
+    return out;
+  };
+  PeerState s = initial_state(params("d1", "d2"), TimePoint{});
+  Step st = step(s, Start{}, TimePoint{});
+  EXPECT_EQ(kinds(st.actions), (std::vector<std::string>{"sync-backup", "heartbeat"}));
+  st = step(st.state, Tick{}, TimePoint{} + 1100ms);
+  ASSERT_EQ(st.state.role, Role::active);
+  EXPECT_EQ(kinds(st.actions), (std::vector<std::string>{"acquire", "announce", "sync-master", "heartbeat"}));
+  st = step(st.state, Shutdown{}, TimePoint{} + 1200ms);
+  EXPECT_EQ(kinds(st.actions), (std::vector<std::string>{"sync-backup", "release", "heartbeat"}));
+}

@@ -1,0 +1,194 @@
+#include "ipvs/table_keeper.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ipvs/reconcile.hpp"
+
+namespace tandem::ipvs {
+namespace {
+
+const char* protocol_word(std::uint16_t p) {
+  switch (p) {
+    case IPPROTO_TCP: return "tcp";
+    case IPPROTO_UDP: return "udp";
+    case IPPROTO_SCTP: return "sctp";
+  }
+  return nullptr;
+}
+
+std::string sync_name(SyncState s) { return s == SyncState::master ? "master" : "backup"; }
+
+// The kernel reports its defaults for what we left unset (group, port, ttl,
+// maxlen), so only what we asked for is compared.
+bool sync_matches(const SyncDaemon& want, const SyncDaemon& have) {
+  return want.state == have.state && want.interface == have.interface && want.syncid == have.syncid &&
+         (!want.group || want.group == have.group) && (!want.port || want.port == have.port) &&
+         (!want.ttl || want.ttl == have.ttl) && (!want.maxlen || want.maxlen == have.maxlen);
+}
+
+}  // namespace
+
+std::string format_service_key(const ServiceKey& k) {
+  if (k.is_fwmark()) return "fwmark " + std::to_string(k.fwmark) + (k.af == AF_INET6 ? " ipv6" : " ipv4");
+  const char* p = protocol_word(k.protocol);
+  return std::string(p ? p : "?") + " " + k.address.str() + " " + std::to_string(k.port);
+}
+
+std::optional<ServiceKey> parse_service_key(const std::string& line) {
+  std::istringstream in(line);
+  std::string kind, a, b, extra;
+  if (!(in >> kind >> a >> b) || (in >> extra)) return std::nullopt;
+  ServiceKey k;
+  try {
+    if (kind == "fwmark") {
+      unsigned long mark = std::stoul(a);
+      if (mark == 0 || mark > 0xffffffffUL || (b != "ipv4" && b != "ipv6")) return std::nullopt;
+      k.fwmark = static_cast<std::uint32_t>(mark);
+      k.af = b == "ipv6" ? AF_INET6 : AF_INET;
+      return k;
+    }
+    if (kind == "tcp") k.protocol = IPPROTO_TCP;
+    else if (kind == "udp") k.protocol = IPPROTO_UDP;
+    else if (kind == "sctp") k.protocol = IPPROTO_SCTP;
+    else return std::nullopt;
+    auto addr = config::IpAddress::parse(a);
+    unsigned long port = std::stoul(b);
+    if (!addr || port > 65535) return std::nullopt;
+    k.address = *addr;
+    k.af = addr->family;
+    k.port = static_cast<std::uint16_t>(port);
+    return k;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+TableKeeper::TableKeeper(IpvsTable& table, std::string state_path, LogSink log)
+    : table_(table), state_path_(std::move(state_path)), log_(std::move(log)) {
+  load_state();
+}
+
+void TableKeeper::load_state() {
+  if (state_path_.empty()) return;
+  std::ifstream in(state_path_);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    if (auto k = parse_service_key(line))
+      created_.insert(*k);
+    else
+      log_(4, "ipvs: " + state_path_ + ":" + std::to_string(n) + ": ignoring unreadable line");
+  }
+}
+
+void TableKeeper::save_state() {
+  if (state_path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::path p(state_path_);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  std::string tmp = state_path_ + ".new";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& k : created_) out << format_service_key(k) << "\n";
+    if (!out) {
+      log_(3, "ipvs: cannot write " + tmp);
+      return;
+    }
+  }
+  std::filesystem::rename(tmp, state_path_, ec);
+  if (ec) log_(3, "ipvs: cannot replace " + state_path_ + ": " + ec.message());
+}
+
+void TableKeeper::apply(const std::vector<Operation>& ops) {
+  if (ops.empty()) return;
+  ApplyResult result = table_.apply(ops);
+  std::vector<bool> failed(ops.size(), false);
+  for (const auto& f : result.failures) {
+    if (f.index < failed.size()) failed[f.index] = true;
+    log_(3, "ipvs: " + f.message);
+  }
+  std::vector<Operation> done;
+  bool state_changed = false;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (failed[i]) continue;
+    done.push_back(ops[i]);
+    log_(6, "ipvs: " + describe(ops[i]));
+    if (auto* n = std::get_if<NewService>(&ops[i])) state_changed |= created_.insert(n->service.key).second;
+    if (auto* d = std::get_if<DelService>(&ops[i])) state_changed |= created_.erase(d->key) > 0;
+  }
+  applied_ += done.size();
+  observed_ = apply_to(std::move(observed_), done);
+  if (state_changed) save_state();
+}
+
+std::optional<std::string> TableKeeper::reconcile_full() {
+  auto dumped = table_.dump();
+  if (auto* err = std::get_if<std::string>(&dumped)) return *err;
+  observed_ = std::move(std::get<Table>(dumped));
+  // Recorded services that are gone from the kernel need no more tracking.
+  std::size_t before = created_.size();
+  std::erase_if(created_, [&](const ServiceKey& k) {
+    bool desired = std::any_of(desired_.begin(), desired_.end(), [&](const auto& e) { return e.service.key == k; });
+    bool present = std::any_of(observed_.begin(), observed_.end(), [&](const auto& e) { return e.service.key == k; });
+    return !desired && !present;
+  });
+  if (created_.size() != before) save_state();
+  apply(reconcile(desired_, observed_, created_));
+  return std::nullopt;
+}
+
+void TableKeeper::reconcile_cached() { apply(reconcile(desired_, observed_, created_)); }
+
+std::optional<std::string> TableKeeper::set_sync(const std::optional<SyncDaemon>& settings, bool master) {
+  auto listed = table_.daemons();
+  if (auto* err = std::get_if<std::string>(&listed)) return "sync daemon: " + *err;
+  const auto& running = std::get<std::vector<SyncDaemon>>(listed);
+  std::optional<SyncDaemon> want = settings;
+  if (want) want->state = master ? SyncState::master : SyncState::backup;
+  std::string errors;
+  // With [sync] configured tandem owns the sync daemons: everything but the
+  // wanted one stops, first (the role we leave stops before the new starts).
+  // Without it, only daemons this keeper started are stopped.
+  for (const auto& d : running) {
+    if (want && sync_matches(*want, d)) continue;
+    if (!settings && !started_daemons_.count(d.state)) continue;
+    if (auto err = table_.stop_daemon(d.state)) {
+      errors += (errors.empty() ? "" : "; ") + *err;
+      continue;
+    }
+    started_daemons_.erase(d.state);
+    log_(6, "ipvs: sync daemon " + sync_name(d.state) + " stopped");
+  }
+  if (want && !std::any_of(running.begin(), running.end(), [&](const SyncDaemon& d) { return sync_matches(*want, d); })) {
+    if (auto err = table_.start_daemon(*want)) {
+      errors += (errors.empty() ? "" : "; ") + *err;
+    } else {
+      started_daemons_.insert(want->state);
+      log_(6, "ipvs: sync daemon " + sync_name(want->state) + " started on " + want->interface + ", syncid " +
+                  std::to_string(want->syncid));
+    }
+  }
+  if (errors.empty()) return std::nullopt;
+  return errors;
+}
+
+void TableKeeper::stop_sync() {
+  for (auto state : std::set<SyncState>(started_daemons_)) {
+    if (auto err = table_.stop_daemon(state))
+      log_(3, "ipvs: " + *err);
+    else
+      log_(6, "ipvs: sync daemon " + sync_name(state) + " stopped");
+  }
+  started_daemons_.clear();
+}
+
+}  // namespace tandem::ipvs

@@ -1,0 +1,69 @@
+// Keeps the kernel's IPVS table in step with the desired one (SPEC "The IPVS
+// table is reconciled, never flushed") and the sync daemon in step with the
+// node's role. Works through the IpvsTable interface; remembers which
+// services it created in a small state file so that a reload which drops a
+// virtual server, or a restart, can still remove what tandem made.
+// Runs on the io_context thread.
+#pragma once
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ipvs/ipvs_table.hpp"
+#include "ipvs/model.hpp"
+
+namespace tandem::ipvs {
+
+class TableKeeper {
+ public:
+  using LogSink = std::function<void(int priority, const std::string& message)>;
+
+  // `state_path`: where the created services are recorded ("" = memory only).
+  TableKeeper(IpvsTable& table, std::string state_path, LogSink log);
+
+  void set_desired(Table desired) { desired_ = std::move(desired); }
+  const Table& desired() const { return desired_; }
+
+  // Dumps the kernel table, then applies the difference (start, reload,
+  // periodic drift repair). The reason on failure to dump; failed operations
+  // are logged and retried on the next pass.
+  std::optional<std::string> reconcile_full();
+  // Applies the difference against what the last pass left, without a dump
+  // (a health change: one SET for one weight).
+  void reconcile_cached();
+  // The table as the kernel reports it now (status).
+  std::variant<Table, std::string> kernel_view() { return table_.dump(); }
+
+  // The sync daemon: master while active, backup otherwise; nullopt settings
+  // = no sync daemon wanted (one we started is stopped).
+  std::optional<std::string> set_sync(const std::optional<SyncDaemon>& settings, bool master);
+  // Stops the sync daemons this keeper started (at exit).
+  void stop_sync();
+
+  const std::set<ServiceKey>& created() const { return created_; }
+  std::size_t operations_applied() const { return applied_; }
+
+ private:
+  void apply(const std::vector<Operation>& ops);
+  void load_state();
+  void save_state();
+
+  IpvsTable& table_;
+  std::string state_path_;
+  LogSink log_;
+  Table desired_;
+  Table observed_;
+  std::set<ServiceKey> created_;
+  std::set<SyncState> started_daemons_;
+  std::size_t applied_ = 0;
+};
+
+// The state file's line format, exposed for tests: "tcp 10.0.0.100 80",
+// "udp 2001:db8::1 53", "fwmark 7 ipv4".
+std::string format_service_key(const ServiceKey& key);
+std::optional<ServiceKey> parse_service_key(const std::string& line);
+
+}  // namespace tandem::ipvs
