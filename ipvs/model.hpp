@@ -61,6 +61,12 @@ struct DestStats {  // read from the kernel; never compared or sent
   std::uint32_t active_conns = 0;
   std::uint32_t inactive_conns = 0;
   std::uint32_t persistent_conns = 0;
+  // Totals since the dest was added (IPVS_DEST_ATTR_STATS64, else STATS).
+  std::uint64_t connections = 0;
+  std::uint64_t in_packets = 0;
+  std::uint64_t out_packets = 0;
+  std::uint64_t in_bytes = 0;
+  std::uint64_t out_bytes = 0;
   friend bool operator==(const DestStats&, const DestStats&) = default;
 };
 
