@@ -205,7 +205,7 @@ Decoded<int> parse_nest(nlattr* nest, int max, const nla_policy* policy, nlattr*
   if (!attributes_tile(static_cast<const nlattr*>(nla_data(nest)), nla_len(nest)))
     return std::string(what) + ": truncated attribute";
   if (int err = nla_parse_nested(tb, max, nest, policy); err < 0)
-    return std::string(what) + ": attribute of the wrong size (" + nl_geterror(err) + ")";
+    return std::string(what) + ": invalid attribute (" + nl_geterror(err) + ")";
   return 0;
 }
 
