@@ -2,7 +2,9 @@
 # The whole test suite: installs what is missing, builds, then runs
 #   1. the unit tier and the fuzz-corpus replays (CTest label "unit"),
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. the netns tier (label "netns": real daemons in network namespaces; root).
+#   3. the netns tier (label "netns": real daemons in network namespaces; root),
+#   4. the vm tier (label "vm": IPVS tests inside a QEMU guest with a Debian
+#      kernel; scripts/setup-vm.sh prepares the guest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -29,3 +31,7 @@ else
   echo "== netns tier skipped: it needs root (network namespaces); run: sudo $0"
   if [ "${CI:-}" = "true" ]; then exit 1; fi
 fi
+
+echo "== vm tier"
+scripts/setup-vm.sh
+ctest --test-dir build -L vm --output-on-failure

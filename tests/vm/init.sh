@@ -13,6 +13,10 @@
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 
 log() { echo "vm-init: $*"; }
+# Boot stages with the guest's uptime, kept in /out/boot-times.
+times=
+stage() { read -r up _ </proc/uptime; times="$times$1 $up
+"; }
 die() {
   log "$*"
   [ -d /out ] && echo "$*" >/out/init-error 2>/dev/null
@@ -24,21 +28,26 @@ die() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+exec </dev/null >/dev/console 2>&1
+stage init
 
 kver=$(uname -r)
 # Modules in dependency order (setup-vm.sh resolved them with modprobe).
 while read -r m; do
   insmod "/lib/modules/$kver/$m" 2>/dev/null || log "insmod $m failed"
 done <"/lib/modules/$kver/preload"
+stage modules
 
 opts=trans=virtio,version=9p2000.L,msize=262144
 mkdir -p /out /lower /upper /root
 mount -t 9p -o "$opts",cache=none out /out || die "cannot mount the results share"
-echo "$(cat /proc/uptime)" >/out/boot-uptime
 mount -t 9p -o "$opts",ro,cache=loose hostroot /lower || die "cannot mount the host root"
+stage shares
 
 # Writable layer over the host's root: the guest may change anything
-# (/etc/hosts, /lib/modules, HOME) without touching the host.
+# (/etc/hosts, /lib/modules, HOME, /tmp) without touching the host. /tmp is
+# not a fresh tmpfs so that a checkout or build directory under the host's
+# /tmp stays visible.
 mount -t tmpfs -o mode=0755,size=50% tmpfs /upper
 mkdir -p /upper/data /upper/work
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work /root ||
@@ -51,16 +60,14 @@ mount -t devtmpfs devtmpfs $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
-mount -t tmpfs -o mode=1777 tmpfs $R/tmp
 mount -t tmpfs -o mode=0755 tmpfs $R/run
 mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null
 mkdir -p $R/run/netns $R/run/lock $R/var
 [ -L $R/var/run ] || { rm -rf $R/var/run; ln -s /run $R/var/run; }
 
 # This kernel's modules for modprobe inside (the host has none for it).
-rm -rf "$R/lib/modules"
-mkdir -p "$R/lib/modules"
-cp -a "/lib/modules/$kver" "$R/lib/modules/"
+mkdir -p "$R/lib/modules/$kver"
+mount --bind "/lib/modules/$kver" "$R/lib/modules/$kver"
 
 hostname tandem-vm
 echo tandem-vm >$R/etc/hostname
@@ -81,9 +88,12 @@ if [ -f /out/mounts ]; then
 fi
 
 [ -f /out/job.sh ] || die "no job in the results share"
-echo "$(cat /proc/uptime)" >/out/start-uptime
+stage command
+printf '%s' "$times" >/out/boot-times
 chroot $R /bin/bash /run/vm-out/job.sh </dev/null >/out/stdout 2>/out/stderr
 echo $? >/out/status.tmp
+stage done
+printf '%s' "$times" >/out/boot-times
 mv /out/status.tmp /out/status
 sync
 poweroff -f

@@ -122,7 +122,7 @@ fi
 elapsed() { awk -v now="$(date +%s.%N)" -v start="$start" 'BEGIN { printf "%.2f", now - start }'; }
 cmd_start= timed_out=
 while kill -0 "$qpid" 2>/dev/null; do
-  if [ -z "$cmd_start" ] && [ -f "$out/start-uptime" ]; then cmd_start=$(elapsed); fi
+  if [ -z "$cmd_start" ] && [ -f "$out/boot-times" ]; then cmd_start=$(elapsed); fi
   if (($(date +%s) - ${start%.*} >= timeout)); then timed_out=1; break; fi
   sleep 0.1
 done
@@ -158,7 +158,8 @@ if [ ! -f "$out/status" ]; then
 fi
 status=$(cat "$out/status")
 if [ -z "$quiet" ]; then
-  printf 'vm: command started %.1f s after launch (guest uptime %s s), exit %s, total %.1f s\n' \
-    "${cmd_start:-0}" "$(cut -d' ' -f1 "$out/start-uptime")" "$status" "$total" >&2
+  stages=$(awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }' "$out/boot-times")
+  printf 'vm: command started %.1f s after launch (guest uptime: %s), exit %s, total %.1f s\n' \
+    "${cmd_start:-0}" "$stages" "$status" "$total" >&2
 fi
 exit "$status"
