@@ -27,7 +27,7 @@ usage() { sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while (($#)); do
   case $1 in
     --timeout) timeout=$2; shift 2 ;;
-    --cwd) cwd=$2; shift 2 ;;
+    --cwd) cwd=$(cd "$2" && pwd); shift 2 ;;
     --rw) rw+=("$(cd "$2" && pwd)"); shift 2 ;;
     --env) envs+=("$2"); shift 2 ;;
     --mem) mem=$2; shift 2 ;;
@@ -55,6 +55,8 @@ if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ] || ! command -v qemu-system-x86_64 >
 fi
 touch -a "$INITRD"
 
+# Results directories of runs that were killed outright.
+find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'tandem-vm.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 out=$(mktemp -d "${TMPDIR:-/tmp}/tandem-vm.XXXXXX")
 chmod 755 "$out"
 qpid= tails=()
@@ -75,7 +77,7 @@ trap 'exit 143' TERM
 {
   echo "cd $(printf %q "$cwd") || exit 125"
   echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-  echo "export HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONUNBUFFERED=1"
+  echo "export HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 TERM=dumb PYTHONUNBUFFERED=1"
   echo "export TANDEM_VM=1 TANDEM_VM_OUT=/run/vm-out"
   [ -z "${CI:-}" ] || echo "export CI=$(printf %q "$CI")"
   for e in "${envs[@]}"; do echo "export $(printf %q "$e")"; done
@@ -98,7 +100,8 @@ done
 : >"$out/console.log"
 
 start=$(date +%s.%N)
-qemu-system-x86_64 \
+# QEMU dies with this script even when it is killed outright (CTest timeout).
+setpriv --pdeathsig KILL -- qemu-system-x86_64 \
   -accel tcg -m "$mem" -smp "$smp" \
   -nodefaults -no-user-config -display none -monitor none -no-reboot \
   -serial "file:$out/console.log" \
