@@ -4,12 +4,14 @@
 #include <time.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "daemon/config_diff.hpp"
 #include "daemon/log.hpp"
+#include "ipvs/desired.hpp"
 
 namespace tandem::daemon {
 namespace asio = boost::asio;
@@ -50,7 +52,8 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
       watchdog_timer_(io),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       generation_(new_generation()),
-      vips_(*addresses_, cfg_.vips, [](int priority, const std::string& message) { log(priority, message); }) {
+      vips_(*addresses_, cfg_.vips, [](int priority, const std::string& message) { log(priority, message); }),
+      reconcile_timer_(io) {
   state_ = failover::initial_state(failover::PeerParams::from(cfg_), Clock::now());
   for (const auto& l : cfg_.links) links_.push_back(make_slot(l));
 }
@@ -64,7 +67,51 @@ std::unique_ptr<Director::LinkSlot> Director::make_slot(const config::Link& link
   return slot;
 }
 
+// How often the whole kernel table is read back and drift repaired.
+constexpr auto ipvs_reconcile_period = std::chrono::seconds(5);
+
+std::optional<std::string> Director::configure_ipvs() {
+  const bool wanted = !cfg_.virtual_servers.empty() || cfg_.sync.has_value();
+  if (wanted && !ipvs_table_) {
+    auto opened = ipvs::open_netlink_table();
+    if (auto* err = std::get_if<std::string>(&opened)) return *err;
+    ipvs_table_ = std::move(std::get<std::unique_ptr<ipvs::IpvsTable>>(opened));
+    std::filesystem::path state = std::filesystem::path(options_.socket_path).parent_path() / "ipvs-created";
+    keeper_ = std::make_unique<ipvs::TableKeeper>(
+        *ipvs_table_, state.string(), [](int priority, const std::string& message) { log(priority, message); });
+  }
+  if (!keeper_) return std::nullopt;
+  keeper_->set_desired(ipvs::desired_table(cfg_.virtual_servers));
+  if (auto err = keeper_->reconcile_full()) return "IPVS: " + *err;
+  return std::nullopt;
+}
+
+void Director::reconcile_ipvs() {
+  if (!keeper_ || stopped_) return;
+  if (auto err = keeper_->reconcile_full()) log(log_err, "IPVS: " + *err);
+}
+
+void Director::schedule_reconcile() {
+  if (!keeper_ || stopped_) return;
+  reconcile_timer_.expires_after(ipvs_reconcile_period);
+  reconcile_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    reconcile_ipvs();
+    schedule_reconcile();
+  });
+}
+
+void Director::apply_sync_role() {
+  if (!keeper_) return;
+  std::optional<ipvs::SyncDaemon> settings;
+  if (cfg_.sync) settings = ipvs::sync_daemon_of(*cfg_.sync);
+  if (auto err = keeper_->set_sync(settings, sync_master_)) log(log_err, "IPVS " + *err);
+}
+
 std::optional<std::string> Director::start() {
+  // Both directors program the IPVS table (hot standby) before anything else.
+  if (auto err = configure_ipvs()) return err;
+  schedule_reconcile();
   if (auto err = control_.start()) return err;
   for (std::size_t i = 0; i < links_.size(); ++i) open_link(*links_[i], i);
   watch_signals();
@@ -141,7 +188,10 @@ void Director::handle(failover::Event event) {
     failover::Step st = failover::step(std::move(state_), ev, Clock::now());
     state_ = std::move(st.state);
     deadline = st.deadline;
-    for (const auto& a : st.actions) apply(a);
+    for (const auto& a : st.actions) {
+      if (stopped_) break;
+      apply(a);
+    }
   }
   processing_ = false;
   if (stopped_) return;
@@ -170,6 +220,9 @@ void Director::apply(const failover::Action& action) {
           vips_.announce(a.vips);
         } else if constexpr (std::is_same_v<A, failover::SendHeartbeat>) {
           send_heartbeats();
+        } else if constexpr (std::is_same_v<A, failover::SetSyncRole>) {
+          sync_master_ = a.master;
+          apply_sync_role();
         } else if constexpr (std::is_same_v<A, failover::Log>) {
           log(a.priority, a.message);
         } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {
@@ -181,6 +234,7 @@ void Director::apply(const failover::Action& action) {
         } else if constexpr (std::is_same_v<A, failover::AdminReply>) {
           admin_reply_ = Reply{a.ok, a.message};
         } else if constexpr (std::is_same_v<A, failover::Exit>) {
+          if (keeper_) keeper_->stop_sync();
           log(log_notice, "stopped");
           stop_everything();
         }
@@ -237,8 +291,9 @@ HeartbeatCounters Director::counters() const {
 StatusReport Director::report() const {
   std::uint64_t peer_generation = 0;
   for (const auto& s : links_) peer_generation = std::max(peer_generation, s->receiver.guard().peer_generation());
-  return make_report(state_, cfg_, vips_.held(), counters(), generation_, peer_generation, Clock::now(),
-                     std::chrono::system_clock::now());
+  StatusReport r = make_report(state_, cfg_, vips_.held(), counters(), generation_, peer_generation, Clock::now(),
+                               std::chrono::system_clock::now());
+  return r;
 }
 
 void Director::update_status() {
@@ -250,8 +305,18 @@ void Director::update_status() {
 
 Reply Director::on_command(Command command) {
   switch (command) {
-    case Command::status: return Reply{true, render_text(report())};
-    case Command::status_json: return Reply{true, render_json(report())};
+    case Command::status:
+    case Command::status_json: {
+      StatusReport r = report();
+      if (keeper_) {
+        auto kernel = keeper_->kernel_view();
+        if (auto* t = std::get_if<ipvs::Table>(&kernel))
+          add_ipvs(r, keeper_->desired(), t, "");
+        else
+          add_ipvs(r, keeper_->desired(), nullptr, std::get<std::string>(kernel));
+      }
+      return Reply{true, command == Command::status ? render_text(r) : render_json(r)};
+    }
     case Command::standby:
     case Command::takeover: {
       admin_reply_.reset();
@@ -292,6 +357,10 @@ Reply Director::reload() {
     return done(Reply{false, "reload rejected, keeping the running configuration:\n" + join(keys.errors, "error")});
   }
   ConfigDiff diff = diff_config(cfg_, next);
+  if ((!next.virtual_servers.empty() || next.sync) && !ipvs_table_) {
+    auto opened = ipvs::open_netlink_table();
+    if (auto* err = std::get_if<std::string>(&opened)) diff.refused.push_back(*err);
+  }
   if (!diff.refused.empty()) {
     std::string why;
     for (const auto& r : diff.refused) {
@@ -329,6 +398,11 @@ Reply Director::reload() {
 
   // The state machine releases removed VIPs and adds new ones.
   vips_.reconfigure(cfg_.vips);
+  if (auto err = configure_ipvs()) log(log_err, *err);
+  if (keeper_) {
+    schedule_reconcile();
+    apply_sync_role();
+  }
   keys_ = std::move(*keys.keys);
   handle(failover::Reconfigure{failover::PeerParams::from(cfg_)});
 
@@ -372,6 +446,7 @@ void Director::stop_everything() {
   boost::system::error_code ec;
   timer_.cancel(ec);
   watchdog_timer_.cancel(ec);
+  reconcile_timer_.cancel(ec);
   signals_.cancel(ec);
   control_.stop();
   for (auto& s : links_) s->link->close();

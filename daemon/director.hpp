@@ -25,6 +25,8 @@
 #include "failover/heartbeat_codec.hpp"
 #include "failover/peer_state.hpp"
 #include "failover/vip_set.hpp"
+#include "ipvs/ipvs_table.hpp"
+#include "ipvs/table_keeper.hpp"
 
 namespace tandem::daemon {
 
@@ -71,6 +73,11 @@ class Director {
   void watch_signals();
   void watchdog_tick();
   void stop_everything();
+  // IPVS: opened only when virtual servers or [sync] are configured.
+  std::optional<std::string> configure_ipvs();
+  void reconcile_ipvs();
+  void schedule_reconcile();
+  void apply_sync_role();
   HeartbeatCounters counters() const;
   std::unique_ptr<LinkSlot> make_slot(const config::Link& link);
 
@@ -90,6 +97,10 @@ class Director {
   failover::PeerState state_;
   std::vector<std::unique_ptr<LinkSlot>> links_;
   failover::VipSet vips_;
+  std::unique_ptr<ipvs::IpvsTable> ipvs_table_;
+  std::unique_ptr<ipvs::TableKeeper> keeper_;
+  boost::asio::steady_timer reconcile_timer_;
+  bool sync_master_ = false;
   HeartbeatCounters retired_;   // counts of links closed by reloads
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;

@@ -80,6 +80,54 @@ StatusReport make_report(const failover::PeerState& s, const config::Config& cfg
   return r;
 }
 
+namespace {
+
+std::string forwarding_word(ipvs::Forwarding f) {
+  switch (f) {
+    case ipvs::Forwarding::masq: return "nat";
+    case ipvs::Forwarding::local: return "local";
+    case ipvs::Forwarding::tunnel: return "tun";
+    case ipvs::Forwarding::droute: return "dr";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* kernel, const std::string& error) {
+  r.ipvs_error = error;
+  for (const auto& want : desired) {
+    VirtualServerStatus v;
+    v.service = want.service.key.str();
+    v.scheduler = want.service.scheduler;
+    const ipvs::ServiceEntry* have = nullptr;
+    if (kernel)
+      for (const auto& e : *kernel)
+        if (e.service.key == want.service.key) have = &e;
+    v.in_kernel = have != nullptr;
+    if (have) v.scheduler = have->service.scheduler;
+    for (const auto& d : want.dests) {
+      DestStatus ds;
+      ds.address = d.key.str();
+      ds.forwarding = forwarding_word(d.forwarding);
+      ds.configured_weight = d.weight;
+      if (have) {
+        for (const auto& k : have->dests) {
+          if (!(k.key == d.key)) continue;
+          ds.in_kernel = true;
+          ds.forwarding = forwarding_word(k.forwarding);
+          ds.weight = k.weight;
+          ds.active_conns = k.stats.active_conns;
+          ds.inactive_conns = k.stats.inactive_conns;
+          ds.persistent_conns = k.stats.persistent_conns;
+        }
+      }
+      v.dests.push_back(std::move(ds));
+    }
+    r.virtual_servers.push_back(std::move(v));
+  }
+}
+
 std::string status_line(const StatusReport& r) {
   std::string line = std::string(failover::to_string(r.role)) + " since " + r.since_local + ", peer " +
                      r.peer_name + " " +
@@ -131,6 +179,16 @@ std::string render_text(const StatusReport& r) {
   }
   if (r.heartbeats.send_errors) o << ", send errors " << r.heartbeats.send_errors;
   o << "\n";
+  if (!r.virtual_servers.empty() || !r.ipvs_error.empty()) o << "virtual servers:\n";
+  if (!r.ipvs_error.empty()) o << "  (kernel table unavailable: " << r.ipvs_error << ")\n";
+  for (const auto& v : r.virtual_servers) {
+    o << "  " << v.service << " " << v.scheduler << (v.in_kernel ? "" : " (not in the kernel)") << "\n";
+    for (const auto& d : v.dests) {
+      o << "    -> " << d.address << " " << d.forwarding << " weight " << d.weight;
+      if (!d.in_kernel) o << " (not in the kernel)";
+      o << ", active " << d.active_conns << ", inactive " << d.inactive_conns << "\n";
+    }
+  }
   return o.str();
 }
 
@@ -189,6 +247,30 @@ std::string render_json(const StatusReport& r) {
     w.field(failover::to_string(static_cast<failover::Reject>(i)), r.heartbeats.rejected[i]);
   w.end_object();
   w.end_object();
+  w.key("virtual_servers").begin_array();
+  for (const auto& v : r.virtual_servers) {
+    w.begin_object();
+    w.field("service", v.service);
+    w.field("scheduler", v.scheduler);
+    w.field("in_kernel", v.in_kernel);
+    w.key("dests").begin_array();
+    for (const auto& d : v.dests) {
+      w.begin_object();
+      w.field("address", d.address);
+      w.field("forwarding", d.forwarding);
+      w.field("weight", d.weight);
+      w.field("configured_weight", d.configured_weight);
+      w.field("in_kernel", d.in_kernel);
+      w.field("active_conns", static_cast<std::uint64_t>(d.active_conns));
+      w.field("inactive_conns", static_cast<std::uint64_t>(d.inactive_conns));
+      w.field("persistent_conns", static_cast<std::uint64_t>(d.persistent_conns));
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  if (!r.ipvs_error.empty()) w.field("ipvs_error", r.ipvs_error);
   w.end_object();
   return w.str() + "\n";
 }

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "failover/heartbeat_codec.hpp"
 #include "failover/peer_state.hpp"
+#include "ipvs/model.hpp"
 
 namespace tandem::daemon {
 
@@ -38,6 +39,25 @@ struct HeartbeatCounters {
   std::array<std::uint64_t, failover::reject_reason_count> rejected{};
 };
 
+// A destination as the kernel reports it, with what the config wants.
+struct DestStatus {
+  std::string address;     // "10.0.0.11:80"
+  std::string forwarding;  // nat, dr, tun, local
+  int weight = 0;          // in the kernel now
+  int configured_weight = 0;
+  bool in_kernel = false;
+  std::uint32_t active_conns = 0;
+  std::uint32_t inactive_conns = 0;
+  std::uint32_t persistent_conns = 0;
+};
+
+struct VirtualServerStatus {
+  std::string service;  // "TCP 10.0.0.100:80", "FWM 7"
+  std::string scheduler;
+  bool in_kernel = false;
+  std::vector<DestStatus> dests;
+};
+
 struct StatusReport {
   std::string node;
   failover::Role role = failover::Role::init;
@@ -57,6 +77,8 @@ struct StatusReport {
   std::vector<LinkStatus> links;
   std::vector<VipStatus> vips;
   HeartbeatCounters heartbeats;
+  std::vector<VirtualServerStatus> virtual_servers;
+  std::string ipvs_error;  // why the kernel table could not be read
 };
 
 // Wall-clock times are given as seconds since the epoch so the report stays
@@ -65,6 +87,11 @@ StatusReport make_report(const failover::PeerState& state, const config::Config&
                          const std::vector<bool>& vip_held, const HeartbeatCounters& counters,
                          std::uint64_t generation, std::uint64_t peer_generation,
                          failover::TimePoint steady_now, std::chrono::system_clock::time_point wall_now);
+
+// Fills virtual_servers: every desired service with its destinations as the
+// kernel reports them (weight, connection counters), plus desired ones the
+// kernel lacks; or ipvs_error.
+void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* kernel, const std::string& error);
 
 // "active since 12:01:07, peer d2 backup, 1 VIP"
 std::string status_line(const StatusReport& r);

@@ -261,7 +261,7 @@ TEST_F(StatusReportTest, RenderJsonExact) {
             "\"heartbeats\":{\"sent\":120,\"send_errors\":0,\"accepted\":118,\"rejected\":{"
             "\"truncated\":0,\"bad_magic\":0,\"bad_version\":0,\"malformed\":0,\"unknown_key\":0,"
             "\"bad_hmac\":1,\"unknown_node\":0,\"own_packet\":0,\"old_generation\":0,"
-            "\"unverified_generation\":0,\"replayed\":2}}}\n");
+            "\"unverified_generation\":0,\"replayed\":2}},\"virtual_servers\":[]}\n");
 }
 
 TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
