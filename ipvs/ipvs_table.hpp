@@ -28,7 +28,7 @@ class IpvsTable {
  public:
   virtual ~IpvsTable() = default;
   // Every service with its destinations (HASHED masked off, stats filled in),
-  // or the reason it could not be read.
+  // services and dests each sorted by key, or the reason it could not be read.
   virtual std::variant<Table, std::string> dump() = 0;
   // Sends all operations before collecting the acknowledgements; the ones
   // that failed are reported with the kernel's errno. Operations are applied

@@ -253,7 +253,12 @@ class NetlinkTable final : public IpvsTable {
                        return std::nullopt;
                      });
       if (err) return "dumping the dests of " + entry.service.key.str() + ": " + *err;
+      std::sort(entry.dests.begin(), entry.dests.end(),
+                [](const Destination& a, const Destination& b) { return a.key < b.key; });
     }
+    // The kernel lists in hash order; sorted, two dumps of one table compare equal.
+    std::sort(table.begin(), table.end(),
+              [](const ServiceEntry& a, const ServiceEntry& b) { return a.service.key < b.service.key; });
     return table;
   }
 

@@ -17,8 +17,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -890,6 +893,75 @@ TEST(IpvsMessages, RequestsParseBackToTheirValues) {
   auto back = wire::parse_daemon(wire::encode_new_daemon(daemon, kFamily, 1));
   ASSERT_EQ(back.index(), 0u) << std::get<1>(back);
   EXPECT_EQ(std::get<0>(back), daemon);
+}
+
+// Datagrams captured from a Debian 6.1 kernel in the vm tier (strace of
+// ipvsctl), kept as seeds of the fuzz corpus.
+Bytes captured(const char* name) {
+  std::ifstream in(std::string(TANDEM_TEST_DATA) + "/../fuzz/corpus/ipvs_reply/" + name, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(IpvsMessages, DecodesCapturedKernelDatagrams) {
+  const Bytes services_bytes = captured("kernel_services");  // the messages point into it
+  auto services = wire::split_datagram(services_bytes);
+  ASSERT_EQ(services.index(), 0u);
+  std::vector<Service> got;
+  for (const auto& m : std::get<0>(services)) {
+    auto s = wire::parse_service(m.bytes);
+    ASSERT_EQ(s.index(), 0u) << std::get<1>(s);
+    got.push_back(std::get<0>(s));
+  }
+  std::sort(got.begin(), got.end(), [](const Service& a, const Service& b) { return a.key < b.key; });
+  EXPECT_EQ(got, (std::vector<Service>{service(tcp("10.0.0.100", 80), "wlc", svc_flag::persistent, 300),
+                                       service(fwmark(8, AF_INET6), "sh", svc_flag::sched1),
+                                       service(tcp("2001:db8::100", 443), "mh", svc_flag::sched2)}));
+
+  const Bytes dests_bytes = captured("kernel_dests_v6_mixed");  // the messages point into it
+  auto dests = wire::split_datagram(dests_bytes);
+  ASSERT_EQ(dests.index(), 0u);
+  std::vector<std::string> seen;
+  for (const auto& m : std::get<0>(dests)) {
+    auto d = wire::parse_dest(m.bytes, AF_INET6);
+    ASSERT_EQ(d.index(), 0u) << std::get<1>(d);
+    seen.push_back(describe(NewDest{tcp("2001:db8::100", 443), std::get<0>(d)}));
+    if (std::get<0>(d).forwarding == Forwarding::tunnel) {
+      EXPECT_EQ(std::get<0>(d).tunnel_type, TunnelType::gue);
+      EXPECT_EQ(std::get<0>(d).tunnel_port, 6080);
+      EXPECT_EQ(std::get<0>(d).tunnel_flags, 1);
+    }
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"NEW dest 192.0.2.11:443 tun weight 2 in TCP [2001:db8::100]:443",
+                                            "NEW dest [2001:db8::11]:443 dr weight 3 in TCP [2001:db8::100]:443"}));
+
+  const Bytes daemons_bytes = captured("kernel_daemons");  // the messages point into it
+  auto daemons = wire::split_datagram(daemons_bytes);
+  ASSERT_EQ(daemons.index(), 0u);
+  ASSERT_EQ(std::get<0>(daemons).size(), 2u);
+  auto master = wire::parse_daemon(std::get<0>(daemons)[0].bytes);
+  auto backup = wire::parse_daemon(std::get<0>(daemons)[1].bytes);
+  ASSERT_EQ(master.index(), 0u);
+  ASSERT_EQ(backup.index(), 0u);
+  // What the kernel filled in: maxlen from the MTU, group, port 8848, ttl 1.
+  SyncDaemon want;
+  want.state = SyncState::master;
+  want.interface = "dummy0";
+  want.syncid = 7;
+  want.maxlen = 1472;
+  want.group = ip("224.0.0.81");
+  want.port = 8848;
+  want.ttl = 1;
+  EXPECT_EQ(std::get<0>(master), want);
+  EXPECT_EQ(std::get<0>(backup).group, ip("ff02::81"));
+  EXPECT_EQ(std::get<0>(backup).maxlen, 1452);
+  EXPECT_EQ(std::get<0>(backup).port, 9000);
+
+  const Bytes done_bytes = captured("kernel_done");  // the messages point into it
+  auto done = wire::split_datagram(done_bytes);
+  ASSERT_EQ(done.index(), 0u);
+  ASSERT_EQ(std::get<0>(done).size(), 1u);
+  EXPECT_EQ(std::get<0>(wire::parse_status(std::get<0>(done)[0])), 0);
 }
 
 TEST(IpvsMessages, MisalignedInputIsReadSafely) {
