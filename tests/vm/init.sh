@@ -92,7 +92,7 @@ stage command
 printf '%s' "$times" >/out/boot-times
 chroot $R /bin/bash /run/vm-out/job.sh </dev/null >/out/stdout 2>/out/stderr
 echo $? >/out/status.tmp
-stage done
+stage end
 printf '%s' "$times" >/out/boot-times
 mv /out/status.tmp /out/status
 sync

@@ -21,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-timeout=600 cwd=$repo mem=2048 smp=2 console= keep= quiet=
+timeout=600 cwd=$repo mem=2048 smp=2 console='' keep='' quiet=''
 rw=() envs=()
 usage() { sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while (($#)); do
@@ -47,10 +47,12 @@ done
 cache=${TANDEM_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tandem-vm}
 hash=$(cat "$here/init.sh" "$repo/scripts/setup-vm.sh" | sha256sum | cut -c1-16)
 env_file=$cache/current-$hash.env
-KERNEL= INITRD=
+KERNEL='' INITRD=''
+# shellcheck source=/dev/null
 [ -f "$env_file" ] && . "$env_file"
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ] || ! command -v qemu-system-x86_64 >/dev/null; then
   env_file=$("$repo/scripts/setup-vm.sh" --print-env)
+  # shellcheck source=/dev/null
   . "$env_file"
 fi
 touch -a "$INITRD"
@@ -59,7 +61,7 @@ touch -a "$INITRD"
 find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'tandem-vm.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 out=$(mktemp -d "${TMPDIR:-/tmp}/tandem-vm.XXXXXX")
 chmod 755 "$out"
-qpid= tails=()
+qpid='' tails=()
 cleanup() {
   if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
     kill "$qpid" 2>/dev/null || true
@@ -123,7 +125,7 @@ if [ -n "$console" ]; then
 fi
 
 elapsed() { awk -v now="$(date +%s.%N)" -v start="$start" 'BEGIN { printf "%.2f", now - start }'; }
-cmd_start= timed_out=
+cmd_start='' timed_out=''
 while kill -0 "$qpid" 2>/dev/null; do
   if [ -z "$cmd_start" ] && [ -f "$out/boot-times" ]; then cmd_start=$(elapsed); fi
   if (($(date +%s) - ${start%.*} >= timeout)); then timed_out=1; break; fi
@@ -134,7 +136,7 @@ if [ -n "$timed_out" ]; then
 fi
 wait "$qpid" 2>/dev/null || true
 qpid_done=$qpid
-qpid=
+qpid=''
 for t in "${tails[@]}"; do wait "$t" 2>/dev/null || true; done
 tails=()
 total=$(elapsed)

@@ -14,7 +14,8 @@ while (($#)); do
   esac
 done
 
-step() { echo "== $*"; }
+t0=$(date +%s.%N)
+step() { echo "== $(awk -v now="$(date +%s.%N)" -v t0="$t0" 'BEGIN { printf "%5.1f s", now - t0 }') $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 expect() {  # expect TEXT PATTERN WHAT: TEXT must contain a line matching PATTERN
   grep -Eq -- "$2" <<<"$1" || { echo "$1" >&2; fail "$3"; }
@@ -34,12 +35,11 @@ step "kernel $(uname -r), hostname $(hostname)"
 ip -o link show lo | grep -q 'UP' || fail "lo is down"
 
 step "modprobe ip_vs"
-modprobe ip_vs
-modprobe ip_vs_wlc
-grep -q '^ip_vs ' /proc/modules || fail "ip_vs is not loaded"
+schedulers=(rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh)
+modprobe -a ip_vs "${schedulers[@]/#/ip_vs_}"
 [ -e /proc/net/ip_vs ] || fail "no /proc/net/ip_vs"
-for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh; do
-  modprobe "ip_vs_$s" || fail "scheduler $s"
+for s in "${schedulers[@]}"; do
+  [ -d "/sys/module/ip_vs_$s" ] || fail "scheduler $s is not loaded"
 done
 
 step "a virtual service with ipvsadm"
@@ -133,4 +133,4 @@ conns=$(ip netns exec smoke-dir ipvsadm -Lnc)
 echo "$conns"
 expect "$conns" 'TCP .* 10\.1\.0\.2:[0-9]+ +10\.1\.0\.100:8080 +10\.2\.0\.2:8080' "no connection entry for the request"
 
-echo "smoke: all checks passed"
+step "smoke: all checks passed"
