@@ -16,7 +16,7 @@ set -euo pipefail
 print_env=
 [ "${1:-}" = --print-env ] && print_env=1
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${TANDEM_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tandem-vm}
+cache=${TANDEM_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/tandem-vm}
 export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive

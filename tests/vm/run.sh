@@ -44,7 +44,7 @@ done
 
 # The kernel and initramfs that scripts/setup-vm.sh prepared for these
 # versions of init.sh and setup-vm.sh; prepare them if missing.
-cache=${TANDEM_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tandem-vm}
+cache=${TANDEM_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/tandem-vm}
 hash=$(cat "$here/init.sh" "$repo/scripts/setup-vm.sh" | sha256sum | cut -c1-16)
 env_file=$cache/current-$hash.env
 KERNEL='' INITRD=''
