@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,7 +72,10 @@ struct Endpoint {
 
 struct RealServer {
   IpAddress address;
-  std::uint16_t port = 0;  // 0: the virtual server's port (required for nat when the vs port is 0)
+  // 0: the virtual server's port (required for nat when the vs port is 0).
+  // A parsed Config holds the port the kernel is given: the real's own, else
+  // the virtual server's, so it is 0 only when that is 0 (fwmark or port-less).
+  std::uint16_t port = 0;
   int weight = 1;          // 0..65535
   std::optional<ForwardingMethod> forwarding;  // default: the virtual server's
   std::optional<TunnelType> tunnel_type;       // default: the virtual server's
@@ -109,6 +113,25 @@ struct SyncSection {
   std::uint8_t ttl = 0;                // 0: 1
   friend bool operator==(const SyncSection&, const SyncSection&) = default;
 };
+
+// Names as written in the file ("tcp", "dr", "gue", "quiesce").
+std::string_view name_of(Protocol p);
+std::string_view name_of(ForwardingMethod f);
+std::string_view name_of(TunnelType t);
+std::string_view name_of(OnFailure o);
+
+// The IPVS schedulers `scheduler` accepts, and the `scheduler_flags`.
+std::span<const std::string_view> ipvs_schedulers();
+std::span<const std::string_view> ipvs_scheduler_flags();
+
+// What the kernel is given for one real: its own setting, else the virtual
+// server's.
+ForwardingMethod forwarding_of(const VirtualServer& vs, const RealServer& real);
+TunnelType tunnel_type_of(const VirtualServer& vs, const RealServer& real);
+std::uint16_t tunnel_port_of(const VirtualServer& vs, const RealServer& real);
+
+// "TCP 10.0.0.100:80", "UDP [2001:db8::100]:53", "FWM 7", "FWM 7 (IPv6)".
+std::string describe(const VirtualServer& vs);
 
 struct Config {
   std::string path;  // the file it was read from

@@ -1,70 +1,24 @@
 // TOML -> Config (SPEC "Configuration (TOML)"). Every problem is collected,
 // located at the key or value it concerns, and reported together; nothing
-// stops at the first error. This is the only file that includes toml++.
-#include <toml++/toml.h>
-
+// stops at the first error. The IPVS sections are read by ipvs_parse.cpp,
+// typed values by toml_reader.cpp; only these files include toml++.
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <cstdint>
 #include <map>
-#include <span>
 
 #include "config/config.hpp"
+#include "config/ipvs_parse.hpp"
 #include "config/names.hpp"
 #include "config/text_file.hpp"
+#include "config/toml_reader.hpp"
 
-namespace tandem::config {
+namespace tandem::config::detail {
 namespace {
 
 constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 constexpr std::size_t kMaxLabel = kMaxInterfaceName;  // Linux labels share IFNAMSIZ
 constexpr std::int64_t kMaxGarpCount = 100;
-
-struct Position {
-  int line = 0;    // 0: no position
-  int column = 0;
-};
-
-Position at(const toml::source_region& region) {
-  return {static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
-}
-
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  out += text;
-  out += '"';
-  return out;
-}
-
-std::string_view type_name(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number with a fraction";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
-  }
-  return "nothing";
-}
-
-bool is_array_of_tables(const toml::node& node) {
-  const auto* array = node.as_array();
-  return array != nullptr && !array->empty() && array->is_array_of_tables();
-}
-
-// "; did you mean "priority"?" for a near miss, otherwise nothing.
-std::string suggestion(std::string_view key, std::span<const std::string_view> known,
-                       std::string_view before = "\"", std::string_view after = "\"") {
-  const std::string_view best = closest_match(key, known);
-  if (best.empty()) return {};
-  return "; did you mean " + std::string(before) + std::string(best) + std::string(after) + "?";
-}
 
 // toml++ says "Error while parsing table header: expected ']', saw '\n'".
 std::string syntax_message(std::string_view description) {
@@ -74,24 +28,6 @@ std::string syntax_message(std::string_view description) {
   return "TOML syntax error: " + std::string(description);
 }
 
-template <class T>
-struct Field {
-  const toml::node* node = nullptr;  // null when the key is absent
-  std::optional<T> value;            // set when present and valid
-  bool bad() const { return node != nullptr && !value; }
-  Position where() const { return node ? at(node->source()) : Position{}; }
-};
-
-// One TOML table being read, named as in messages ("cluster", "link").
-struct Scope {
-  const toml::table* table = nullptr;  // null when the section is absent
-  std::string_view name;
-  Position where() const { return table ? at(table->source()) : Position{}; }
-  std::string key(std::string_view k) const { return std::string(name) + "." + std::string(k); }
-  const toml::node* find(std::string_view k) const { return table ? table->get(k) : nullptr; }
-};
-
-using Keys = std::span<const std::string_view>;
 constexpr std::array<std::string_view, 2> kNodeKeys = {"name", "priority"};
 constexpr std::array<std::string_view, 9> kClusterKeys = {
     "peer", "preferred", "auto_failback", "interval", "deadtime",
@@ -99,12 +35,13 @@ constexpr std::array<std::string_view, 9> kClusterKeys = {
 constexpr std::array<std::string_view, 4> kLinkKeys = {"name", "interface", "peer", "group"};
 constexpr std::array<std::string_view, 3> kVipKeys = {"address", "interface", "label"};
 constexpr std::array<std::string_view, 3> kGarpKeys = {"count", "interval", "refresh"};
-constexpr std::array<std::string_view, 5> kSections = {"node", "cluster", "link", "vip", "garp"};
+constexpr std::array<std::string_view, 7> kSections = {"node", "cluster", "link", "vip", "garp",
+                                                       "virtual_server", "sync"};
 
-class ConfigParser {
+class ConfigParser : TomlReader {
  public:
   ConfigParser(const std::string& path, const ParseOptions& options)
-      : path_(path), options_(options) {}
+      : TomlReader(path), path_(path), options_(options) {}
 
   ConfigResult run(std::string_view text) {
     Config config;
@@ -113,25 +50,16 @@ class ConfigParser {
       const toml::table root = toml::parse(text, std::string_view(path_));
       read(root, config);
     } catch (const toml::parse_error& e) {
-      errors_.clear();
+      clear_errors();
       error(at(e.source()), syntax_message(e.description()));
     }
-    std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-      const int la = a.line == 0 ? INT_MAX : a.line;
-      const int lb = b.line == 0 ? INT_MAX : b.line;
-      return la != lb ? la < lb : a.column < b.column;
-    });
     ConfigResult result;
-    if (errors_.empty()) result.config = std::move(config);
-    result.errors = std::move(errors_);
+    result.errors = take_errors();
+    if (result.errors.empty()) result.config = std::move(config);
     return result;
   }
 
  private:
-  void error(Position p, std::string message) {
-    errors_.push_back({path_, p.line, p.column, std::move(message)});
-  }
-
   void read(const toml::table& root, Config& config) {
     check_top_level(root);
     const bool node_name_ok = read_node(Scope{section_table(root, "node"), "node"}, config.node);
@@ -140,6 +68,8 @@ class ConfigParser {
     read_links(root, config.links);
     read_vips(root, config.vips);
     read_garp(Scope{section_table(root, "garp"), "garp"}, config.garp);
+    read_virtual_servers(*this, root, config.virtual_servers);
+    read_sync(*this, Scope{section_table(root, "sync"), "sync"}, config.sync);
   }
 
   // ---- structure -------------------------------------------------------
@@ -164,186 +94,17 @@ class ConfigParser {
   static std::string home_of(std::string_view key) {
     const std::pair<std::string_view, Keys> homes[] = {
         {"[node]", kNodeKeys}, {"[cluster]", kClusterKeys}, {"[[link]]", kLinkKeys},
-        {"[[vip]]", kVipKeys}, {"[garp]", kGarpKeys}};
+        {"[[vip]]", kVipKeys}, {"[garp]", kGarpKeys}, {"[[virtual_server]]", kVirtualServerKeys},
+        {"[[virtual_server.real]]", kRealKeys}, {"[sync]", kSyncKeys}};
     std::string where;
     for (const auto& [section, keys] : homes) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
       where += where.empty() ? "" : " or ";
       where += section;
     }
-    if (where.empty()) return "; settings go in [node], [cluster], [[link]], [[vip]] or [garp]";
+    if (where.empty())
+      return "; settings go in [node], [cluster], [[link]], [[vip]], [garp], [[virtual_server]] or [sync]";
     return "; it belongs in " + where;
-  }
-
-  void check_keys(const Scope& scope, Keys known) {
-    if (!scope.table) return;
-    const bool is_array = scope.name == "link" || scope.name == "vip";
-    const std::string section = is_array ? "[[" + std::string(scope.name) + "]]"
-                                         : "[" + std::string(scope.name) + "]";
-    for (auto&& [key, value] : *scope.table) {
-      const std::string_view k = key.str();
-      if (std::find(known.begin(), known.end(), k) != known.end()) continue;
-      if (value.is_table())
-        error(at(key.source()), "unknown table [" + scope.key(k) + "]; " + section +
-                                    " has no sub-tables");
-      else
-        error(at(key.source()), "unknown key " + quoted(k) + " in " + section + suggestion(k, known));
-    }
-  }
-
-  // [node], [cluster], [garp]: absent is fine (defaults), anything but a table is not.
-  const toml::table* section_table(const toml::table& root, std::string_view name) {
-    const toml::node* node = root.get(name);
-    if (!node) return nullptr;
-    if (const auto* table = node->as_table()) return table;
-    const std::string n(name);
-    if (is_array_of_tables(*node))
-      error(at(node->source()), n + " must be a single table: write [" + n + "], not [[" + n + "]]");
-    else
-      error(at(node->source()),
-            n + " must be a table ([" + n + "]), not " + std::string(type_name(node->type())));
-    return nullptr;
-  }
-
-  // [[link]], [[vip]]: each element a table.
-  std::vector<const toml::table*> section_array(const toml::table& root, std::string_view name) {
-    std::vector<const toml::table*> tables;
-    const toml::node* node = root.get(name);
-    if (!node) return tables;
-    const std::string n(name);
-    if (node->is_table()) {
-      error(at(node->source()), n + " must be an array of tables: write [[" + n + "]], not [" + n + "]");
-      return tables;
-    }
-    const auto* array = node->as_array();
-    if (!array) {
-      error(at(node->source()), n + " must be an array of tables ([[" + n + "]]), not " +
-                                    std::string(type_name(node->type())));
-      return tables;
-    }
-    for (const auto& element : *array) {
-      if (const auto* table = element.as_table())
-        tables.push_back(table);
-      else
-        error(at(element.source()),
-              "each " + n + " must be a table, not " + std::string(type_name(element.type())));
-    }
-    return tables;
-  }
-
-  // ---- typed values ----------------------------------------------------
-
-  void type_error(const Scope& scope, std::string_view key, const toml::node& node,
-                  std::string_view expected) {
-    error(at(node.source()), scope.key(key) + " must be " + std::string(expected) + ", not " +
-                                 std::string(type_name(node.type())));
-  }
-
-  Field<std::string> string_field(const Scope& scope, std::string_view key) {
-    Field<std::string> f{scope.find(key)};
-    if (!f.node) return f;
-    if (const auto* s = f.node->as_string())
-      f.value = s->get();
-    else
-      type_error(scope, key, *f.node, "a string");
-    return f;
-  }
-
-  Field<std::int64_t> integer_field(const Scope& scope, std::string_view key, std::int64_t min,
-                                    std::int64_t max) {
-    Field<std::int64_t> f{scope.find(key)};
-    if (!f.node) return f;
-    const auto* i = f.node->as_integer();
-    if (!i) {
-      type_error(scope, key, *f.node, "an integer");
-      return f;
-    }
-    const std::int64_t v = i->get();
-    if (v < min || v > max) {
-      error(f.where(), scope.key(key) + " " + std::to_string(v) + " is out of range " +
-                           std::to_string(min) + ".." + std::to_string(max));
-      return f;
-    }
-    f.value = v;
-    return f;
-  }
-
-  Field<bool> bool_field(const Scope& scope, std::string_view key) {
-    Field<bool> f{scope.find(key)};
-    if (!f.node) return f;
-    if (const auto* b = f.node->as_boolean())
-      f.value = b->get();
-    else
-      type_error(scope, key, *f.node, "true or false");
-    return f;
-  }
-
-  Field<Duration> duration_field(const Scope& scope, std::string_view key) {
-    Field<Duration> f{scope.find(key)};
-    if (!f.node) return f;
-    if (f.node->is_integer() || f.node->is_floating_point()) {
-      error(f.where(), scope.key(key) + ": duration needs a unit, e.g. \"200ms\"");
-      return f;
-    }
-    const auto* s = f.node->as_string();
-    if (!s) {
-      type_error(scope, key, *f.node, "a duration such as \"200ms\"");
-      return f;
-    }
-    auto parsed = parse_duration(s->get());
-    if (!parsed.value) {
-      error(f.where(), scope.key(key) + ": " + parsed.error);
-      return f;
-    }
-    f.value = *parsed.value;
-    return f;
-  }
-
-  Field<IpAddress> address_field(const Scope& scope, std::string_view key) {
-    Field<IpAddress> f{scope.find(key)};
-    if (!f.node) return f;
-    const auto* s = f.node->as_string();
-    if (!s) {
-      type_error(scope, key, *f.node, "an IP address string");
-      return f;
-    }
-    f.value = IpAddress::parse(s->get());
-    if (!f.value) error(f.where(), scope.key(key) + ": " + quoted(s->get()) + " is not an IPv4 or IPv6 address");
-    return f;
-  }
-
-  Field<IpPrefix> prefix_field(const Scope& scope, std::string_view key) {
-    Field<IpPrefix> f{scope.find(key)};
-    if (!f.node) return f;
-    const auto* s = f.node->as_string();
-    if (!s) {
-      type_error(scope, key, *f.node, "an address with a prefix length, e.g. \"10.0.0.100/24\"");
-      return f;
-    }
-    const std::string_view text = s->get();
-    const std::string name = scope.key(key);
-    const auto slash = text.find('/');
-    const auto address = IpAddress::parse(text.substr(0, slash));
-    if (!address) {
-      error(f.where(), name + ": " + quoted(text.substr(0, slash)) + " is not an IPv4 or IPv6 address");
-      return f;
-    }
-    const int max = address->is_v4() ? 32 : 128;
-    if (slash == std::string_view::npos) {
-      error(f.where(), name + ": " + quoted(text) + " needs a prefix length, e.g. \"" +
-                           std::string(text) + "/" + std::to_string(max) + "\"");
-      return f;
-    }
-    f.value = IpPrefix::parse(text);
-    if (!f.value)
-      error(f.where(), name + ": prefix length " + quoted(text.substr(slash + 1)) +
-                           " must be a number 0.." + std::to_string(max) + " for " +
-                           (address->is_v4() ? "IPv4" : "IPv6"));
-    return f;
-  }
-
-  void required(const Scope& scope, std::string_view key, std::string_view what) {
-    error(scope.where(), scope.key(key) + " is required" + std::string(what));
   }
 
   // ---- sections ----------------------------------------------------------
@@ -457,7 +218,7 @@ class ConfigParser {
       error(at(node->source()), "at least one [[link]] is required: the links heartbeats travel on");
     std::map<std::string, int> first_line;  // link name -> line it was first named on
     for (const auto* table : tables) {
-      const Scope s{table, "link"};
+      const Scope s{table, "link", true};
       check_keys(s, kLinkKeys);
       Link link;
       const auto name = string_field(s, "name");
@@ -505,7 +266,7 @@ class ConfigParser {
   void read_vips(const toml::table& root, std::vector<Vip>& vips) {
     std::map<IpAddress, int> first_line;  // VIP address -> line of its first [[vip]]
     for (const auto* table : section_array(root, "vip")) {
-      const Scope s{table, "vip"};
+      const Scope s{table, "vip", true};
       check_keys(s, kVipKeys);
       Vip vip;
       const auto address = prefix_field(s, "address");
@@ -565,17 +326,19 @@ class ConfigParser {
 
   const std::string& path_;
   const ParseOptions& options_;
-  Diagnostics errors_;
 };
 
 }  // namespace
+}  // namespace tandem::config::detail
+
+namespace tandem::config {
 
 ConfigResult parse_config(std::string_view text, const std::string& path, const ParseOptions& options) {
-  return ConfigParser(path, options).run(text);
+  return detail::ConfigParser(path, options).run(text);
 }
 
 ConfigResult load_config(const std::string& path, const ParseOptions& options) {
-  TextFile file = read_text_file(path, kMaxConfigBytes);
+  TextFile file = read_text_file(path, detail::kMaxConfigBytes);
   if (!file.ok) {
     ConfigResult result;
     result.errors.push_back({path, 0, 0, "cannot read configuration: " + file.error});

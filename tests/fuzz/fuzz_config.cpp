@@ -1,13 +1,18 @@
 // Fuzz target for tandem.toml: TOML parsing, validation and diagnostics
-// (SPEC "Configuration (TOML)"). Each input is one whole file. Beyond not
-// crashing, it checks the contract: a Config comes back exactly when there
-// are no errors, every diagnostic names the file, and an accepted Config
-// holds what validation promises.
+// (SPEC "Configuration (TOML)"), virtual servers and [sync] included. Each
+// input is one whole file. Beyond not crashing, it checks the contract: a
+// Config comes back exactly when there are no errors, every diagnostic names
+// the file, and an accepted Config holds what validation promises.
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 
 #include "config/config.hpp"
 
@@ -23,6 +28,65 @@ void check_duration(Duration d) {
   require(d.count() >= 0);
   const auto again = parse_duration(format_duration(d));
   require(again.value && *again.value == d);
+}
+
+bool contains(std::span<const std::string_view> names, const std::string& name) {
+  for (auto n : names)
+    if (n == name) return true;
+  return false;
+}
+
+// What validation promises about each accepted virtual server and its reals.
+void check_virtual_servers(const Config& c) {
+  std::set<std::tuple<Protocol, IpAddress, std::uint16_t>> services;
+  std::set<std::pair<std::uint32_t, int>> fwmarks;
+  for (const auto& vs : c.virtual_servers) {
+    require(vs.address.has_value() != (vs.fwmark != 0));
+    require(vs.family == AF_INET || vs.family == AF_INET6);
+    if (vs.address) {
+      require(vs.address->address.family == vs.family);
+      require(vs.address->port != 0 || vs.persistence.count() > 0);
+      require(services.emplace(vs.protocol, vs.address->address, vs.address->port).second);
+    } else {
+      require(fwmarks.emplace(vs.fwmark, vs.family).second);
+    }
+    const std::uint16_t vport = vs.address ? vs.address->port : 0;
+    require(contains(ipvs_schedulers(), vs.scheduler));
+    std::set<std::string> flags;
+    for (const auto& f : vs.scheduler_flags) {
+      require(contains(ipvs_scheduler_flags(), f) && flags.insert(f).second);
+      if (f == "ops") require(vs.protocol == Protocol::udp);
+      if (f != "ops") require(vs.scheduler == f.substr(0, 2));
+    }
+    check_duration(vs.persistence);
+    require(vs.persistence.count() % 1000 == 0);
+    if (vs.family == AF_INET6) {
+      require(vs.persistence_netmask >= 1 && vs.persistence_netmask <= 128);
+    } else {
+      const std::uint32_t host_bits = ~vs.persistence_netmask;
+      require(vs.persistence_netmask != 0 && (host_bits & (host_bits + 1)) == 0);
+    }
+    require((vs.tunnel_type == TunnelType::gue) == (vs.tunnel_port != 0));
+    if (vs.fallback) {
+      require(vs.fallback->port != 0 || vport == 0);
+      if (vs.fallback->address.family != vs.family) require(vs.forwarding == ForwardingMethod::tun);
+    }
+    std::set<std::pair<IpAddress, std::uint16_t>> dests;
+    for (const auto& real : vs.reals) {
+      const ForwardingMethod method = forwarding_of(vs, real);
+      require(real.weight >= 0 && real.weight <= 65535);
+      if (real.upper_threshold > 0) require(real.lower_threshold <= real.upper_threshold);
+      if (real.address.family != vs.family) require(method == ForwardingMethod::tun);
+      if (method == ForwardingMethod::nat)
+        require(real.port != 0);
+      else
+        require(real.port == vport);
+      if (real.tunnel_type || real.tunnel_port) require(method == ForwardingMethod::tun);
+      if (method == ForwardingMethod::tun && tunnel_type_of(vs, real) == TunnelType::gue)
+        require(tunnel_port_of(vs, real) != 0);
+      require(dests.emplace(real.address, real.port).second);
+    }
+  }
 }
 
 void check_accepted(const Config& c) {
@@ -53,6 +117,12 @@ void check_accepted(const Config& c) {
     if (!vip.label.empty()) require(vip.address.address.is_v4() && vip.label.size() <= 15);
   }
   require(c.garp.count >= 0 && c.garp.count <= 100);
+  check_virtual_servers(c);
+  if (c.sync) {
+    require(!c.sync->interface.empty() && c.sync->interface.size() <= 15);
+    require(c.sync->syncid <= 255);
+    if (c.sync->group) require(c.sync->group->is_multicast());
+  }
 }
 
 }  // namespace

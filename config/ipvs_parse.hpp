@@ -1,0 +1,29 @@
+// [[virtual_server]], [[virtual_server.real]] and [sync] (SPEC
+// "Configuration (TOML)", REFERENCE "IPVS generic netlink"): read with the
+// same located errors as the rest of the file. Internal to config/.
+#pragma once
+#include <array>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/toml_reader.hpp"
+
+namespace tandem::config::detail {
+
+inline constexpr std::array<std::string_view, 14> kVirtualServerKeys = {
+    "address",    "fwmark",      "family",      "protocol",    "scheduler",           "scheduler_flags",
+    "forwarding", "tunnel_type", "tunnel_port", "persistence", "persistence_netmask", "fallback",
+    "on_failure", "real"};
+inline constexpr std::array<std::string_view, 7> kRealKeys = {
+    "address", "weight", "forwarding", "tunnel_type", "tunnel_port", "upper_threshold", "lower_threshold"};
+inline constexpr std::array<std::string_view, 6> kSyncKeys = {"interface", "syncid", "group",
+                                                              "port",      "maxlen", "ttl"};
+
+// Every [[virtual_server]] of `root`, each with its [[virtual_server.real]]s.
+void read_virtual_servers(TomlReader& reader, const toml::table& root, std::vector<VirtualServer>& out);
+// [sync]; `out` stays empty when the table is absent.
+void read_sync(TomlReader& reader, const Scope& scope, std::optional<SyncSection>& out);
+
+}  // namespace tandem::config::detail
