@@ -3,6 +3,9 @@
 // docs/control-protocol.md for the JSON).
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -282,8 +285,62 @@ TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
     documented.insert((*it)[1].str());
   ASSERT_GE(documented.size(), 35u) << "the example in the doc was not found whole";
 
-  auto json = render_json(report(active_state(), {true, false}, counters()));
+  StatusReport r = report(active_state(), {true, false}, counters());
+  ipvs::Destination d;
+  d.key.address = *config::IpAddress::parse("10.0.0.11");
+  d.key.port = 80;
+  ipvs::ServiceEntry e;
+  e.service.key.af = AF_INET;
+  e.service.key.protocol = IPPROTO_TCP;
+  e.service.key.address = *config::IpAddress::parse("10.0.0.100");
+  e.service.key.port = 80;
+  e.dests = {d};
+  ipvs::Table table = {e};
+  add_ipvs(r, table, &table, "");
+  auto json = render_json(r);
   for (const auto& name : documented) EXPECT_NE(json.find("\"" + name + "\":"), std::string::npos) << name;
+}
+
+TEST_F(StatusReportTest, VirtualServersAsTheKernelReportsThem) {
+  StatusReport r = report(active_state(), {true, false}, counters());
+  auto dest = [](const char* a, int w) {
+    ipvs::Destination d;
+    d.key.address = *config::IpAddress::parse(a);
+    d.key.port = 80;
+    d.weight = w;
+    return d;
+  };
+  ipvs::ServiceEntry want;
+  want.service.key.af = AF_INET;
+  want.service.key.protocol = IPPROTO_TCP;
+  want.service.key.address = *config::IpAddress::parse("10.0.0.100");
+  want.service.key.port = 80;
+  want.dests = {dest("10.0.0.11", 2), dest("10.0.0.12", 1)};
+  ipvs::ServiceEntry have = want;
+  have.dests = {dest("10.0.0.11", 5)};
+  have.dests[0].forwarding = ipvs::Forwarding::local;
+  have.dests[0].stats.active_conns = 3;
+  have.dests[0].stats.inactive_conns = 4;
+  ipvs::Table desired = {want}, kernel = {have};
+  add_ipvs(r, desired, &kernel, "");
+  EXPECT_EQ(render_json(r).substr(render_json(r).find("\"virtual_servers\"")),
+            "\"virtual_servers\":[{\"service\":\"TCP 10.0.0.100:80\",\"scheduler\":\"wlc\",\"in_kernel\":true,"
+            "\"dests\":[{\"address\":\"10.0.0.11:80\",\"forwarding\":\"local\",\"weight\":5,\"configured_weight\":2,"
+            "\"in_kernel\":true,\"active_conns\":3,\"inactive_conns\":4,\"persistent_conns\":0},"
+            "{\"address\":\"10.0.0.12:80\",\"forwarding\":\"dr\",\"weight\":0,\"configured_weight\":1,"
+            "\"in_kernel\":false,\"active_conns\":0,\"inactive_conns\":0,\"persistent_conns\":0}]}]}\n");
+  auto text = render_text(r);
+  EXPECT_NE(text.find("virtual servers:\n  TCP 10.0.0.100:80 wlc\n"
+                      "    -> 10.0.0.11:80 local weight 5, active 3, inactive 4\n"
+                      "    -> 10.0.0.12:80 dr weight 0 (not in the kernel), active 0, inactive 0\n"),
+            std::string::npos)
+      << text;
+
+  StatusReport broken = report(active_state(), {true, false}, counters());
+  add_ipvs(broken, desired, nullptr, "IPVS is not available in this kernel (load ip_vs)");
+  EXPECT_NE(render_json(broken).find("\"ipvs_error\":\"IPVS is not available in this kernel (load ip_vs)\""),
+            std::string::npos);
+  EXPECT_NE(render_text(broken).find("(kernel table unavailable: IPVS is not available"), std::string::npos);
 }
 
 TEST_F(StatusReportTest, RenderJsonRejectCountersAreKeyedByReasonName) {
