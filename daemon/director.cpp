@@ -70,8 +70,12 @@ std::unique_ptr<Director::LinkSlot> Director::make_slot(const config::Link& link
 // How often the whole kernel table is read back and drift repaired.
 constexpr auto ipvs_reconcile_period = std::chrono::seconds(5);
 
+// At start (and when a reload brings the first virtual server) the kernel
+// table is read in full; a later reload applies the difference against what
+// the last pass saw, without reading 2,000 services back.
 std::optional<std::string> Director::configure_ipvs() {
   const bool wanted = !cfg_.virtual_servers.empty() || cfg_.sync.has_value();
+  const bool fresh = !keeper_;
   if (wanted && !ipvs_table_) {
     auto opened = ipvs::open_netlink_table();
     if (auto* err = std::get_if<std::string>(&opened)) return *err;
@@ -82,6 +86,10 @@ std::optional<std::string> Director::configure_ipvs() {
   }
   if (!keeper_) return std::nullopt;
   keeper_->set_desired(ipvs::desired_table(cfg_.virtual_servers));
+  if (!fresh) {
+    keeper_->reconcile_cached();
+    return std::nullopt;
+  }
   if (auto err = keeper_->reconcile_full()) return "IPVS: " + *err;
   return std::nullopt;
 }

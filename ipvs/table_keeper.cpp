@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -130,8 +131,24 @@ void TableKeeper::apply(const std::vector<Operation>& ops) {
   if (state_changed) save_state();
 }
 
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+}  // namespace
+
 std::optional<std::string> TableKeeper::reconcile_full() {
+  auto t0 = std::chrono::steady_clock::now();
   auto dumped = table_.dump();
+  double dump_ms = ms_since(t0);
   if (auto* err = std::get_if<std::string>(&dumped)) return *err;
   observed_ = std::move(std::get<Table>(dumped));
   // Recorded services that are gone from the kernel need no more tracking.
@@ -142,11 +159,22 @@ std::optional<std::string> TableKeeper::reconcile_full() {
     return !desired && !present;
   });
   if (created_.size() != before) save_state();
-  apply(reconcile(desired_, observed_, created_));
+  auto ops = reconcile(desired_, observed_, created_);
+  auto t1 = std::chrono::steady_clock::now();
+  apply(ops);
+  if (!ops.empty())
+    log_(6, "ipvs: " + std::to_string(ops.size()) + " operation(s) in " + fixed(ms_since(t1)) + " ms (dump of " +
+                std::to_string(observed_.size()) + " services " + fixed(dump_ms) + " ms)");
   return std::nullopt;
 }
 
-void TableKeeper::reconcile_cached() { apply(reconcile(desired_, observed_, created_)); }
+void TableKeeper::reconcile_cached() {
+  auto t0 = std::chrono::steady_clock::now();
+  auto ops = reconcile(desired_, observed_, created_);
+  apply(ops);
+  if (!ops.empty())
+    log_(6, "ipvs: " + std::to_string(ops.size()) + " operation(s) in " + fixed(ms_since(t0)) + " ms (no dump)");
+}
 
 std::optional<std::string> TableKeeper::set_sync(const std::optional<SyncDaemon>& settings, bool master) {
   auto listed = table_.daemons();

@@ -32,7 +32,8 @@ class TableKeeper {
   // are logged and retried on the next pass.
   std::optional<std::string> reconcile_full();
   // Applies the difference against what the last pass left, without a dump
-  // (a health change: one SET for one weight).
+  // (a reload or a health change: one SET for one weight). Drift made by
+  // hand since the last full pass is left to the next one.
   void reconcile_cached();
   // The table as the kernel reports it now (status).
   std::variant<Table, std::string> kernel_view() { return table_.dump(); }
