@@ -65,8 +65,10 @@ struct Message {
 };
 
 // Splits a datagram into its messages; refuses a datagram whose headers do
-// not tile it (a truncated or overlong message).
+// not tile it (a truncated or overlong message). The messages point into
+// `datagram`, so a temporary buffer is refused at compile time.
 Decoded<std::vector<Message>> split_datagram(std::span<const std::uint8_t> datagram);
+Decoded<std::vector<Message>> split_datagram(Bytes&& datagram) = delete;
 
 // NLMSG_ERROR: 0 for an ACK, else the kernel's errno (positive).
 // NLMSG_DONE: 0, or the errno of a dump that failed part way.

@@ -826,7 +826,8 @@ TEST(IpvsMessages, SplitDatagramAndStatus) {
       {"empty datagram", "", true},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(wire::split_datagram(from_hex(c.hex)).index() == 0, c.ok) << c.description;
+    const Bytes bytes = from_hex(c.hex);
+    EXPECT_EQ(wire::split_datagram(bytes).index() == 0, c.ok) << c.description;
   }
 }
 
@@ -847,7 +848,8 @@ TEST(IpvsMessages, StatusCodes) {
       {"not a status message", "14000000 1c00 0000 01000000 00000000 00000000", -1},
   };
   for (const auto& c : cases) {
-    auto split = wire::split_datagram(from_hex(c.hex));
+    const Bytes datagram = from_hex(c.hex);
+    auto split = wire::split_datagram(datagram);
     ASSERT_EQ(split.index(), 0u) << c.description;
     ASSERT_EQ(std::get<0>(split).size(), 1u) << c.description;
     auto s = wire::parse_status(std::get<0>(split)[0]);
