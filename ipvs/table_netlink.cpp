@@ -152,11 +152,11 @@ class NetlinkTable final : public IpvsTable {
     }
   }
 
-  // Waits for at least one datagram (up to the receive timeout), then takes
-  // as many as are queued, up to `slots`, and hands their messages from the
-  // kernel to `handle`. 0, or the errno of the receive (ENOBUFS: the queue
-  // overflowed and replies were dropped).
-  int receive(std::size_t slots, const MessageHandler& handle) {
+  // Waits for at least one datagram (up to the receive timeout; not at all
+  // with MSG_DONTWAIT), then takes as many as are queued, up to `slots`, and
+  // hands their messages from the kernel to `handle`. 0, or the errno of the
+  // receive (ENOBUFS: the queue overflowed and replies were dropped).
+  int receive(std::size_t slots, const MessageHandler& handle, int flags = MSG_WAITFORONE) {
     std::uint8_t* base = slots == 1 ? dump_buffer_.data() : ack_buffers_.data();
     const std::size_t size = slots == 1 ? dump_buffer_.size() : kAckSlotSize;
     std::vector<mmsghdr> msgs(slots);
@@ -171,7 +171,7 @@ class NetlinkTable final : public IpvsTable {
     }
     int got;
     do {
-      got = recvmmsg(fd_, msgs.data(), static_cast<unsigned>(slots), MSG_WAITFORONE, nullptr);
+      got = recvmmsg(fd_, msgs.data(), static_cast<unsigned>(slots), flags, nullptr);
     } while (got < 0 && errno == EINTR);
     if (got < 0) return errno;
     for (int i = 0; i < got; ++i) {
@@ -262,11 +262,20 @@ class NetlinkTable final : public IpvsTable {
     return table;
   }
 
-  // Sends GET_INFO and reads until its ACK: the kernel answers in order, so
-  // by then every earlier request has been answered or its answer dropped.
-  // Other messages go to `handle`. false if the barrier's ACK never came.
+  // After an overrun: reads what is queued, then sends GET_INFO and reads
+  // until its ACK. The kernel answers in order, so by then every earlier
+  // request has been answered or its answer dropped. Other messages go to
+  // `handle`. false if the barrier's ACK never came.
+  //
+  // An overrun marks the socket congested, and the kernel drops every
+  // message for it until a read empties the queue; hence the drain first.
   bool barrier(const MessageHandler& handle) {
     for (int attempt = 0; attempt < 5; ++attempt) {
+      for (;;) {
+        const int err = receive(kAckSlots, handle, MSG_DONTWAIT);
+        if (err == EAGAIN || err == EWOULDBLOCK) break;
+        if (err != 0 && err != ENOBUFS) return false;
+      }
       const std::uint32_t seq = seq_++;
       if (send(wire::encode_get_info(family_, seq))) return false;
       bool reached = false;
