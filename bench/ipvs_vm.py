@@ -56,6 +56,10 @@ WEIGHT_CHANGES = 5
 IDLE = 15.0  # seconds of idle CPU measurement (three periodic reconciles)
 
 
+# "ipvs: 10000 operation(s) in 812.3 ms (dump of 0 services 0.4 ms)", "... (no dump)"
+PASS_LINE = re.compile(r"ipvs: (\d+) operation\(s\) in ([\d.]+) ms \((?:dump of (\d+) services ([\d.]+) ms|no dump)\)")
+
+
 def service_addr(i):
     return "10.100.%d.%d" % (i // 250, i % 250 + 1)
 
@@ -112,14 +116,14 @@ class Tandemd:
     """tandemd in a namespace with its stderr read line by line, each line
     stamped with time.monotonic() when it arrives."""
 
-    def __init__(self, lab, ns, config, socket_path):
+    def __init__(self, lab, ns, config, socket_path, log_level="info"):
         self.lines = []          # [(t, line)]
         self.cond = threading.Condition()
         if os.path.exists(socket_path):
             os.unlink(socket_path)
         self.t_exec = time.monotonic()
         self.proc = subprocess.Popen(["ip", "netns", "exec", ns, lab.tandemd, "-c", config, "--socket",
-                                      socket_path, "--log-level", "info"],
+                                      socket_path, "--log-level", log_level],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      preexec_fn=L._die_with_parent)
         lab.helpers.append(self.proc)
@@ -150,6 +154,19 @@ class Tandemd:
                     return None
                 self.cond.wait(left)
 
+    def passes_since(self, index):
+        """tandemd's reconcile pass lines: [{"ops", "ms", "dump_ms" (None: no dump), "services"}]."""
+        out = []
+        with self.cond:
+            lines = [line for _, line in self.lines[index:]]
+        for line in lines:
+            m = PASS_LINE.search(line)
+            if m:
+                out.append({"ops": int(m.group(1)), "ms": float(m.group(2)), "line": line,
+                            "services": int(m.group(3)) if m.group(3) else None,
+                            "dump_ms": float(m.group(4)) if m.group(4) else None})
+        return out
+
     def ops_since(self, index):
         with self.cond:
             return [line for _, line in self.lines[index:] if re.search(r"ipvs: (NEW|SET|DEL) ", line)]
@@ -163,6 +180,17 @@ class Tandemd:
                 self.proc.kill()
                 self.proc.wait()
         self.reader.join(timeout=10)
+
+
+def wait_socket(daemon, sock):
+    """Seconds from tandemd's exec until its control socket exists."""
+    while not os.path.exists(sock):
+        if daemon.proc.poll() is not None:
+            raise L.LabError("tandemd exited (%s): %s" % (daemon.proc.returncode, daemon.lines[-5:]))
+        if time.monotonic() - daemon.t_exec > 900:
+            raise L.LabError("tandemd did not open its socket within 900 s")
+        time.sleep(0.002)
+    return time.monotonic() - daemon.t_exec
 
 
 def proc_status(pid, keys=("VmRSS", "VmHWM")):
@@ -231,7 +259,8 @@ def main():
         if p.returncode != 0:
             sys.exit("tandemd --check-config failed: %s%s" % (p.stdout, p.stderr))
         parse_s.append(t)
-    results = {"ipvsadm_restore": [], "ipvsctl_apply": [], "ipvsctl_wall": [], "tandemd_socket": [],
+    results = {"ipvsadm_restore": [], "ipvsctl_apply": [], "ipvsctl_wall": [], "tandemd_socket": [], "tandemd_socket_notice": [],
+               "tandemd_pass_apply": [], "tandemd_pass_dump": [],
                "check_config": parse_s[1:]}
     daemon = None
     try:
@@ -266,15 +295,19 @@ def main():
             if run == 0 and saved(spaces["ctl"]) != saved(spaces["adm"]):
                 raise L.LabError("ipvsctl bulk and ipvsadm -R built different tables")
 
-            # tandemd from empty
+            # tandemd from empty, first without logging each operation
+            # (--log-level notice), then as it runs by default (info).
+            quiet = Tandemd(lab, tns, config, sock, log_level="notice")
+            t_quiet = wait_socket(quiet, sock)
+            if count_table(tns) != (SERVICES, SERVICES * DESTS):
+                raise L.LabError("tandemd (notice) left %s (services, dests)" % (count_table(tns),))
+            quiet.stop()
+            results["tandemd_socket_notice"].append(t_quiet)
+            ns_run(tns, ["ipvsadm", "-C"], check=True)
+            os.unlink(state)
+            time.sleep(1.0)
             daemon = Tandemd(lab, tns, config, sock)
-            while not os.path.exists(sock):
-                if daemon.proc.poll() is not None:
-                    raise L.LabError("tandemd exited (%s): %s" % (daemon.proc.returncode, daemon.lines[-5:]))
-                if time.monotonic() - daemon.t_exec > 900:
-                    raise L.LabError("tandemd did not open its socket within 900 s")
-                time.sleep(0.002)
-            t_sock = time.monotonic() - daemon.t_exec
+            t_sock = wait_socket(daemon, sock)
             counted = count_table(tns)
             if counted != (SERVICES, SERVICES * DESTS):
                 raise L.LabError("when tandemd opened its socket the kernel had %s (services, dests)" % (counted,))
@@ -284,31 +317,49 @@ def main():
             if not labmod_wait[0] or len(ops) != total:
                 raise L.LabError("tandemd logged %d operations, expected %d" % (len(ops), total))
             results["tandemd_socket"].append(t_sock)
-            print("  run %d: ipvsadm -R %.2f s, ipvsctl bulk %.2f s (apply %.2f s), tandemd %.2f s to its socket"
+            passes = daemon.passes_since(0)
+            if len(passes) != 1 or passes[0]["ops"] != total:
+                raise L.LabError("tandemd's reconcile pass lines at start: %s" % [p["line"] for p in passes])
+            results["tandemd_pass_apply"].append(passes[0]["ms"] / 1000.0)
+            results["tandemd_pass_dump"].append(passes[0]["dump_ms"] / 1000.0)
+            print("  run %d: ipvsadm -R %.2f s, ipvsctl bulk %.2f s (apply %.2f s), tandemd %.2f s to its socket "
+                  "(its pass: apply %.2f s, dump %.3f s; %.2f s at log level notice)"
                   % (run + 1, results["ipvsadm_restore"][-1], results["ipvsctl_wall"][-1],
-                     results["ipvsctl_apply"][-1], t_sock), flush=True)
+                     results["ipvsctl_apply"][-1], t_sock, results["tandemd_pass_apply"][-1],
+                     results["tandemd_pass_dump"][-1], t_quiet), flush=True)
 
-        # One weight change in the full table, through a reload.
+        # One weight change in the full table, through a reload: the same
+        # destination's weight 5, 6, 7, ... so each reload changes one weight.
+        # Each reload re-arms the 5 s periodic pass, so none runs in between.
         pid = daemon.proc.pid
         status_full = proc_status(pid)
-        reload_s = []
+        to_set, to_reloaded, pass_ms = [], [], []
+        i, j = SERVICES // 2, 2
         for k in range(WEIGHT_CHANGES):
-            i, j, w = SERVICES // 2 + k, k % DESTS, 5 + k
+            w = 5 + k
             lab.write_config("d1", base + tandem_virtual_servers((i, j, w)))
             start = len(daemon.lines)
             t0 = time.monotonic()
             os.kill(pid, signal.SIGHUP)
             hit = daemon.wait_line(r"ipvs: SET dest %s:80 dr weight %d" % (re.escape(dest_addr(i, j)), w), start, 120)
-            if not hit:
-                raise L.LabError("no SET logged after reload %d: %s" % (k + 1, daemon.lines[start:][-5:]))
-            reload_s.append(hit[1] - t0)
+            done = daemon.wait_line(r"<\d>reloaded ", start, 120)
+            if not hit or not done:
+                raise L.LabError("reload %d: no SET or no 'reloaded' line: %s" % (k + 1, daemon.lines[start:][-5:]))
+            to_set.append(hit[1] - t0)
+            to_reloaded.append(done[1] - t0)
             time.sleep(1.0)
             ops = daemon.ops_since(start)
-            # The previous change is put back (weight 1) unless this is the first reload.
-            want = 1 if k == 0 else 2
-            if len(ops) != want:
+            if len(ops) != 1:
                 raise L.LabError("reload %d logged %d operations: %s" % (k + 1, len(ops), ops[:6]))
-        results["weight_change_sighup_to_set"] = reload_s
+            passes = daemon.passes_since(start)
+            if len(passes) != 1:
+                raise L.LabError("reload %d: %d reconcile pass lines: %s" % (k + 1, len(passes), passes))
+            if passes[0]["dump_ms"] is not None:
+                raise L.LabError("reload %d dumped the table: %s" % (k + 1, passes[0]["line"]))
+            pass_ms.append(passes[0]["ms"] / 1000.0)
+        results["weight_change_sighup_to_set"] = to_set
+        results["weight_change_sighup_to_reloaded"] = to_reloaded
+        results["weight_change_pass"] = pass_ms
 
         # Single operation and full dump with the netlink table, for comparison.
         one = "set-dest tcp:%s:80 %s:80 dr weight=9\n" % (service_addr(SERVICES - 1), dest_addr(SERVICES - 1, 3))
@@ -367,13 +418,18 @@ def main():
     row("ipvsctl bulk, apply() only", r["ipvsctl_apply"])
     row("ipvsctl bulk (wall)", r["ipvsctl_wall"])
     row("tandemd exec -> control socket", r["tandemd_socket"])
+    row("tandemd exec -> socket, log level notice", r["tandemd_socket_notice"])
+    row("tandemd's pass: apply (its log)", r["tandemd_pass_apply"])
+    row("tandemd's pass: dump of the empty table", r["tandemd_pass_dump"])
     row("tandemd --check-config (parse only)", r["check_config"])
     ratio = statistics.median(r["ipvsadm_restore"]) / statistics.median(r["tandemd_socket"])
     ratio_apply = statistics.median(r["ipvsadm_restore"]) / statistics.median(r["ipvsctl_apply"])
     lines.append("  ipvsadm -R / tandemd (medians): %.2fx; ipvsadm -R / apply(): %.2fx" % (ratio, ratio_apply))
     lines += ["", "One weight change in the full table, milliseconds",
               "                                              min     median        max"]
+    row("tandemd's pass on reload (its log)", r["weight_change_pass"], 1000.0, "%10.1f")
     row("tandemd: SIGHUP -> SET logged", r["weight_change_sighup_to_set"], 1000.0, "%10.1f")
+    row("tandemd: SIGHUP -> 'reloaded' logged", r["weight_change_sighup_to_reloaded"], 1000.0, "%10.1f")
     row("ipvsctl apply, one SET (apply() only)", r["ipvsctl_one_set"], 1000.0, "%10.1f")
     row("ipvsadm -e, one dest (wall)", r["ipvsadm_one_edit_wall"], 1000.0, "%10.1f")
     row("ipvsctl dump, whole table (wall)", r["ipvsctl_dump_wall"], 1000.0, "%10.1f")
