@@ -69,7 +69,26 @@ class ConfigParser : TomlReader {
     read_vips(root, config.vips);
     read_garp(Scope{section_table(root, "garp"), "garp"}, config.garp);
     read_virtual_servers(*this, root, config.virtual_servers);
-    read_sync(*this, Scope{section_table(root, "sync"), "sync"}, config.sync);
+    const Scope sync_scope{section_table(root, "sync"), "sync"};
+    read_sync(*this, sync_scope, config.sync);
+    check_sync_families(sync_scope, config);
+  }
+
+  // The kernel refuses to run the sync daemon while any destination has
+  // another address family than its service (NEW_DAEMON gives EINVAL), and
+  // refuses such a destination while a sync daemon runs.
+  void check_sync_families(const Scope& sync_scope, const Config& config) {
+    if (!config.sync) return;
+    for (const auto& vs : config.virtual_servers) {
+      for (const auto& real : vs.reals) {
+        // Only tun may mix families; any other mix was reported already.
+        if (real.address.family == vs.family || forwarding_of(vs, real) != ForwardingMethod::tun) continue;
+        error(sync_scope.where(), "[sync] cannot be used with real server " + real.address.str() +
+                                      " of another address family than its virtual server " + describe(vs) +
+                                      ": the kernel's sync daemon does not support mixed-family destinations");
+        return;
+      }
+    }
   }
 
   // ---- structure -------------------------------------------------------

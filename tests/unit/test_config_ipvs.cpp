@@ -142,13 +142,6 @@ forwarding = "nat"
 [[virtual_server.real]]
 address = "[2001:db8::21]:8080"
 
-[sync]
-interface = "eth1"
-syncid = 255
-group = "239.1.2.3"
-port = 8849
-maxlen = 1400
-ttl = 3
 )");
   ASSERT_EQ(c.virtual_servers.size(), 3u);
   const VirtualServer& a = c.virtual_servers[0];
@@ -202,6 +195,15 @@ ttl = 3
   ASSERT_EQ(f.reals.size(), 1u);
   EXPECT_EQ(f.reals[0].port, 8080);
 
+  // [sync] is read in ReadsEverySyncKey: the kernel cannot run the sync
+  // daemon with the mixed-family real above.
+  EXPECT_FALSE(c.sync);
+}
+
+TEST(ConfigIpvsTest, ReadsEverySyncKey) {
+  const Config c = parse_ok(kWeb + "[[virtual_server.real]]\naddress = \"10.0.0.11\"\n"
+                                   "[sync]\ninterface = \"eth1\"\nsyncid = 255\ngroup = \"239.1.2.3\"\n"
+                                   "port = 8849\nmaxlen = 1400\nttl = 3\n");
   ASSERT_TRUE(c.sync);
   EXPECT_EQ(c.sync->interface, "eth1");
   EXPECT_EQ(c.sync->syncid, 255u);
@@ -644,6 +646,11 @@ TEST(ConfigIpvsTest, EachMistakeIsOneLocatedError) {
       {"sync without an interface", "[sync]\nsyncid = 1", 1, 1,
        "sync.interface is required: the interface the sync daemon sends and receives on"},
       {"sync without a syncid", "[sync]\ninterface = \"eth1\"", 1, 1, "sync.syncid is required"},
+      {"sync with a mixed-family tunnel real (the kernel refuses the daemon)",
+       kWeb + "forwarding = \"tun\"\n" + real + "address = \"2001:db8::11\"\n[sync]\ninterface = \"eth1\"\nsyncid = 1",
+       6, 1,
+       "[sync] cannot be used with real server 2001:db8::11 of another address family than its virtual server "
+       "TCP 10.0.0.100:80: the kernel's sync daemon does not support mixed-family destinations"},
       {"sync interface with a colon", "[sync]\ninterface = \"eth1:0\"\nsyncid = 1", 2, 13,
        "sync.interface \"eth1:0\" contains a character not allowed in interface names"},
       {"sync interface too long", "[sync]\ninterface = \"eth0123456789abc\"\nsyncid = 1", 2, 13,
