@@ -312,9 +312,9 @@ def main():
             if counted != (SERVICES, SERVICES * DESTS):
                 raise L.LabError("when tandemd opened its socket the kernel had %s (services, dests)" % (counted,))
             # Every operation logged once (the pipe may still be draining).
-            labmod_wait = L.wait_until(lambda: len(daemon.ops_since(0)) >= total, 60.0, step=0.1)
+            logged = L.wait_until(lambda: len(daemon.ops_since(0)) >= total, 60.0, step=0.1)
             ops = daemon.ops_since(0)
-            if not labmod_wait[0] or len(ops) != total:
+            if not logged[0] or len(ops) != total:
                 raise L.LabError("tandemd logged %d operations, expected %d" % (len(ops), total))
             results["tandemd_socket"].append(t_sock)
             passes = daemon.passes_since(0)

@@ -97,7 +97,7 @@ def case_reload_minimal_ops(case):
                "ActiveConn on %s changed after a periodic reconcile: %s" % (active, counts_later))
     case.note("ActiveConn after %s" % {d: a for d, (a, _) in sorted(counts_later.items())})
     case.note("operations on each node: %s" % "; ".join(expected_ops))
-    # The held connections still answer? They were idle; close them cleanly.
+    # Close the held connections.
     conns.stdin.close()
     conns.wait(timeout=10)
 
