@@ -2,14 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace tandem::ipvs {
 namespace {
-
-const ServiceEntry* find_service(const Table& t, const ServiceKey& key) {
-  auto it = std::find_if(t.begin(), t.end(), [&](const ServiceEntry& e) { return e.service.key == key; });
-  return it == t.end() ? nullptr : &*it;
-}
 
 const Destination* find_dest(const std::vector<Destination>& ds, const DestKey& key) {
   auto it = std::find_if(ds.begin(), ds.end(), [&](const Destination& d) { return d.key == key; });
@@ -37,25 +33,32 @@ bool service_matches(const Service& want, const Service& have) {
 }
 
 std::vector<Operation> reconcile(const Table& desired, const Table& observed, const std::set<ServiceKey>& created) {
+  // Indexed by key: tables of thousands of services cost O(n log n).
+  std::map<ServiceKey, const ServiceEntry*> have_by_key;
+  for (const auto& e : observed) have_by_key.emplace(e.service.key, &e);
+  std::set<ServiceKey> wanted;
+  for (const auto& e : desired) wanted.insert(e.service.key);
+
   std::vector<Operation> ops;
   // Owned services nobody wants any more go first (their dests go with them).
   for (const auto& have : observed) {
     const ServiceKey& key = have.service.key;
-    if (!find_service(desired, key) && created.count(key)) ops.push_back(DelService{key});
+    if (!wanted.count(key) && created.count(key)) ops.push_back(DelService{key});
   }
   for (const auto& want : desired) {
     const ServiceKey& key = want.service.key;
-    const ServiceEntry* have = find_service(observed, key);
-    if (!have) {
+    auto found = have_by_key.find(key);
+    if (found == have_by_key.end()) {
       ops.push_back(NewService{want.service});
       for (const auto& d : want.dests) ops.push_back(NewDest{key, d});
       continue;
     }
-    if (!service_matches(want.service, have->service)) ops.push_back(SetService{want.service});
-    for (const auto& d : have->dests)
+    const ServiceEntry& have = *found->second;
+    if (!service_matches(want.service, have.service)) ops.push_back(SetService{want.service});
+    for (const auto& d : have.dests)
       if (!find_dest(want.dests, d.key)) ops.push_back(DelDest{key, d.key});
     for (const auto& d : want.dests) {
-      const Destination* hd = find_dest(have->dests, d.key);
+      const Destination* hd = find_dest(have.dests, d.key);
       if (!hd)
         ops.push_back(NewDest{key, d});
       else if (!dest_matches(d, *hd))
@@ -66,40 +69,44 @@ std::vector<Operation> reconcile(const Table& desired, const Table& observed, co
 }
 
 Table apply_to(Table table, const std::vector<Operation>& ops) {
-  auto service = [&](const ServiceKey& key) -> ServiceEntry* {
-    auto it = std::find_if(table.begin(), table.end(), [&](const ServiceEntry& e) { return e.service.key == key; });
-    return it == table.end() ? nullptr : &*it;
+  std::map<ServiceKey, ServiceEntry> by_key;
+  for (auto& e : table) {
+    ServiceKey key = e.service.key;
+    by_key.emplace(std::move(key), std::move(e));
+  }
+  auto upsert_dest = [](ServiceEntry& s, const Destination& d) {
+    auto it = std::find_if(s.dests.begin(), s.dests.end(), [&](const Destination& x) { return x.key == d.key; });
+    if (it == s.dests.end()) {
+      s.dests.push_back(d);
+    } else {
+      DestStats stats = it->stats;
+      *it = d;
+      it->stats = stats;
+    }
   };
   for (const auto& op : ops) {
     std::visit(
         [&](const auto& o) {
           using T = std::decay_t<decltype(o)>;
           if constexpr (std::is_same_v<T, NewService>) {
-            if (!service(o.service.key)) table.push_back(ServiceEntry{o.service, {}});
+            by_key.emplace(o.service.key, ServiceEntry{o.service, {}});
           } else if constexpr (std::is_same_v<T, SetService>) {
-            if (auto* s = service(o.service.key)) s->service = o.service;
+            if (auto it = by_key.find(o.service.key); it != by_key.end()) it->second.service = o.service;
           } else if constexpr (std::is_same_v<T, DelService>) {
-            std::erase_if(table, [&](const ServiceEntry& e) { return e.service.key == o.key; });
+            by_key.erase(o.key);
           } else if constexpr (std::is_same_v<T, NewDest> || std::is_same_v<T, SetDest>) {
-            if (auto* s = service(o.service)) {
-              auto it = std::find_if(s->dests.begin(), s->dests.end(),
-                                     [&](const Destination& d) { return d.key == o.dest.key; });
-              if (it == s->dests.end()) {
-                s->dests.push_back(o.dest);
-              } else {
-                DestStats stats = it->stats;
-                *it = o.dest;
-                it->stats = stats;
-              }
-            }
+            if (auto it = by_key.find(o.service); it != by_key.end()) upsert_dest(it->second, o.dest);
           } else if constexpr (std::is_same_v<T, DelDest>) {
-            if (auto* s = service(o.service))
-              std::erase_if(s->dests, [&](const Destination& d) { return d.key == o.dest; });
+            if (auto it = by_key.find(o.service); it != by_key.end())
+              std::erase_if(it->second.dests, [&](const Destination& d) { return d.key == o.dest; });
           }
         },
         op);
   }
-  return table;
+  Table out;
+  out.reserve(by_key.size());
+  for (auto& [key, entry] : by_key) out.push_back(std::move(entry));
+  return out;
 }
 
 }  // namespace tandem::ipvs

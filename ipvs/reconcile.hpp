@@ -22,8 +22,9 @@ std::vector<Operation> reconcile(const Table& desired, const Table& observed,
 bool dest_matches(const Destination& desired, const Destination& observed);
 bool service_matches(const Service& desired, const Service& observed);
 
-// The observed table after `ops` succeeded (stats kept for unchanged dests):
-// lets the daemon apply a health change without dumping the table again.
+// The observed table after `ops` succeeded (stats kept for unchanged dests),
+// sorted by service key as dumps are: lets the daemon apply a health change
+// without dumping the table again.
 Table apply_to(Table table, const std::vector<Operation>& ops);
 
 }  // namespace tandem::ipvs

@@ -119,10 +119,13 @@ void TableKeeper::apply(const std::vector<Operation>& ops) {
   }
   std::vector<Operation> done;
   bool state_changed = false;
+  // Each operation is logged; a large pass (a start, a big reload) logs them
+  // at debug and a summary at info.
+  const int each = ops.size() > 100 ? 7 : 6;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (failed[i]) continue;
     done.push_back(ops[i]);
-    log_(6, "ipvs: " + describe(ops[i]));
+    log_(each, "ipvs: " + describe(ops[i]));
     if (auto* n = std::get_if<NewService>(&ops[i])) state_changed |= created_.insert(n->service.key).second;
     if (auto* d = std::get_if<DelService>(&ops[i])) state_changed |= created_.erase(d->key) > 0;
   }
@@ -152,12 +155,11 @@ std::optional<std::string> TableKeeper::reconcile_full() {
   if (auto* err = std::get_if<std::string>(&dumped)) return *err;
   observed_ = std::move(std::get<Table>(dumped));
   // Recorded services that are gone from the kernel need no more tracking.
+  std::set<ServiceKey> keep;
+  for (const auto& e : desired_) keep.insert(e.service.key);
+  for (const auto& e : observed_) keep.insert(e.service.key);
   std::size_t before = created_.size();
-  std::erase_if(created_, [&](const ServiceKey& k) {
-    bool desired = std::any_of(desired_.begin(), desired_.end(), [&](const auto& e) { return e.service.key == k; });
-    bool present = std::any_of(observed_.begin(), observed_.end(), [&](const auto& e) { return e.service.key == k; });
-    return !desired && !present;
-  });
+  std::erase_if(created_, [&](const ServiceKey& k) { return !keep.count(k); });
   if (created_.size() != before) save_state();
   auto ops = reconcile(desired_, observed_, created_);
   auto t1 = std::chrono::steady_clock::now();
