@@ -295,8 +295,8 @@ def main():
             if run == 0 and saved(spaces["ctl"]) != saved(spaces["adm"]):
                 raise L.LabError("ipvsctl bulk and ipvsadm -R built different tables")
 
-            # tandemd from empty, first without logging each operation
-            # (--log-level notice), then as it runs by default (info).
+            # tandemd from empty, first at --log-level notice, then as it
+            # runs by default (info: a summary line per reconcile pass).
             quiet = Tandemd(lab, tns, config, sock, log_level="notice")
             t_quiet = wait_socket(quiet, sock)
             if count_table(tns) != (SERVICES, SERVICES * DESTS):
@@ -311,11 +311,9 @@ def main():
             counted = count_table(tns)
             if counted != (SERVICES, SERVICES * DESTS):
                 raise L.LabError("when tandemd opened its socket the kernel had %s (services, dests)" % (counted,))
-            # Every operation logged once (the pipe may still be draining).
-            logged = L.wait_until(lambda: len(daemon.ops_since(0)) >= total, 60.0, step=0.1)
-            ops = daemon.ops_since(0)
-            if not logged[0] or len(ops) != total:
-                raise L.LabError("tandemd logged %d operations, expected %d" % (len(ops), total))
+            # A pass this large logs its operations at debug and one summary
+            # line at info (the pipe may still be draining).
+            L.wait_until(lambda: daemon.passes_since(0), 60.0, step=0.1)
             results["tandemd_socket"].append(t_sock)
             passes = daemon.passes_since(0)
             if len(passes) != 1 or passes[0]["ops"] != total:
