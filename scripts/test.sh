@@ -20,7 +20,9 @@ ctest --test-dir build -L unit --output-on-failure -j"$jobs"
 
 echo "== unit tier under ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=ON >/dev/null
-cmake --build build-asan -j"$jobs" --target tandem_unit_tests fuzz_heartbeat fuzz_config fuzz_authkeys fuzz_control
+fuzz_targets=$(for f in tests/fuzz/fuzz_*.cpp; do basename "$f" .cpp; done)
+# shellcheck disable=SC2086 # one target per word
+cmake --build build-asan -j"$jobs" --target tandem_unit_tests $fuzz_targets
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
 
