@@ -80,6 +80,8 @@ std::optional<std::string> Director::configure_ipvs() {
     auto opened = ipvs::open_netlink_table();
     if (auto* err = std::get_if<std::string>(&opened)) return *err;
     ipvs_table_ = std::move(std::get<std::unique_ptr<ipvs::IpvsTable>>(opened));
+  }
+  if (wanted && !keeper_) {
     std::filesystem::path state = std::filesystem::path(options_.socket_path).parent_path() / "ipvs-created";
     keeper_ = std::make_unique<ipvs::TableKeeper>(
         *ipvs_table_, state.string(), [](int priority, const std::string& message) { log(priority, message); });
@@ -366,8 +368,12 @@ Reply Director::reload() {
   }
   ConfigDiff diff = diff_config(cfg_, next);
   if ((!next.virtual_servers.empty() || next.sync) && !ipvs_table_) {
+    // The first virtual server: IPVS must be there before anything changes.
     auto opened = ipvs::open_netlink_table();
-    if (auto* err = std::get_if<std::string>(&opened)) diff.refused.push_back(*err);
+    if (auto* err = std::get_if<std::string>(&opened))
+      diff.refused.push_back(*err);
+    else
+      ipvs_table_ = std::move(std::get<std::unique_ptr<ipvs::IpvsTable>>(opened));
   }
   if (!diff.refused.empty()) {
     std::string why;
