@@ -70,6 +70,43 @@ struct Endpoint {
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
+// A health check ([virtual_server.check]; SPEC "Configuration (TOML)").
+// `send` and `receive` hold the text as written: `send` (and a prefix
+// `receive`) may use the escapes \r \n \t \\ and \xHH, which validation has
+// checked; a regex `receive` is an ECMAScript regex, which has those escapes
+// of its own.
+struct Check {
+  enum class Type { tcp, send_expect, http, https, external, udp, none };
+  Type type = Type::tcp;
+  Duration interval{1000};
+  Duration timeout{500};     // bounds the whole exchange; at most interval
+  int rise = 2;              // consecutive successes to come back, 1..100
+  int fall = 2;              // consecutive failures to go down, 1..100
+  std::string send;          // send-expect (optional), udp (required)
+  std::string receive;       // send-expect, udp (required); http(s): matched on the body
+  bool receive_regex = true;  // receive_match = "regex" (default) | "prefix"
+  std::string request = "/";  // http(s): the path, starting with "/"
+  std::string method = "GET";  // http(s): GET or HEAD
+  std::string virtualhost;     // http(s): the Host header; empty: the real's address
+  std::vector<std::string> expect_status{"2xx"};  // http(s) `status`: "2xx", "200", "301-302"
+  bool verify_tls = false;                        // https `verify_certificate`
+  std::vector<std::string> command;  // external: argv, [0] absolute; %h %p %v %%
+  std::uint16_t port = 0;            // 0: the real server's port
+  std::size_t max_response = 65536;  // bytes read at most
+  friend bool operator==(const Check&, const Check&) = default;
+};
+
+// A real server's overrides of its virtual server's check
+// ([virtual_server.real.check] or `check = { ... }`); unset: the check's.
+struct CheckOverride {
+  std::optional<std::string> request;
+  std::optional<std::string> receive;
+  std::optional<std::string> send;
+  std::optional<std::uint16_t> port;
+  std::optional<std::string> virtualhost;
+  friend bool operator==(const CheckOverride&, const CheckOverride&) = default;
+};
+
 struct RealServer {
   IpAddress address;
   // 0: the virtual server's port (required for nat when the vs port is 0).
@@ -82,6 +119,7 @@ struct RealServer {
   std::optional<std::uint16_t> tunnel_port;    // gue only; default: the virtual server's
   std::uint32_t upper_threshold = 0;           // 0 = no limit
   std::uint32_t lower_threshold = 0;
+  std::optional<CheckOverride> check;          // only with a check on the virtual server
   friend bool operator==(const RealServer&, const RealServer&) = default;
 };
 
@@ -100,6 +138,7 @@ struct VirtualServer {
   std::uint32_t persistence_netmask = 0;
   std::optional<Endpoint> fallback;
   OnFailure on_failure = OnFailure::quiesce;
+  std::optional<Check> check;  // absent: no health checks, every real counts as healthy
   std::vector<RealServer> reals;
   friend bool operator==(const VirtualServer&, const VirtualServer&) = default;
 };
@@ -119,6 +158,7 @@ std::string_view name_of(Protocol p);
 std::string_view name_of(ForwardingMethod f);
 std::string_view name_of(TunnelType t);
 std::string_view name_of(OnFailure o);
+std::string_view name_of(Check::Type t);  // "send-expect"
 
 // The IPVS schedulers `scheduler` accepts, and the `scheduler_flags`.
 std::span<const std::string_view> ipvs_schedulers();
@@ -129,6 +169,11 @@ std::span<const std::string_view> ipvs_scheduler_flags();
 ForwardingMethod forwarding_of(const VirtualServer& vs, const RealServer& real);
 TunnelType tunnel_type_of(const VirtualServer& vs, const RealServer& real);
 std::uint16_t tunnel_port_of(const VirtualServer& vs, const RealServer& real);
+
+// The check one real server gets: the virtual server's with the real's
+// overrides applied, and `port` the port to probe (the override's, else the
+// check's, else the real's). Empty when the virtual server has no check.
+std::optional<Check> check_of(const VirtualServer& vs, const RealServer& real);
 
 // "TCP 10.0.0.100:80", "UDP [2001:db8::100]:53", "FWM 7", "FWM 7 (IPv6)".
 std::string describe(const VirtualServer& vs);

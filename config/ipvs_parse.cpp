@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "config/check_parse.hpp"
 #include "config/names.hpp"
 
 namespace tandem::config::detail {
@@ -183,7 +184,8 @@ class IpvsReader {
 
   void read_virtual_server(const Scope& s, VirtualServer& vs, std::map<ServiceKeyV, int>& first_service,
                            std::map<FwmarkKey, int>& first_fwmark) {
-    r_.check_keys(s, kVirtualServerKeys, "; the only table in [[virtual_server]] is [[virtual_server.real]]");
+    r_.check_keys(s, kVirtualServerKeys,
+                  "; the tables in [[virtual_server]] are [virtual_server.check] and [[virtual_server.real]]");
     const auto address = endpoint_field(s, "address", true);
     const auto fwmark = r_.integer_field(s, "fwmark", 1, kMaxU32);
     const auto family = r_.choice_field(s, "family", kFamilies);
@@ -276,11 +278,13 @@ class IpvsReader {
     const auto fallback = endpoint_field(s, "fallback", false);
     if (fallback.value) vs.fallback = check_fallback(fallback, facts);
 
+    const CheckFacts check = read_check(r_, s, vs.check);
+
     bool real_uses_tun = false;
     std::map<std::pair<IpAddress, std::uint16_t>, int> first_real;  // (address, port) -> line
     for (const auto* table : r_.section_array(*s.table, "real", "virtual_server.real")) {
       RealServer real;
-      read_real(Scope{table, "virtual_server.real", true}, facts, first_real, real);
+      read_real(Scope{table, "virtual_server.real", true}, facts, check, first_real, real);
       real_uses_tun = real_uses_tun || real.forwarding == ForwardingMethod::tun;
       vs.reals.push_back(std::move(real));
     }
@@ -444,9 +448,9 @@ class IpvsReader {
     return out;
   }
 
-  void read_real(const Scope& s, const ServiceFacts& vs,
+  void read_real(const Scope& s, const ServiceFacts& vs, const CheckFacts& check,
                  std::map<std::pair<IpAddress, std::uint16_t>, int>& first_real, RealServer& real) {
-    r_.check_keys(s, kRealKeys);
+    r_.check_keys(s, kRealKeys, "; the only table in [[virtual_server.real]] is [virtual_server.real.check]");
     const auto address = endpoint_field(s, "address", false);
     const auto weight = r_.integer_field(s, "weight", 0, 65535);
     const auto forwarding = r_.choice_field(s, "forwarding", kForwardings);
@@ -468,12 +472,14 @@ class IpvsReader {
     std::optional<ForwardingMethod> method = forwarding.node ? forwarding.value : vs.forwarding;
 
     if (!address.node) r_.required(s, "address", ", e.g. address = \"10.0.0.11:80\"");
+    bool port_known = false;  // real.port is what the kernel is given
     if (address.value) {
       real.address = address.value->address;
       real.port = address.value->port.value_or(vs.port);
       if (vs.family != 0 && method) {
         if (auto port = check_destination("virtual_server.real.address", address, vs, *method)) {
           real.port = *port;
+          port_known = true;
           const auto key = std::make_pair(real.address, real.port);
           if (auto [it, fresh] = first_real.emplace(key, address.where().line); !fresh)
             r_.error(address.where(), "real server " + endpoint_text(real.address, real.port) + " of " +
@@ -482,6 +488,11 @@ class IpvsReader {
         }
       }
     }
+
+    read_check_override(r_, s, check, real.port, port_known,
+                        "virtual_server.real " + (real.port ? endpoint_text(real.address, real.port)
+                                                            : real.address.str()),
+                        real.check);
 
     // Tunnel settings: only for tun, and the port only for GUE (which needs one).
     if (!method) return;

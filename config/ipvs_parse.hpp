@@ -12,12 +12,13 @@
 
 namespace tandem::config::detail {
 
-inline constexpr std::array<std::string_view, 14> kVirtualServerKeys = {
+inline constexpr std::array<std::string_view, 15> kVirtualServerKeys = {
     "address",    "fwmark",      "family",      "protocol",    "scheduler",           "scheduler_flags",
     "forwarding", "tunnel_type", "tunnel_port", "persistence", "persistence_netmask", "fallback",
-    "on_failure", "real"};
-inline constexpr std::array<std::string_view, 7> kRealKeys = {
-    "address", "weight", "forwarding", "tunnel_type", "tunnel_port", "upper_threshold", "lower_threshold"};
+    "on_failure", "real",        "check"};
+inline constexpr std::array<std::string_view, 8> kRealKeys = {
+    "address",     "weight",          "forwarding",      "tunnel_type",
+    "tunnel_port", "upper_threshold", "lower_threshold", "check"};
 inline constexpr std::array<std::string_view, 6> kSyncKeys = {"interface", "syncid", "group",
                                                               "port",      "maxlen", "ttl"};
 

@@ -56,6 +56,19 @@ std::string_view name_of(OnFailure o) {
   return "?";
 }
 
+std::string_view name_of(Check::Type t) {
+  switch (t) {
+    case Check::Type::tcp: return "tcp";
+    case Check::Type::send_expect: return "send-expect";
+    case Check::Type::http: return "http";
+    case Check::Type::https: return "https";
+    case Check::Type::external: return "external";
+    case Check::Type::udp: return "udp";
+    case Check::Type::none: return "none";
+  }
+  return "?";
+}
+
 std::span<const std::string_view> ipvs_schedulers() { return kSchedulers; }
 std::span<const std::string_view> ipvs_scheduler_flags() { return kSchedulerFlags; }
 
@@ -69,6 +82,20 @@ TunnelType tunnel_type_of(const VirtualServer& vs, const RealServer& real) {
 
 std::uint16_t tunnel_port_of(const VirtualServer& vs, const RealServer& real) {
   return real.tunnel_port.value_or(vs.tunnel_port);
+}
+
+std::optional<Check> check_of(const VirtualServer& vs, const RealServer& real) {
+  if (!vs.check) return std::nullopt;
+  Check check = *vs.check;
+  if (check.port == 0) check.port = real.port;
+  if (const auto& o = real.check) {
+    if (o->request) check.request = *o->request;
+    if (o->receive) check.receive = *o->receive;
+    if (o->send) check.send = *o->send;
+    if (o->port) check.port = *o->port;
+    if (o->virtualhost) check.virtualhost = *o->virtualhost;
+  }
+  return check;
 }
 
 std::string describe(const VirtualServer& vs) {

@@ -1,8 +1,9 @@
 // Fuzz target for tandem.toml: TOML parsing, validation and diagnostics
-// (SPEC "Configuration (TOML)"), virtual servers and [sync] included. Each
-// input is one whole file. Beyond not crashing, it checks the contract: a
-// Config comes back exactly when there are no errors, every diagnostic names
-// the file, and an accepted Config holds what validation promises.
+// (SPEC "Configuration (TOML)"), virtual servers, health checks and [sync]
+// included. Each input is one whole file. Beyond not crashing, it checks the
+// contract: a Config comes back exactly when there are no errors, every
+// diagnostic names the file, and an accepted Config holds what validation
+// promises.
 #include <sys/socket.h>
 
 #include <cstddef>
@@ -36,6 +37,31 @@ bool contains(std::span<const std::string_view> names, const std::string& name) 
   return false;
 }
 
+// What validation promises about an accepted health check.
+void check_health_check(const Check& check) {
+  if (check.type == Check::Type::none) {
+    require(check == Check{.type = Check::Type::none});
+    return;
+  }
+  require(check.interval.count() > 0 && check.timeout.count() > 0 && check.timeout <= check.interval);
+  check_duration(check.interval);
+  check_duration(check.timeout);
+  require(check.rise >= 1 && check.rise <= 100 && check.fall >= 1 && check.fall <= 100);
+  require(check.max_response >= 1 && check.max_response <= 1048576);
+  require(!check.request.empty() && check.request.front() == '/');
+  require(check.method == "GET" || check.method == "HEAD");
+  require(!check.expect_status.empty());
+  const bool sends = check.type == Check::Type::send_expect || check.type == Check::Type::udp;
+  if (sends) require(!check.receive.empty());
+  if (!sends) require(check.send.empty());
+  if (check.type == Check::Type::external)
+    require(!check.command.empty() && !check.command[0].empty() && check.command[0].front() == '/');
+  else
+    require(check.command.empty());
+  if (check.type != Check::Type::https) require(!check.verify_tls);
+  if (check.method == "HEAD") require(check.receive.empty());
+}
+
 // What validation promises about each accepted virtual server and its reals.
 void check_virtual_servers(const Config& c) {
   std::set<std::tuple<Protocol, IpAddress, std::uint16_t>> services;
@@ -51,6 +77,7 @@ void check_virtual_servers(const Config& c) {
       require(fwmarks.emplace(vs.fwmark, vs.family).second);
     }
     const std::uint16_t vport = vs.address ? vs.address->port : 0;
+    if (vs.check) check_health_check(*vs.check);
     require(contains(ipvs_schedulers(), vs.scheduler));
     std::set<std::string> flags;
     for (const auto& f : vs.scheduler_flags) {
@@ -85,6 +112,12 @@ void check_virtual_servers(const Config& c) {
       if (method == ForwardingMethod::tun && tunnel_type_of(vs, real) == TunnelType::gue)
         require(tunnel_port_of(vs, real) != 0);
       require(dests.emplace(real.address, real.port).second);
+      if (real.check) require(vs.check.has_value());
+      if (const auto effective = check_of(vs, real)) {
+        check_health_check(*effective);
+        const bool probes = effective->type != Check::Type::none && effective->type != Check::Type::external;
+        if (probes) require(effective->port != 0);
+      }
     }
   }
 }

@@ -187,9 +187,10 @@ TEST(ConfigTest, EachMistakeIsOneLocatedError) {
       {"unknown table", "[nodes]\nname = \"d1\"", 1, 2, "unknown table [nodes]; did you mean [node]?"},
       {"unknown array of tables", "[[vips]]\naddress = \"10.0.0.1/32\"", 1, 3,
        "unknown table [[vips]]; did you mean [[vip]]?"},
-      {"a later feature's table",
-       "[[virtual_server]]\naddress = \"10.0.0.100:80\"\n[virtual_server.check]\ntype = \"http\"", 3, 17,
-       "unknown table [virtual_server.check]"},
+      {"unknown sub-table of a virtual server",
+       "[[virtual_server]]\naddress = \"10.0.0.100:80\"\n[virtual_server.checks]\ntype = \"http\"", 3, 17,
+       "unknown table [virtual_server.checks]; the tables in [[virtual_server]] are [virtual_server.check] and "
+       "[[virtual_server.real]]"},
       {"key before any table", "priority = 5", 1, 1,
        "unknown key \"priority\" outside any table; it belongs in [node]"},
       {"key known in two sections", "interval = \"1s\"", 1, 1, "it belongs in [cluster] or [garp]"},

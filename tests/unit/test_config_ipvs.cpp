@@ -531,9 +531,9 @@ TEST(ConfigIpvsTest, EachMistakeIsOneLocatedError) {
        "unknown key \"schedular\" in [[virtual_server]]; did you mean \"scheduler\"?"},
       {"ldirectord's key", kWeb + "quiescent = true", 3, 1,
        "unknown key \"quiescent\" in [[virtual_server]]"},
-      {"health checks are not supported yet", kWeb + "[virtual_server.check]\ntype = \"http\"", 3, 17,
-       "unknown table [virtual_server.check]; the only table in [[virtual_server]] is "
-       "[[virtual_server.real]]"},
+      {"an unknown sub-table", kWeb + "[virtual_server.health]\ntype = \"http\"", 3, 17,
+       "unknown table [virtual_server.health]; the tables in [[virtual_server]] are [virtual_server.check] "
+       "and [[virtual_server.real]]"},
       {"an unknown array of tables", kWeb + "[[virtual_server.reals]]\naddress = \"10.0.0.11\"", 3, 18,
        "unknown table [[virtual_server.reals]]"},
       {"[virtual_server] instead of [[virtual_server]]", "[virtual_server]\naddress = \"10.0.0.100:80\"", 1,
@@ -639,9 +639,10 @@ TEST(ConfigIpvsTest, EachMistakeIsOneLocatedError) {
        19, "out of range 0..4294967295"},
       {"misspelt real key", kWeb + real + "address = \"10.0.0.11\"\nwieght = 1", 5, 1,
        "unknown key \"wieght\" in [[virtual_server.real]]; did you mean \"weight\"?"},
-      {"real health check table",
-       kWeb + real + "address = \"10.0.0.11\"\n[virtual_server.real.check]\ntype = \"tcp\"", 5, 22,
-       "unknown table [virtual_server.real.check]; [[virtual_server.real]] has no sub-tables"},
+      {"unknown sub-table of a real",
+       kWeb + real + "address = \"10.0.0.11\"\n[virtual_server.real.checks]\ntype = \"tcp\"", 5, 22,
+       "unknown table [virtual_server.real.checks]; the only table in [[virtual_server.real]] is "
+       "[virtual_server.real.check]"},
       // [sync]
       {"sync without an interface", "[sync]\nsyncid = 1", 1, 1,
        "sync.interface is required: the interface the sync daemon sends and receives on"},
