@@ -1,6 +1,8 @@
 // Parsing and validating tandem.toml (SPEC "Configuration (TOML)").
 #include <gtest/gtest.h>
 
+#include "config_support.hpp"
+
 #include <string>
 #include <vector>
 
@@ -29,11 +31,7 @@ std::string complete(const std::string& head) {
   return text;
 }
 
-std::string all_errors(const ConfigResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += "\n  " + e.format();
-  return out;
-}
+using tandem::testing::all_errors;
 
 TEST(ConfigTest, MinimalFileGetsTheDefaults) {
   const auto r = parse_config(kCluster + kLink, "tandem.toml", kOptions);
@@ -318,15 +316,7 @@ TEST(ConfigTest, EachMistakeIsOneLocatedError) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.description);
-    const std::string text = complete(c.head);
-    const auto r = parse_config(text, "t.toml", kOptions);
-    EXPECT_FALSE(r.config);
-    ASSERT_EQ(r.errors.size(), 1u) << "in:\n" << text << all_errors(r);
-    const Diagnostic& e = r.errors[0];
-    EXPECT_EQ(e.file, "t.toml");
-    EXPECT_EQ(e.line, c.line) << e.format();
-    EXPECT_EQ(e.column, c.column) << e.format();
-    EXPECT_NE(e.message.find(c.message), std::string::npos) << e.format();
+    tandem::testing::expect_one_error(complete(c.head), c.line, c.column, c.message);
   }
 }
 

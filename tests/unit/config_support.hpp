@@ -1,0 +1,32 @@
+// Shared checks of the config parser tests.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/config.hpp"
+
+namespace tandem::testing {
+
+inline const config::ParseOptions kParseOptions{"d1"};
+
+inline std::string all_errors(const config::ConfigResult& r) {
+  std::string out;
+  for (const auto& e : r.errors) out += "\n  " + e.format();
+  return out;
+}
+
+// The file `text` (read as t.toml) has exactly one error, at line:column,
+// whose message contains `message`.
+inline void expect_one_error(const std::string& text, int line, int column, const std::string& message) {
+  const auto r = config::parse_config(text, "t.toml", kParseOptions);
+  EXPECT_FALSE(r.config);
+  ASSERT_EQ(r.errors.size(), 1u) << "in:\n" << text << all_errors(r);
+  const config::Diagnostic& e = r.errors[0];
+  EXPECT_EQ(e.file, "t.toml");
+  EXPECT_EQ(e.line, line) << e.format();
+  EXPECT_EQ(e.column, column) << e.format();
+  EXPECT_NE(e.message.find(message), std::string::npos) << e.format();
+}
+
+}  // namespace tandem::testing
