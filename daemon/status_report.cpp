@@ -80,19 +80,6 @@ StatusReport make_report(const failover::PeerState& s, const config::Config& cfg
   return r;
 }
 
-namespace {
-
-std::string forwarding_word(ipvs::Forwarding f) {
-  switch (f) {
-    case ipvs::Forwarding::masq: return "nat";
-    case ipvs::Forwarding::local: return "local";
-    case ipvs::Forwarding::tunnel: return "tun";
-    case ipvs::Forwarding::droute: return "dr";
-  }
-  return "?";
-}
-
-}  // namespace
 
 void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* kernel, const std::string& error) {
   r.ipvs_error = error;
@@ -109,13 +96,13 @@ void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* ke
     for (const auto& d : want.dests) {
       DestStatus ds;
       ds.address = d.key.str();
-      ds.forwarding = forwarding_word(d.forwarding);
+      ds.forwarding = std::string(ipvs::to_string(d.forwarding));
       ds.configured_weight = d.weight;
       if (have) {
         for (const auto& k : have->dests) {
           if (!(k.key == d.key)) continue;
           ds.in_kernel = true;
-          ds.forwarding = forwarding_word(k.forwarding);
+          ds.forwarding = std::string(ipvs::to_string(k.forwarding));
           ds.weight = k.weight;
           ds.active_conns = k.stats.active_conns;
           ds.inactive_conns = k.stats.inactive_conns;

@@ -19,7 +19,10 @@ std::string endpoint(const config::IpAddress& a, std::uint16_t port) {
   return a.is_v6() ? "[" + a.str() + "]:" + std::to_string(port) : a.str() + ":" + std::to_string(port);
 }
 
-std::string forwarding_name(Forwarding f) {
+
+}  // namespace
+
+std::string_view to_string(Forwarding f) {
   switch (f) {
     case Forwarding::masq: return "nat";
     case Forwarding::local: return "local";
@@ -28,8 +31,6 @@ std::string forwarding_name(Forwarding f) {
   }
   return "?";
 }
-
-}  // namespace
 
 std::string ServiceKey::str() const {
   if (is_fwmark()) return "FWM " + std::to_string(fwmark) + (af == AF_INET6 ? " (IPv6)" : "");
@@ -55,7 +56,7 @@ std::string describe(const Operation& op) {
           return "DEL service " + o.key.str();
         } else if constexpr (std::is_same_v<T, NewDest> || std::is_same_v<T, SetDest>) {
           std::string verb = std::is_same_v<T, NewDest> ? "NEW" : "SET";
-          return verb + " dest " + o.dest.key.str() + " " + forwarding_name(o.dest.forwarding) + " weight " +
+          return verb + " dest " + o.dest.key.str() + " " + std::string(to_string(o.dest.forwarding)) + " weight " +
                  std::to_string(o.dest.weight) + " in " + o.service.str();
         } else {
           return "DEL dest " + o.dest.str() + " in " + o.service.str();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -14,6 +15,7 @@
 namespace tandem::ipvs {
 
 enum class Forwarding : std::uint8_t { masq = 0, local = 1, tunnel = 2, droute = 3 };
+std::string_view to_string(Forwarding f);  // nat, local, tun, dr (the config's words)
 enum class TunnelType : std::uint8_t { ipip = 0, gue = 1, gre = 2 };
 
 // Service flags we manage (IP_VS_SVC_F_*); HASHED is internal and masked off.
