@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "daemon/json.hpp"
+#include "ipvs/desired.hpp"
 
 namespace tandem::daemon {
 namespace {
@@ -115,6 +116,56 @@ void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* ke
   }
 }
 
+void add_health(StatusReport& r, const std::vector<config::VirtualServer>& servers,
+                const health::HealthBoard& board) {
+  r.reals = board.entries().size();
+  r.reals_healthy = board.healthy_count();
+  for (std::size_t v = 0; v < servers.size(); ++v) {
+    const auto& vs = servers[v];
+    const std::string service = ipvs::service_key(vs).str();
+    VirtualServerStatus* status = nullptr;
+    for (auto& s : r.virtual_servers)
+      if (s.service == service) status = &s;
+    if (!status) continue;  // only the health counts without the table
+    std::vector<bool> configured(status->dests.size(), false);
+    for (std::size_t i = 0; i < vs.reals.size(); ++i) {
+      const auto index = board.index_of(v, i);
+      if (!index) continue;
+      const health::RealHealth& e = board.entries()[*index];
+      const ipvs::Destination want = ipvs::destination_of(vs, vs.reals[i]);
+      const std::string address = want.key.str();
+      std::size_t at = 0;
+      while (at < status->dests.size() && status->dests[at].address != address) ++at;
+      if (at == status->dests.size()) {  // removed while down
+        DestStatus d;
+        d.address = address;
+        d.forwarding = std::string(ipvs::to_string(want.forwarding));
+        d.configured_weight = want.weight;
+        status->dests.push_back(std::move(d));
+        configured.push_back(false);
+      }
+      configured[at] = true;
+      DestHealth h;
+      h.state = !e.spec ? "unchecked" : std::string(health::to_string(e.state.health));
+      h.check = e.check;
+      h.last = e.last;
+      if (e.last_at) h.last_at = format_time(*e.last_at, true, "%Y-%m-%dT%H:%M:%SZ");
+      if (e.last_change) {
+        h.last_change = format_time(*e.last_change, true, "%Y-%m-%dT%H:%M:%SZ");
+        h.last_change_local = format_time(*e.last_change, false, "%H:%M:%S");
+      }
+      h.probes = e.probes;
+      h.failed = e.failed;
+      status->dests[at].health = std::move(h);
+    }
+    if (vs.fallback) {
+      const std::string fallback = ipvs::DestKey{vs.fallback->address, vs.fallback->port}.str();
+      for (std::size_t i = 0; i < status->dests.size(); ++i)
+        if (!configured[i] && status->dests[i].address == fallback) status->dests[i].fallback = true;
+    }
+  }
+}
+
 std::string status_line(const StatusReport& r) {
   std::string line = std::string(failover::to_string(r.role)) + " since " + r.since_local + ", peer " +
                      r.peer_name + " " +
@@ -125,6 +176,9 @@ std::string status_line(const StatusReport& r) {
   std::size_t down = 0;
   for (const auto& l : r.links) down += !l.up;
   if (r.peer_alive && down > 0) line += ", " + std::to_string(down) + " link" + (down == 1 ? "" : "s") + " down";
+  if (r.reals > 0)
+    line += ", " + std::to_string(r.reals_healthy) + "/" + std::to_string(r.reals) + " real server" +
+            (r.reals == 1 ? "" : "s") + " healthy";
   return line;
 }
 
@@ -173,7 +227,21 @@ std::string render_text(const StatusReport& r) {
     for (const auto& d : v.dests) {
       o << "    -> " << d.address << " " << d.forwarding << " weight " << d.weight;
       if (!d.in_kernel) o << " (not in the kernel)";
-      o << ", active " << d.active_conns << ", inactive " << d.inactive_conns << "\n";
+      o << ", active " << d.active_conns << ", inactive " << d.inactive_conns;
+      if (d.fallback) o << ", fallback";
+      if (d.health) {
+        const DestHealth& h = *d.health;
+        o << ", " << h.state;
+        if (!h.last_change_local.empty()) o << " since " << h.last_change_local;
+        if (h.last) {
+          char latency[32];
+          std::snprintf(latency, sizeof latency, "%.1f ms", static_cast<double>(h.last->latency.count()) / 1000.0);
+          o << " (" << h.check << ": " << h.last->detail << ", " << latency << ")";
+        } else if (!h.check.empty() && h.state != "unchecked") {
+          o << " (" << h.check << ": not probed yet)";
+        }
+      }
+      o << "\n";
     }
   }
   return o.str();
@@ -251,6 +319,34 @@ std::string render_json(const StatusReport& r) {
       w.field("active_conns", static_cast<std::uint64_t>(d.active_conns));
       w.field("inactive_conns", static_cast<std::uint64_t>(d.inactive_conns));
       w.field("persistent_conns", static_cast<std::uint64_t>(d.persistent_conns));
+      w.field("fallback", d.fallback);
+      if (d.health) {
+        const DestHealth& h = *d.health;
+        w.field("health", h.state);
+        w.key("check");
+        if (h.check.empty())
+          w.null();
+        else
+          w.value(h.check);
+        w.key("last_check");
+        if (h.last) {
+          w.begin_object();
+          w.field("ok", h.last->ok);
+          w.field("reason", h.last->detail);
+          w.field("latency_ms", static_cast<double>(h.last->latency.count()) / 1000.0);
+          w.field("at", h.last_at);
+          w.end_object();
+        } else {
+          w.null();
+        }
+        w.key("last_change");
+        if (h.last_change.empty())
+          w.null();
+        else
+          w.value(h.last_change);
+        w.field("probes", h.probes);
+        w.field("failed_probes", h.failed);
+      }
       w.end_object();
     }
     w.end_array();

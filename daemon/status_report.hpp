@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "failover/heartbeat_codec.hpp"
 #include "failover/peer_state.hpp"
+#include "health/board.hpp"
 #include "ipvs/model.hpp"
 
 namespace tandem::daemon {
@@ -40,6 +41,18 @@ struct HeartbeatCounters {
 };
 
 // A destination as the kernel reports it, with what the config wants.
+// A configured real server's health checks.
+struct DestHealth {
+  std::string state;  // "up", "down"; "unchecked" when it has no check (or type "none")
+  std::string check;  // the check type ("http"); empty without a check
+  std::optional<health::ProbeResult> last;
+  std::string last_at;      // "2026-11-22T12:01:07Z"; empty before the first probe
+  std::string last_change;  // empty while it never changed
+  std::string last_change_local;  // "12:01:07"
+  std::uint64_t probes = 0;
+  std::uint64_t failed = 0;
+};
+
 struct DestStatus {
   std::string address;     // "10.0.0.11:80"
   std::string forwarding;  // nat, dr, tun, local
@@ -49,6 +62,8 @@ struct DestStatus {
   std::uint32_t active_conns = 0;
   std::uint32_t inactive_conns = 0;
   std::uint32_t persistent_conns = 0;
+  std::optional<DestHealth> health;  // configured real servers
+  bool fallback = false;             // the virtual server's fallback, in use
 };
 
 struct VirtualServerStatus {
@@ -79,6 +94,8 @@ struct StatusReport {
   HeartbeatCounters heartbeats;
   std::vector<VirtualServerStatus> virtual_servers;
   std::string ipvs_error;  // why the kernel table could not be read
+  std::size_t reals = 0;          // configured real servers
+  std::size_t reals_healthy = 0;  // of those, healthy (or unchecked)
 };
 
 // Wall-clock times are given as seconds since the epoch so the report stays
@@ -92,6 +109,12 @@ StatusReport make_report(const failover::PeerState& state, const config::Config&
 // kernel reports them (weight, connection counters), plus desired ones the
 // kernel lacks; or ipvs_error.
 void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* kernel, const std::string& error);
+// The real servers' health (after add_ipvs): counts for the status line, and
+// per real server its state and last probe. A real that on_failure =
+// "remove" took out of the table is listed with weight 0; the fallback, when
+// in the table, is marked.
+void add_health(StatusReport& r, const std::vector<config::VirtualServer>& servers,
+                const health::HealthBoard& board);
 
 // "active since 12:01:07, peer d2 backup, 1 VIP"
 std::string status_line(const StatusReport& r);

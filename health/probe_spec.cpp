@@ -49,6 +49,7 @@ ProbeSpecBuild make_probe_spec(const config::VirtualServer& vs, const config::Re
   spec.type = probe_type(check->type);
   spec.address = real.address;
   spec.port = check->port;
+  spec.interval = std::chrono::duration_cast<std::chrono::milliseconds>(check->interval);
   spec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(check->timeout);
   spec.max_response = check->max_response;
   spec.verify_tls = check->verify_tls;

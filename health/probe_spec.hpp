@@ -23,6 +23,7 @@ struct ProbeSpec {
   ProbeType type = ProbeType::tcp;
   config::IpAddress address;            // the real server
   std::uint16_t port = 0;               // the port probed
+  std::chrono::milliseconds interval{1000};  // between the starts of two probes
   std::chrono::milliseconds timeout{500};  // bounds the whole exchange
   std::string send;                     // send-expect (may be empty), udp: decoded bytes
   std::optional<Matcher> expect;        // send-expect, udp: the reply; http(s): the body

@@ -1,0 +1,105 @@
+// The probe schedule on a manual clock: cadence, warmup, the concurrency
+// bound, skipping a round while a probe still runs, no catch-up bursts.
+#include <gtest/gtest.h>
+
+#include "health/schedule.hpp"
+
+namespace tandem::health {
+namespace {
+
+using namespace std::chrono_literals;
+const SteadyTime t0{std::chrono::seconds(1000)};
+
+TEST(ProbeScheduleTest, WarmupIsAFractionOfTheInterval) {
+  EXPECT_EQ(warmup_delay(1000ms, 0.0), 0ms);
+  EXPECT_EQ(warmup_delay(1000ms, 0.25), 250ms);
+  EXPECT_EQ(warmup_delay(1000ms, 0.9999), 999ms);
+  EXPECT_EQ(warmup_delay(1000ms, 1.5), 1000ms);
+  EXPECT_EQ(warmup_delay(1000ms, -1.0), 0ms);
+}
+
+TEST(ProbeScheduleTest, NothingToDoWithoutEntries) {
+  ProbeSchedule s(4);
+  EXPECT_FALSE(s.next_deadline());
+  EXPECT_TRUE(s.take_due(t0).empty());
+}
+
+TEST(ProbeScheduleTest, EachEntryKeepsItsCadence) {
+  ProbeSchedule s(10);
+  const auto a = s.add(1000ms, t0 + 100ms);
+  const auto b = s.add(500ms, t0 + 300ms);
+  EXPECT_EQ(s.next_deadline(), t0 + 100ms);
+  EXPECT_TRUE(s.take_due(t0 + 99ms).empty());
+  EXPECT_EQ(s.take_due(t0 + 100ms), std::vector<std::size_t>{a});
+  EXPECT_EQ(s.next_deadline(), t0 + 300ms);
+  s.finished(a);
+  // Taken 20 ms late: the next is still due on the original cadence.
+  EXPECT_EQ(s.take_due(t0 + 320ms), std::vector<std::size_t>{b});
+  s.finished(b);
+  EXPECT_EQ(s.next_deadline(), t0 + 800ms);
+  EXPECT_EQ(s.take_due(t0 + 800ms), std::vector<std::size_t>{b});
+  s.finished(b);
+  EXPECT_EQ(s.next_deadline(), t0 + 1100ms);
+  EXPECT_EQ(s.take_due(t0 + 1100ms), std::vector<std::size_t>{a});
+}
+
+TEST(ProbeScheduleTest, TheBoundHoldsAndAFinishedProbeFreesASlot) {
+  ProbeSchedule s(2);
+  for (int i = 0; i < 5; ++i) s.add(1000ms, t0);
+  const auto first = s.take_due(t0);
+  EXPECT_EQ(first, (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(s.in_flight(), 2u);
+  EXPECT_FALSE(s.next_deadline());  // full: only a result can start more
+  EXPECT_TRUE(s.take_due(t0 + 1ms).empty());
+  s.finished(0);
+  EXPECT_EQ(s.next_deadline(), t0);
+  EXPECT_EQ(s.take_due(t0 + 5ms), std::vector<std::size_t>{2});
+  s.finished(1);
+  s.finished(2);
+  EXPECT_EQ(s.take_due(t0 + 10ms), (std::vector<std::size_t>{3, 4}));
+  // finished() twice or for an idle entry changes nothing.
+  s.finished(0);
+  EXPECT_EQ(s.in_flight(), 2u);
+}
+
+TEST(ProbeScheduleTest, AProbeStillRunningSkipsItsNextRound) {
+  ProbeSchedule s(10);
+  const auto a = s.add(100ms, t0);
+  EXPECT_EQ(s.take_due(t0), std::vector<std::size_t>{a});
+  EXPECT_TRUE(s.take_due(t0 + 100ms).empty());  // still running
+  EXPECT_TRUE(s.running(a));
+  s.finished(a);
+  EXPECT_EQ(s.next_deadline(), t0 + 200ms);
+  EXPECT_EQ(s.take_due(t0 + 200ms), std::vector<std::size_t>{a});
+}
+
+TEST(ProbeScheduleTest, FallingBehindDoesNotBurst) {
+  ProbeSchedule s(10);
+  const auto a = s.add(100ms, t0);
+  EXPECT_EQ(s.take_due(t0), std::vector<std::size_t>{a});
+  s.finished(a);
+  // The loop stalled for a second: one probe now, the next an interval on.
+  EXPECT_EQ(s.take_due(t0 + 1000ms), std::vector<std::size_t>{a});
+  s.finished(a);
+  EXPECT_EQ(s.next_deadline(), t0 + 1100ms);
+  EXPECT_TRUE(s.take_due(t0 + 1050ms).empty());
+}
+
+TEST(ProbeScheduleTest, ThousandsOfEntriesSpreadByTheirWarmup) {
+  ProbeSchedule s(1024);
+  const int n = 2000;
+  for (int i = 0; i < n; ++i) s.add(1000ms, t0 + warmup_delay(1000ms, double(i) / n));
+  // Over one interval each entry is due exactly once, about 2 per ms.
+  std::size_t taken = 0, most = 0;
+  for (int ms = 0; ms < 1000; ++ms) {
+    const auto due = s.take_due(t0 + std::chrono::milliseconds(ms));
+    for (auto id : due) s.finished(id);
+    taken += due.size();
+    most = std::max(most, due.size());
+  }
+  EXPECT_EQ(taken, std::size_t(n));
+  EXPECT_LE(most, 2u);
+}
+
+}  // namespace
+}  // namespace tandem::health
