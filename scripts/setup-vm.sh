@@ -21,7 +21,10 @@ export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(qemu-system-x86 busybox-static cpio kmod ipvsadm curl python3 iproute2 iputils-ping)
+# keepalived: bench/health_vm.py compares its checker with tandemd's. Installing
+# it starts nothing: its unit and init script need /etc/keepalived/keepalived.conf,
+# which the package does not ship.
+packages=(qemu-system-x86 busybox-static cpio kmod ipvsadm curl python3 iproute2 iputils-ping keepalived)
 
 # Modules loaded at boot, with their dependencies. The guest's CPU is
 # emulated without SSE4.2, so crc32c comes from crc32c_generic.
