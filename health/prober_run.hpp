@@ -1,0 +1,142 @@
+// Internals of the probers, shared by prober.cpp (the Prober, the deadline,
+// the delivery of verdicts) and the files with one kind of probe each:
+// prober_stream.cpp (tcp, send-expect, http, https), prober_udp.cpp and
+// prober_external.cpp. Only prober*.cpp include this header; it pulls Asio
+// and OpenSSL in.
+//
+// Executor contract: everything here runs on the io_context thread that runs
+// the Prober's io_context; nothing is locked.
+#pragma once
+#include <sys/types.h>
+
+#include <utility>  // before Asio (Boost 1.74 with g++ 12)
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "health/prober.hpp"
+
+namespace tandem::health::detail {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+struct ProbeRun;
+
+// The state a Prober shares with its running coroutines. They hold it by
+// shared_ptr, so it outlives the Prober while they are pending.
+struct ProberCore {
+  explicit ProberCore(asio::io_context& context) : io(context) {}
+
+  // The client context for https checks, one per verification mode, made on
+  // first use and shared by every probe (OpenSSL counts its references).
+  asio::ssl::context& tls_context(bool verify);
+
+  asio::io_context& io;
+  std::unordered_set<ProbeRun*> running;  // verdict still owed
+  std::optional<asio::ssl::context> tls_no_verify;
+  std::optional<asio::ssl::context> tls_verify;
+};
+
+// A running external check: the process group it leads, a pidfd that turns
+// readable when it exits, and the read end of its stdout+stderr pipe.
+struct ChildProcess {
+  ChildProcess(asio::io_context& io, pid_t pid, int pidfd, int output_fd);
+  // Kills and reaps the child if that has not happened yet.
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // SIGKILL to the child and to its process group; a no-op once reaped.
+  void kill_group();
+  // Non-blocking: the raw wait status, or nothing while it still runs.
+  std::optional<int> try_reap();
+  // Blocks until the child is gone: for cancellation, after kill_group().
+  void reap_blocking();
+  // Reads what the pipe holds now without blocking, keeping the first line
+  // (at most kMaxLine bytes) and discarding the rest; false at end of file.
+  bool drain_output();
+
+  static constexpr std::size_t kMaxLine = 200;
+
+  pid_t pid;
+  bool reaped = false;
+  asio::posix::stream_descriptor exited;  // the pidfd
+  asio::posix::stream_descriptor output;  // non-blocking read end
+  std::string first_line;
+  bool line_done = false;
+};
+
+// One probe: its spec, its deadline and the I/O it has open. The coroutine
+// holds it by shared_ptr; the deadline handler by weak_ptr.
+struct ProbeRun : std::enable_shared_from_this<ProbeRun> {
+  ProbeRun(std::shared_ptr<ProberCore> core, const ProbeSpec& spec, Prober::Done done, Clock::time_point started);
+  ~ProbeRun();
+  ProbeRun(const ProbeRun&) = delete;
+  ProbeRun& operator=(const ProbeRun&) = delete;
+
+  // Timed out or abandoned: the I/O is closed, stop at the next step.
+  bool stopped() const { return timed_out || abandoned; }
+  // The deadline passed: closes the sockets, kills the child's group.
+  void expire();
+  // cancel_all(): as expire(), and the child is reaped at once; `done` is
+  // never called.
+  void abandon();
+  // Closes whatever sockets are open.
+  void close_sockets();
+
+  // `timeout after 500ms (connect)`; `detail`, when given, follows a colon.
+  ProbeResult timeout_result(std::string_view detail = {}) const;
+
+  std::shared_ptr<ProberCore> core;
+  ProbeSpec spec;
+  Prober::Done done;
+  Clock::time_point started;
+  asio::steady_timer deadline;
+  bool timed_out = false;
+  bool abandoned = false;
+
+  // Progress, for the timeout reason: the step waited for and, while
+  // reading, the bytes received so far.
+  const char* stage = "connect";
+  bool reading = false;
+  std::size_t bytes_read = 0;
+
+  // At most one of these is open, depending on spec.type.
+  std::optional<asio::ip::tcp::socket> tcp;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket>> tls;
+  std::optional<asio::ip::udp::socket> udp;
+  std::unique_ptr<ChildProcess> child;
+};
+
+// One coroutine per kind of probe. Each returns the verdict without the
+// latency (the driver measures it); once timed_out, the verdict is the
+// timeout, and once abandoned, it is dropped.
+asio::awaitable<ProbeResult> run_stream(ProbeRun& run);    // tcp, send_expect, http, https
+asio::awaitable<ProbeResult> run_udp(ProbeRun& run);
+asio::awaitable<ProbeResult> run_external(ProbeRun& run);
+
+// Helpers shared by the kinds of probes.
+ProbeResult passed(std::string detail);
+ProbeResult failed(std::string detail);
+// "connection refused", "no route to host", "connection closed by the
+// server": an error code for a reason, in lower case.
+std::string error_text(const boost::system::error_code& ec);
+// The endpoint of the real server, or nothing for an address without a family.
+std::optional<asio::ip::address> to_address(const config::IpAddress& address);
+
+}  // namespace tandem::health::detail
