@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, then runs
-#   1. the unit tier and the fuzz-corpus replays (CTest label "unit"),
+#   1. the unit tier and the fuzz-corpus replays (CTest label "unit"), and
+#      the component tier (label "component": the probers against servers on
+#      loopback and real child processes; no privileges),
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the netns tier (label "netns": real daemons in network namespaces; root),
 #   4. the vm tier (label "vm": IPVS tests inside a QEMU guest with a Debian
@@ -18,13 +20,18 @@ cmake --build build -j"$jobs"
 echo "== unit tier"
 ctest --test-dir build -L unit --output-on-failure -j"$jobs"
 
-echo "== unit tier under ASan + UBSan"
+echo "== component tier"
+ctest --test-dir build -L component --output-on-failure -j"$jobs"
+
+echo "== unit and component tiers under ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=ON >/dev/null
 fuzz_targets=$(for f in tests/fuzz/fuzz_*.cpp; do basename "$f" .cpp; done)
 # shellcheck disable=SC2086 # one target per word
-cmake --build build-asan -j"$jobs" --target tandem_unit_tests $fuzz_targets
+cmake --build build-asan -j"$jobs" --target tandem_unit_tests tandem_component_tests $fuzz_targets
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L component --output-on-failure -j"$jobs"
 
 if [ "$(id -u)" -eq 0 ]; then
   echo "== netns tier"
