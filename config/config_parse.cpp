@@ -56,13 +56,6 @@ class ConfigParser : TomlReader {
     ConfigResult result;
     result.errors = take_errors();
     if (!result.errors.empty()) return result;
-    // The checks are read and validated so that a configuration written
-    // now stays valid, but this version does not run them yet.
-    if (std::any_of(config.virtual_servers.begin(), config.virtual_servers.end(),
-                    [](const VirtualServer& vs) { return vs.check.has_value(); }))
-      result.warnings.push_back({path_, 0, 0,
-                                 "health checks ([virtual_server.check]) are validated but not run by this "
-                                 "version of tandemd: every real server counts as healthy"});
     result.config = std::move(config);
     return result;
   }

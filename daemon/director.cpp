@@ -37,6 +37,12 @@ std::string join(const config::Diagnostics& ds, const char* severity) {
   return out;
 }
 
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : "; ") + l;
+  return out;
+}
+
 }  // namespace
 
 Director::Director(asio::io_context& io, DirectorOptions options, config::Config cfg, config::AuthKeys keys,
@@ -53,7 +59,8 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       generation_(new_generation()),
       vips_(*addresses_, cfg_.vips, [](int priority, const std::string& message) { log(priority, message); }),
-      reconcile_timer_(io) {
+      reconcile_timer_(io),
+      health_(std::make_unique<HealthChecker>(io, [this] { on_health_changed(); })) {
   state_ = failover::initial_state(failover::PeerParams::from(cfg_), Clock::now());
   for (const auto& l : cfg_.links) links_.push_back(make_slot(l));
 }
@@ -87,13 +94,25 @@ std::optional<std::string> Director::configure_ipvs() {
         *ipvs_table_, state.string(), [](int priority, const std::string& message) { log(priority, message); });
   }
   if (!keeper_) return std::nullopt;
-  keeper_->set_desired(ipvs::desired_table(cfg_.virtual_servers));
+  keeper_->set_desired(desired_ipvs());
   if (!fresh) {
     keeper_->reconcile_cached();
     return std::nullopt;
   }
   if (auto err = keeper_->reconcile_full()) return "IPVS: " + *err;
   return std::nullopt;
+}
+
+ipvs::Table Director::desired_ipvs() const {
+  return ipvs::desired_table(cfg_.virtual_servers, health_->board().healthy());
+}
+
+void Director::on_health_changed() {
+  if (keeper_ && !stopped_) {
+    keeper_->set_desired(desired_ipvs());
+    keeper_->reconcile_cached();
+  }
+  update_status();
 }
 
 void Director::reconcile_ipvs() {
@@ -119,7 +138,11 @@ void Director::apply_sync_role() {
 }
 
 std::optional<std::string> Director::start() {
-  // Both directors program the IPVS table (hot standby) before anything else.
+  // Both directors check the real servers and program the IPVS table (hot
+  // standby) before anything else. Every real server starts healthy.
+  auto board = HealthChecker::prepare(cfg_.virtual_servers);
+  if (auto* errors = std::get_if<std::vector<std::string>>(&board)) return "health checks: " + join_lines(*errors);
+  health_->start(std::move(std::get<health::HealthBoard>(board)));
   if (auto err = configure_ipvs()) return err;
   schedule_reconcile();
   if (auto err = control_.start()) return err;
@@ -303,6 +326,8 @@ StatusReport Director::report() const {
   for (const auto& s : links_) peer_generation = std::max(peer_generation, s->receiver.guard().peer_generation());
   StatusReport r = make_report(state_, cfg_, vips_.held(), counters(), generation_, peer_generation, Clock::now(),
                                std::chrono::system_clock::now());
+  r.reals = health_->board().entries().size();
+  r.reals_healthy = health_->board().healthy_count();
   return r;
 }
 
@@ -324,6 +349,7 @@ Reply Director::on_command(Command command) {
           add_ipvs(r, keeper_->desired(), t, "");
         else
           add_ipvs(r, keeper_->desired(), nullptr, std::get<std::string>(kernel));
+        add_health(r, cfg_.virtual_servers, health_->board());
       }
       return Reply{true, command == Command::status ? render_text(r) : render_json(r)};
     }
@@ -375,6 +401,9 @@ Reply Director::reload() {
     else
       ipvs_table_ = std::move(std::get<std::unique_ptr<ipvs::IpvsTable>>(opened));
   }
+  auto board = HealthChecker::prepare(next.virtual_servers);
+  if (auto* errors = std::get_if<std::vector<std::string>>(&board))
+    for (const auto& e : *errors) diff.refused.push_back("health check of " + e);
   if (!diff.refused.empty()) {
     std::string why;
     for (const auto& r : diff.refused) {
@@ -412,6 +441,7 @@ Reply Director::reload() {
 
   // The state machine releases removed VIPs and adds new ones.
   vips_.reconfigure(cfg_.vips);
+  health_->start(std::move(std::get<health::HealthBoard>(board)));
   if (auto err = configure_ipvs()) log(log_err, *err);
   if (keeper_) {
     schedule_reconcile();
@@ -461,6 +491,7 @@ void Director::stop_everything() {
   timer_.cancel(ec);
   watchdog_timer_.cancel(ec);
   reconcile_timer_.cancel(ec);
+  health_->stop();
   signals_.cancel(ec);
   control_.stop();
   for (auto& s : links_) s->link->close();

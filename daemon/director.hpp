@@ -18,6 +18,7 @@
 #include "config/authkeys.hpp"
 #include "config/config.hpp"
 #include "daemon/control_server.hpp"
+#include "daemon/health_checker.hpp"
 #include "daemon/heartbeat_link.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_report.hpp"
@@ -78,6 +79,9 @@ class Director {
   void reconcile_ipvs();
   void schedule_reconcile();
   void apply_sync_role();
+  // The healthy set changed: re-derive the table, apply the difference.
+  void on_health_changed();
+  ipvs::Table desired_ipvs() const;
   HeartbeatCounters counters() const;
   std::unique_ptr<LinkSlot> make_slot(const config::Link& link);
 
@@ -100,6 +104,7 @@ class Director {
   std::unique_ptr<ipvs::IpvsTable> ipvs_table_;
   std::unique_ptr<ipvs::TableKeeper> keeper_;
   boost::asio::steady_timer reconcile_timer_;
+  std::unique_ptr<HealthChecker> health_;
   bool sync_master_ = false;
   HeartbeatCounters retired_;   // counts of links closed by reloads
   std::uint64_t sent_ = 0;

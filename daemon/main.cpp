@@ -1,6 +1,8 @@
 // tandemd: wiring only (SPEC "Command line").
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -87,6 +89,18 @@ int main(int argc, char** argv) {
 
 namespace {
 
+// Health checks hold a socket (or a process and a pipe) each: the soft
+// descriptor limit, 1024 by default, is raised to the hard one (at most
+// 65536) so a few thousand real servers fit.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t want = limit.rlim_max == RLIM_INFINITY ? 65536 : std::min<rlim_t>(limit.rlim_max, 65536);
+  if (limit.rlim_cur >= want) return;
+  limit.rlim_cur = want;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 int run(const tandem::daemon::DirectorOptions& opts) {
   using namespace tandem;
   auto parsed = config::load_config(opts.config_path, {opts.hostname});
@@ -110,6 +124,7 @@ int run(const tandem::daemon::DirectorOptions& opts) {
     return 1;
   }
 
+  raise_descriptor_limit();
   boost::asio::io_context io;
   daemon::Director director(io, opts, std::move(*parsed.config), std::move(*keys),
                             failover::make_netlink_address_manager(), daemon::make_systemd_notifier());

@@ -145,6 +145,7 @@ void add_health(StatusReport& r, const std::vector<config::VirtualServer>& serve
         configured.push_back(false);
       }
       configured[at] = true;
+      status->dests[at].configured_weight = want.weight;  // the table's is 0 while quiesced
       DestHealth h;
       h.state = !e.spec ? "unchecked" : std::string(health::to_string(e.state.health));
       h.check = e.check;

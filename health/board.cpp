@@ -91,7 +91,6 @@ std::vector<std::string> HealthBoard::record(std::size_t index, const ProbeResul
   std::vector<std::string> lines;
   RealHealth& e = entries_.at(index);
   const Service& s = services_.at(e.vs);
-  const std::size_t healthy_before = healthy_in(s);
   ++e.probes;
   e.failed += !result.ok;
   e.last = result;
@@ -108,7 +107,10 @@ std::vector<std::string> HealthBoard::record(std::size_t index, const ProbeResul
                     (result.detail.empty() ? std::string("ok") : result.detail) + ", " +
                     latency_text(result.latency) + "); configured weight back");
   }
+  // Only a transition changes the count, by one: the scan of the virtual
+  // server's reals is paid per transition, not per probe.
   const std::size_t healthy_after = healthy_in(s);
+  const std::size_t healthy_before = e.state.health == Health::down ? healthy_after + 1 : healthy_after - 1;
   if (s.count > 0 && healthy_before > 0 && healthy_after == 0)
     lines.push_back("no real server of " + s.name + " is healthy" +
                     (s.fallback ? "; fallback " + *s.fallback + " added" : std::string("; it has no fallback")));

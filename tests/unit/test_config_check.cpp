@@ -57,17 +57,11 @@ TEST(ConfigCheckTest, NoCheckMeansNone) {
   EXPECT_FALSE(check_of(v, v.reals[0]));
 }
 
-// Until the daemon runs health checks, a configuration with one says so.
-TEST(ConfigCheckTest, ChecksNotRunYetIsAWarning) {
+// A configuration with a check is a plain one: no warning.
+TEST(ConfigCheckTest, ACheckGivesNoWarning) {
   const auto with = parse_config(complete(check("type = \"tcp\"\n") + kReal), "t.toml", kOptions);
   ASSERT_TRUE(with.config) << all_errors(with);
-  ASSERT_EQ(with.warnings.size(), 1u);
-  EXPECT_EQ(with.warnings[0].format("warning"),
-            "t.toml: warning: health checks ([virtual_server.check]) are validated but not run by this version of "
-            "tandemd: every real server counts as healthy");
-  const auto without = parse_config(complete(kWeb + kReal), "t.toml", kOptions);
-  ASSERT_TRUE(without.config);
-  EXPECT_TRUE(without.warnings.empty());
+  EXPECT_TRUE(with.warnings.empty());
 }
 
 TEST(ConfigCheckTest, EmptyTableIsATcpCheckWithDefaults) {

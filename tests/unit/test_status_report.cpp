@@ -297,6 +297,18 @@ TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
   e.dests = {d};
   ipvs::Table table = {e};
   add_ipvs(r, table, &table, "");
+  config::VirtualServer vs;
+  vs.address = config::Endpoint{*config::IpAddress::parse("10.0.0.100"), 80};
+  vs.family = AF_INET;
+  vs.check = config::Check{};
+  config::RealServer real;
+  real.address = d.key.address;
+  real.port = 80;
+  vs.reals = {real};
+  auto board = health::HealthBoard::make({vs});
+  board.board.record(0, health::ProbeResult{true, std::chrono::microseconds(900), "connected"},
+                     std::chrono::system_clock::now());
+  add_health(r, {vs}, board.board);
   auto json = render_json(r);
   for (const auto& name : documented) EXPECT_NE(json.find("\"" + name + "\":"), std::string::npos) << name;
 }

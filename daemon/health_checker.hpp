@@ -1,0 +1,67 @@
+// The health checks' shell: one timer driven by the pure ProbeSchedule, the
+// Prober for the I/O, and the pure HealthBoard for the verdicts. Runs on the
+// director's io_context thread; tells the director when the healthy set
+// changed so it can re-derive the IPVS table.
+#pragma once
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <variant>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "health/board.hpp"
+#include "health/prober.hpp"
+#include "health/schedule.hpp"
+
+namespace tandem::daemon {
+
+// Probes running at once, at most. Each holds one socket (or one process
+// and one pipe), well inside the descriptor limit tandemd raises at start.
+inline constexpr std::size_t kMaxProbesInFlight = 1024;
+
+class HealthChecker {
+ public:
+  using Changed = std::function<void()>;
+
+  HealthChecker(boost::asio::io_context& io, Changed changed);
+  ~HealthChecker();
+
+  // Builds the board for `servers` without applying it: the reasons a check
+  // cannot run, if any (then nothing changes).
+  static std::variant<health::HealthBoard, std::vector<std::string>> prepare(
+      const std::vector<config::VirtualServer>& servers);
+  // Starts checking with `board` (from prepare), keeping the state of the
+  // servers whose check did not change. Probes in flight are abandoned and
+  // every server gets a new random first delay.
+  void start(health::HealthBoard board);
+  void stop();
+
+  const health::HealthBoard& board() const { return board_; }
+
+ private:
+  void arm();
+  void run_due();
+  void on_result(std::uint64_t epoch, std::size_t id, health::ProbeResult result);
+
+  boost::asio::io_context& io_;
+  Changed changed_;
+  health::Prober prober_;
+  boost::asio::steady_timer timer_;
+  health::HealthBoard board_;
+  health::ProbeSchedule schedule_{kMaxProbesInFlight};
+  std::vector<std::size_t> entry_of_;  // schedule id -> board entry
+  std::optional<std::chrono::steady_clock::time_point> armed_at_;
+  std::uint64_t epoch_ = 0;
+  std::mt19937_64 random_;
+  bool stopped_ = false;
+};
+
+}  // namespace tandem::daemon
