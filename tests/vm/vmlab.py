@@ -11,6 +11,9 @@ two directors program two tables. This module adds:
   /32, arp_ignore=1, arp_announce=2) running tcpmsg.py's echo server;
 - the sync daemons from `ipvsadm -L --daemon`;
 - tandemd's "ipvs: NEW/SET/DEL ..." log lines after a mark.
+- for health checks: real server namespaces running a small HTTP server that
+  can be killed, hung and restarted, [virtual_server.check] config text, the
+  table read from /proc without starting a process, and a guest stall meter.
 
 The addresses: real servers are 10.77.0.11, .12, ... on br0 (and fd77::11,
 ... when a case asks for IPv6); the VIP is lab.VIP (10.77.0.100).
@@ -20,8 +23,10 @@ import ipaddress
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -497,3 +502,298 @@ def both_settled(lab, want, timeout=30.0):
 
 def monotonic():
     return time.monotonic()
+
+
+# ---- health checks: HTTP real servers, check configs, fast table reads -----------
+
+def add_real_host(lab, name, vips=(VIP,), v6=False):
+    """A real server namespace like add_real_servers' but with nothing
+    running in it (start an HttpServer there): 10.77.0.(10+n)/24 on eth0
+    (and fd77::(10+n)/64 with v6), the VIPs on lo, arp_ignore=1 and
+    arp_announce=2, in one `ip -batch`. Removed with the lab."""
+    ns = lab.prefix + name
+    labmod.run(["ip", "netns", "del", ns], check=False)
+    lab.ns[name] = ns
+    labmod.run(["ip", "netns", "add", ns])
+    lab._created.append(ns)  # the lab deletes it on close()
+    sysctls = ["net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
+               "net.ipv4.conf.default.arp_ignore=1", "net.ipv4.conf.default.arp_announce=2"]
+    if not v6:
+        sysctls += ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]
+    labmod.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w"] + sysctls)
+    port = lab.lan_port(name, "eth0")
+    labmod.run(["ip", "-n", lab.ns["lan"], "-batch", "-"], input="\n".join([
+        "link add %s type veth peer name eth0 netns %s" % (port, ns),
+        "link set %s master br0" % port,
+        "link set %s up" % port,
+    ]) + "\n")
+    cmds = ["link set lo up", "addr add %s.%d/24 dev eth0" % (labmod.PUBLIC_NET, real_octet(name)),
+            "link set eth0 up"]
+    if v6:
+        cmds.append("addr add %s/64 dev eth0 nodad" % real_ip(name, v6=True))
+    for vip in vips:
+        cmds.append("addr add %s/%d dev lo" % (vip, 128 if ":" in vip else 32))
+    lab.ip_batch(name, cmds)
+
+
+# A minimal HTTP/1.0 server, quick to start under emulation (no imports
+# beyond the basics): answers every request with 200 "Working Fine NAME".
+# SIGUSR1 makes it hang (accept connections, never read or answer them),
+# SIGUSR2 makes it answer again. argv: port name mode(ok|hang).
+HTTP_SERVER = r'''
+import signal, socket, sys, threading
+port, name, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+state = {"mode": mode}
+held = []
+def hang(*_):
+    state["mode"] = "hang"
+def answer(*_):
+    state["mode"] = "ok"
+    while held:
+        held.pop().close()
+signal.signal(signal.SIGUSR1, hang)
+signal.signal(signal.SIGUSR2, answer)
+body = ("Working Fine %s\n" % name).encode()
+reply = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+         % len(body)) + body
+def handle(c):
+    try:
+        c.settimeout(10)
+        buf = b""
+        while b"\r\n\r\n" not in buf and len(buf) < 65536:
+            data = c.recv(4096)
+            if not data:
+                break
+            buf += data
+        c.sendall(reply)
+    except OSError:
+        pass
+    finally:
+        c.close()
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("0.0.0.0", port))
+srv.listen(128)
+print("listening", flush=True)
+while True:
+    c, _ = srv.accept()
+    if state["mode"] == "hang":
+        held.append(c)
+        if len(held) > 500:
+            held.pop(0).close()
+        continue
+    threading.Thread(target=handle, args=(c,), daemon=True).start()
+'''
+
+
+class HttpServer:
+    """HTTP_SERVER in a real server's namespace, to start, kill, hang and
+    restart. `since` is the monotonic time of the last change (ready after a
+    start, the moment of a kill or of the signal)."""
+
+    def __init__(self, lab, name, port=VS_PORT):
+        self.lab = lab
+        self.name = name
+        self.port = port
+        self.proc = None
+        self.since = None
+
+    def start(self, mode="ok"):
+        if self.running():
+            raise labmod.LabError("the HTTP server on %s is already running" % self.name)
+        self.proc = self.lab.ns_exec(self.name, [labmod.PYTHON, "-I", "-S", "-c", HTTP_SERVER, str(self.port),
+                                                 self.name, mode],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lab.helpers.append(self.proc)
+        line = self.proc.stdout.readline()
+        if "listening" not in line:
+            err = self.proc.stderr.read() if self.proc.poll() is not None else ""
+            raise labmod.LabError("the HTTP server on %s did not start: %r %s" % (self.name, line, err.strip()))
+        self.since = time.monotonic()
+        return self.since
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self):
+        """SIGKILL: from then on a connection is refused."""
+        self.proc.kill()
+        self.since = time.monotonic()
+        self.proc.wait()
+        return self.since
+
+    def hang(self):
+        self.proc.send_signal(signal.SIGUSR1)
+        self.since = time.monotonic()
+        return self.since
+
+    def answer(self):
+        self.proc.send_signal(signal.SIGUSR2)
+        self.since = time.monotonic()
+        return self.since
+
+
+def start_http_servers(lab, names, port=VS_PORT):
+    """{name: HttpServer} started in each of the real server namespaces;
+    started together so the interpreters' start-up overlaps."""
+    servers = {name: HttpServer(lab, name, port) for name in names}
+    procs = {}
+    for name, s in servers.items():
+        s.proc = lab.ns_exec(name, [labmod.PYTHON, "-I", "-S", "-c", HTTP_SERVER, str(port), name, "ok"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lab.helpers.append(s.proc)
+        procs[name] = s.proc
+    for name, s in servers.items():
+        line = s.proc.stdout.readline()
+        if "listening" not in line:
+            raise labmod.LabError("the HTTP server on %s did not start: %r" % (name, line))
+        s.since = time.monotonic()
+    return servers
+
+
+def toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ", ".join(toml_value(v) for v in value)
+    return json.dumps(str(value))
+
+
+def checked_vs_toml(vs, check, **keys):
+    """VirtualServer.toml() with more virtual server keys (fallback,
+    on_failure, ...) and a [virtual_server.check] table (a dict) before its
+    first real server."""
+    text = vs.toml()
+    head, sep, reals = text.partition("\n\n[[virtual_server.real]]")
+    lines = [head] + ["%s = %s" % (k, toml_value(v)) for k, v in keys.items()]
+    lines += ["", "[virtual_server.check]"] + ["%s = %s" % (k, toml_value(v)) for k, v in check.items()]
+    return "\n".join(lines) + "\n" + (sep + reals if sep else "")
+
+
+def dest_weight(lab, node, service, dest):
+    """The weight `ipvsadm -Ln` shows in the node's namespace for one
+    destination ("TCP 10.77.0.100:80", "10.77.0.11:80"), None when the
+    service or the destination is not in the table."""
+    s = kernel_table(lab, node).get(norm_service(service))
+    d = s.dests.get(norm_endpoint(dest)) if s else None
+    return d.weight if d else None
+
+
+def _proc_endpoint(text):
+    if text.startswith("["):
+        addr, _, port = text[1:].partition("]:")
+    else:
+        raw, _, port = text.partition(":")
+        addr = str(ipaddress.IPv4Address(int(raw, 16)))
+    return endpoint(addr, int(port, 16))
+
+
+_PSVC = re.compile(r"^(TCP|UDP|SCTP)\s+(\S+)\s+(\S+)(.*)$")
+_PFWM = re.compile(r"^FWM\s+([0-9A-Fa-f]+)\s+(\S+)(.*)$")
+_PDEST = re.compile(r"^\s+->\s+(\S+)\s+(\w+)\s+(-?\d+)\s+(\d+)\s+(\d+)")
+
+
+def parse_proc_ip_vs(text):
+    """/proc/net/ip_vs (hex addresses and ports) -> Table, like parse_ipvsadm."""
+    table = Table()
+    current = None
+    for line in text.splitlines():
+        m = _PDEST.match(line)
+        if m and current is not None:
+            if m.group(1).startswith("RemoteAddress"):
+                continue
+            fwd = FORWARD_WORDS.get(m.group(2), m.group(2))
+            current.dests[_proc_endpoint(m.group(1))] = Dest(fwd, int(m.group(3)), int(m.group(4)),
+                                                            int(m.group(5)))
+            continue
+        m = _PSVC.match(line)
+        if m and m.group(2) != "LocalAddress:Port":
+            name = "%s %s" % (m.group(1), _proc_endpoint(m.group(2)))
+            sched, rest = m.group(3), m.group(4)
+        else:
+            m = _PFWM.match(line)
+            if not m:
+                continue
+            name = service_name(fwmark=int(m.group(1), 16), v6="IPv6" in m.group(3))
+            sched, rest = m.group(2), m.group(3)
+        pm = re.search(r"persistent (\d+)", rest)
+        current = Service(sched, int(pm.group(1)) if pm else 0)
+        table[name] = current
+    return table
+
+
+def proc_table(lab, node):
+    """The node's IPVS table read from /proc/PID/net/ip_vs of its tandemd
+    (same kernel table as `ipvsadm -Ln`, without starting a process: a
+    poll costs microseconds instead of the 0.1-0.5 s of an ipvsadm under
+    emulation). Falls back to ipvsadm when the daemon is not running."""
+    d = lab.daemons.get(node)
+    if d is not None and d.running():
+        try:
+            with open("/proc/%d/net/ip_vs" % d.pid) as f:
+                return parse_proc_ip_vs(f.read())
+        except OSError:
+            pass
+    return kernel_table(lab, node)
+
+
+def wait_nodes(lab, predicate, timeout, since=None, nodes=labmod.NODES, step=0.02):
+    """Polls predicate(node, proc_table(node)) on every node until it has
+    held once on each, or `timeout` seconds after `since` (a monotonic time;
+    default now). Returns ({node: seconds from `since` until it first held,
+    or None}, {node: the last table seen})."""
+    since = time.monotonic() if since is None else since
+    first = {n: None for n in nodes}
+    seen = {}
+    while True:
+        for n in nodes:
+            if first[n] is not None:
+                continue
+            try:
+                t = proc_table(lab, n)
+            except Exception:  # noqa: BLE001 - a read racing a daemon's exit counts as not yet
+                continue
+            seen[n] = t
+            if predicate(n, t):
+                first[n] = time.monotonic() - since
+        if all(v is not None for v in first.values()) or time.monotonic() - since >= timeout:
+            return first, seen
+        time.sleep(step)
+
+
+class StallMeter:
+    """How long the guest kept this process from running on time.
+
+    A thread sleeps `tick` seconds at a time and records how late each
+    wake-up was beyond `slack`. Under emulation on a loaded host the guest's
+    vCPUs lose whole time slices, and every timer in the guest (a daemon's
+    check schedule too) is late by about as much; stalled(t0, t1) adds up
+    that lateness between two monotonic times, so a bound on a reaction time
+    can allow for it and a report can show it."""
+
+    def __init__(self, tick=0.02, slack=0.03):
+        self.tick = tick
+        self.slack = slack
+        self.events = []  # (woke at, seconds late beyond slack)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            before = time.monotonic()
+            time.sleep(self.tick)
+            now = time.monotonic()
+            late = now - before - self.tick - self.slack
+            if late > 0:
+                self.events.append((now, late))
+
+    def stalled(self, t0, t1=None):
+        t1 = time.monotonic() if t1 is None else t1
+        return sum(late for at, late in list(self.events) if t0 <= at <= t1)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=1)
