@@ -263,22 +263,30 @@ _FWM = re.compile(r"^FWM\s+(\d+)\s+(IPv6\s+)?(\S+)(.*)$")
 _DEST = re.compile(r"^\s+->\s+(\S+)\s+(\w+)\s+(-?\d+)\s+(\d+)\s+(\d+)")
 
 
-def parse_ipvsadm(text):
-    """`ipvsadm -Ln` output -> Table (dests carry ActiveConn/InActConn)."""
+def parse_ipvsadm(text, proc=False):
+    """`ipvsadm -Ln` output -> Table (dests carry ActiveConn/InActConn).
+    With proc, the same from /proc/net/ip_vs (hex addresses, ports, marks)."""
+    endpoint_of = _proc_endpoint if proc else norm_endpoint
     table = Table()
     current = None
     for line in text.splitlines():
         m = _DEST.match(line)
         if m and current is not None:
-            if m.group(1) == "RemoteAddress:Port":
+            if m.group(1).startswith("RemoteAddress"):
                 continue
             fwd = FORWARD_WORDS.get(m.group(2), m.group(2))
-            current.dests[norm_endpoint(m.group(1))] = Dest(fwd, int(m.group(3)), int(m.group(4)), int(m.group(5)))
+            current.dests[endpoint_of(m.group(1))] = Dest(fwd, int(m.group(3)), int(m.group(4)), int(m.group(5)))
             continue
         m = _SVC.match(line)
-        if m:
-            name = "%s %s" % (m.group(1), norm_endpoint(m.group(2)))
+        if m and m.group(2) != "LocalAddress:Port":
+            name = "%s %s" % (m.group(1), endpoint_of(m.group(2)))
             sched, rest = m.group(3), m.group(4)
+        elif proc:
+            m = _PFWM.match(line)
+            if not m:
+                continue
+            name = service_name(fwmark=int(m.group(1), 16), v6="IPv6" in m.group(3))
+            sched, rest = m.group(2), m.group(3)
         else:
             m = _FWM.match(line)
             if not m:
@@ -397,23 +405,7 @@ def add_real_servers(lab, names, port=VS_PORT, vips=(VIP,), v6=False):
     VIPs on lo as /32 (/128), arp_ignore=1 and arp_announce=2. The namespaces
     are removed with the lab."""
     for name in names:
-        ns = lab.prefix + name
-        labmod.run(["ip", "netns", "del", ns], check=False)
-        lab.ns[name] = ns
-        labmod.run(["ip", "netns", "add", ns])
-        lab._created.append(ns)  # the lab deletes it on close()
-        sysctls = ["net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
-                   "net.ipv4.conf.default.arp_ignore=1", "net.ipv4.conf.default.arp_announce=2"]
-        if not v6:
-            sysctls += ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]
-        labmod.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w"] + sysctls)
-        lab.ip(name, "link", "set", "lo", "up")
-        lab._veth(name, "eth0", "br0", "%s.%d/24" % (labmod.PUBLIC_NET, real_octet(name)))
-        if v6:
-            lab.ip(name, "addr", "add", "%s/64" % real_ip(name, v6=True), "dev", "eth0", "nodad")
-        for vip in vips:
-            plen = 128 if ":" in vip else 32
-            lab.ip(name, "addr", "add", "%s/%d" % (vip, plen), "dev", "lo")
+        add_real_host(lab, name, vips=vips, v6=v6)
         proc = lab.ns_exec(name, [labmod.PYTHON, os.path.join(HERE, "tcpmsg.py"), "serve", "--port", str(port),
                                   "--name", name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         lab.helpers.append(proc)
@@ -507,8 +499,9 @@ def monotonic():
 # ---- health checks: HTTP real servers, check configs, fast table reads -----------
 
 def add_real_host(lab, name, vips=(VIP,), v6=False):
-    """A real server namespace like add_real_servers' but with nothing
-    running in it (start an HttpServer there): 10.77.0.(10+n)/24 on eth0
+    """A real server namespace for direct routing with nothing running in it
+    (add_real_servers starts the echo server; or start an HttpServer there):
+    10.77.0.(10+n)/24 on eth0
     (and fd77::(10+n)/64 with v6), the VIPs on lo, arp_ignore=1 and
     arp_announce=2, in one `ip -batch`. Removed with the lab."""
     ns = lab.prefix + name
@@ -690,38 +683,7 @@ def _proc_endpoint(text):
     return endpoint(addr, int(port, 16))
 
 
-_PSVC = re.compile(r"^(TCP|UDP|SCTP)\s+(\S+)\s+(\S+)(.*)$")
 _PFWM = re.compile(r"^FWM\s+([0-9A-Fa-f]+)\s+(\S+)(.*)$")
-_PDEST = re.compile(r"^\s+->\s+(\S+)\s+(\w+)\s+(-?\d+)\s+(\d+)\s+(\d+)")
-
-
-def parse_proc_ip_vs(text):
-    """/proc/net/ip_vs (hex addresses and ports) -> Table, like parse_ipvsadm."""
-    table = Table()
-    current = None
-    for line in text.splitlines():
-        m = _PDEST.match(line)
-        if m and current is not None:
-            if m.group(1).startswith("RemoteAddress"):
-                continue
-            fwd = FORWARD_WORDS.get(m.group(2), m.group(2))
-            current.dests[_proc_endpoint(m.group(1))] = Dest(fwd, int(m.group(3)), int(m.group(4)),
-                                                            int(m.group(5)))
-            continue
-        m = _PSVC.match(line)
-        if m and m.group(2) != "LocalAddress:Port":
-            name = "%s %s" % (m.group(1), _proc_endpoint(m.group(2)))
-            sched, rest = m.group(3), m.group(4)
-        else:
-            m = _PFWM.match(line)
-            if not m:
-                continue
-            name = service_name(fwmark=int(m.group(1), 16), v6="IPv6" in m.group(3))
-            sched, rest = m.group(2), m.group(3)
-        pm = re.search(r"persistent (\d+)", rest)
-        current = Service(sched, int(pm.group(1)) if pm else 0)
-        table[name] = current
-    return table
 
 
 def proc_table(lab, node):
@@ -733,7 +695,7 @@ def proc_table(lab, node):
     if d is not None and d.running():
         try:
             with open("/proc/%d/net/ip_vs" % d.pid) as f:
-                return parse_proc_ip_vs(f.read())
+                return parse_ipvsadm(f.read(), proc=True)
         except OSError:
             pass
     return kernel_table(lab, node)
