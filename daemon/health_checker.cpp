@@ -50,11 +50,12 @@ void HealthChecker::stop() {
 
 void HealthChecker::arm() {
   if (stopped_) return;
-  const auto next = schedule_.next_deadline();
-  if (!next) return;  // nothing to check, or every slot busy: a result re-arms
-  if (armed_at_ && *armed_at_ == *next) return;
-  armed_at_ = *next;
-  timer_.expires_at(*next);
+  const auto due = schedule_.next_deadline();
+  if (!due) return;  // nothing to check, or every slot busy: a result re-arms
+  const auto next = health::align_up(*due, kWakeupTick);
+  if (armed_at_ && *armed_at_ == next) return;
+  armed_at_ = next;
+  timer_.expires_at(next);
   timer_.async_wait([this, epoch = epoch_](boost::system::error_code ec) {
     if (ec || epoch != epoch_) return;
     armed_at_.reset();

@@ -27,6 +27,10 @@ namespace tandem::daemon {
 // and one pipe), well inside the descriptor limit tandemd raises at start.
 inline constexpr std::size_t kMaxProbesInFlight = 1024;
 
+// Probes start on these ticks (health::align_up): at most 10 ms late, and
+// one timer wakeup serves every probe due in the tick.
+inline constexpr std::chrono::milliseconds kWakeupTick{10};
+
 class HealthChecker {
  public:
   using Changed = std::function<void()>;

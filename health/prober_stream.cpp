@@ -70,11 +70,11 @@ asio::awaitable<ProbeResult> expect_reply(ProbeRun& run, Stream& stream) {
                                                           asio::redirect_error(asio::use_awaitable, ec));
     received.append(chunk.data(), n);
     run.bytes_read = received.size();
-    if (run.stopped())
-      co_return run.timeout_result(received.empty() ? std::string() : expect.match(received).reason);
-    if (ec && !end_of_stream(ec)) co_return failed("receive: " + error_text(ec));
+    // As in http_reply: what arrived before the deadline counts.
     MatchResult m = expect.match(received);
     if (m.matched) co_return passed("got " + quote_first_line(received));
+    if (run.stopped()) co_return run.timeout_result(received.empty() ? std::string() : m.reason);
+    if (ec && !end_of_stream(ec)) co_return failed("receive: " + error_text(ec));
     if (ec) co_return failed(std::move(m.reason));
     // A prefix that already differs cannot match later.
     if (expect.mode() == MatchMode::prefix) {
@@ -105,9 +105,12 @@ asio::awaitable<ProbeResult> http_reply(ProbeRun& run, Stream& stream) {
                                                           asio::redirect_error(asio::use_awaitable, ec));
     total += n;
     run.bytes_read = total;
-    if (run.stopped()) co_return run.timeout_result();
+    // Bytes a read returned arrived before the deadline closed the socket:
+    // they count even when this loop resumes after the deadline (a busy
+    // loop must not fail a server that answered in time).
     if (n > 0) status = parser.feed(std::string_view(chunk.data(), n));
     if (status == ParseStatus::need_more) {
+      if (run.stopped()) co_return run.timeout_result();
       if (total > spec.max_response)
         co_return failed("response larger than " + std::to_string(spec.max_response) + " bytes");
       if (end_of_stream(ec))

@@ -48,13 +48,17 @@ asio::awaitable<ProbeResult> run_udp(ProbeRun& run) {
   for (;;) {
     const std::size_t n =
         co_await socket.async_receive(asio::buffer(datagram), asio::redirect_error(asio::use_awaitable, ec));
+    // A datagram received before the deadline counts, even when this
+    // resumes after it.
+    if (!ec) {
+      const std::string_view reply(datagram.data(), n);
+      if (!spec.expect) co_return passed("got " + quote_first_line(reply));
+      MatchResult m = spec.expect->match(reply);
+      if (m.matched) co_return passed("got " + quote_first_line(reply));
+      last_mismatch = std::move(m.reason);
+    }
     if (run.stopped()) co_return run.timeout_result(last_mismatch);
     if (ec) co_return failed(udp_error("receive", ec));
-    const std::string_view reply(datagram.data(), n);
-    if (!spec.expect) co_return passed("got " + quote_first_line(reply));
-    MatchResult m = spec.expect->match(reply);
-    if (m.matched) co_return passed("got " + quote_first_line(reply));
-    last_mismatch = std::move(m.reason);
   }
 }
 

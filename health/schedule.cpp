@@ -10,6 +10,14 @@ std::chrono::milliseconds warmup_delay(std::chrono::milliseconds interval, doubl
   return std::min(delay, interval);
 }
 
+SteadyTime align_up(SteadyTime at, std::chrono::milliseconds tick) {
+  if (tick.count() <= 0) return at;
+  const auto step = std::chrono::duration_cast<SteadyTime::duration>(tick);
+  const auto since = at.time_since_epoch();
+  const auto rounded = (since + step - SteadyTime::duration(1)) / step * step;
+  return SteadyTime(rounded);
+}
+
 ProbeSchedule::ProbeSchedule(std::size_t max_in_flight) : max_in_flight_(std::max<std::size_t>(max_in_flight, 1)) {}
 
 std::size_t ProbeSchedule::add(std::chrono::milliseconds interval, SteadyTime first_due) {

@@ -18,6 +18,11 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 // [0, 1)) of its interval.
 std::chrono::milliseconds warmup_delay(std::chrono::milliseconds interval, double fraction);
 
+// `at` rounded up to a multiple of `tick` (of the clock's epoch). The shell
+// wakes on these ticks only, starting every probe due by then together: a
+// few thousand servers cost a hundred wakeups a second, not one per probe.
+SteadyTime align_up(SteadyTime at, std::chrono::milliseconds tick);
+
 class ProbeSchedule {
  public:
   explicit ProbeSchedule(std::size_t max_in_flight);

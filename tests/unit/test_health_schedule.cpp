@@ -18,6 +18,14 @@ TEST(ProbeScheduleTest, WarmupIsAFractionOfTheInterval) {
   EXPECT_EQ(warmup_delay(1000ms, -1.0), 0ms);
 }
 
+TEST(ProbeScheduleTest, WakeupsAlignToTicks) {
+  EXPECT_EQ(align_up(t0, 10ms), t0);
+  EXPECT_EQ(align_up(t0 + 1ns, 10ms), t0 + 10ms);
+  EXPECT_EQ(align_up(t0 + 9999us, 10ms), t0 + 10ms);
+  EXPECT_EQ(align_up(t0 + 10ms, 10ms), t0 + 10ms);
+  EXPECT_EQ(align_up(t0 + 3ms, 0ms), t0 + 3ms);
+}
+
 TEST(ProbeScheduleTest, NothingToDoWithoutEntries) {
   ProbeSchedule s(4);
   EXPECT_FALSE(s.next_deadline());
