@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "daemon/config_diff.hpp"
@@ -107,12 +108,21 @@ ipvs::Table Director::desired_ipvs() const {
   return ipvs::desired_table(cfg_.virtual_servers, health_->board().healthy());
 }
 
+// Transitions are applied once per turn of the loop: the results that
+// completed together (a switch failing takes many servers at once) cost one
+// table derivation and one batch of netlink operations, not one each.
 void Director::on_health_changed() {
-  if (keeper_ && !stopped_) {
-    keeper_->set_desired(desired_ipvs());
-    keeper_->reconcile_cached();
-  }
-  update_status();
+  if (health_apply_pending_) return;
+  health_apply_pending_ = true;
+  asio::post(io_, [this] {
+    health_apply_pending_ = false;
+    if (stopped_) return;
+    if (keeper_) {
+      keeper_->set_desired(desired_ipvs());
+      keeper_->reconcile_cached();
+    }
+    update_status();
+  });
 }
 
 void Director::reconcile_ipvs() {

@@ -105,6 +105,7 @@ class Director {
   std::unique_ptr<ipvs::TableKeeper> keeper_;
   boost::asio::steady_timer reconcile_timer_;
   std::unique_ptr<HealthChecker> health_;
+  bool health_apply_pending_ = false;
   bool sync_master_ = false;
   HeartbeatCounters retired_;   // counts of links closed by reloads
   std::uint64_t sent_ = 0;
