@@ -65,20 +65,29 @@ void HealthChecker::arm() {
 
 void HealthChecker::run_due() {
   if (stopped_) return;
-  for (const std::size_t id : schedule_.take_due(std::chrono::steady_clock::now())) {
-    const auto& spec = *board_.entries()[entry_of_[id]].spec;
-    prober_.start(spec, [this, epoch = epoch_, id](health::ProbeResult result) {
-      on_result(epoch, id, std::move(result));
-    });
+  // One clock read per tick: the probes started now share it, and their
+  // results' wall times are derived from it and their latency.
+  const auto now = std::chrono::steady_clock::now();
+  const auto due = schedule_.take_due(now);
+  if (!due.empty()) {
+    const auto wall = std::chrono::system_clock::now();
+    for (const std::size_t id : due) {
+      const auto& spec = *board_.entries()[entry_of_[id]].spec;
+      prober_.start(
+          spec, [this, epoch = epoch_, id, wall](health::ProbeResult result) { on_result(epoch, id, wall, std::move(result)); },
+          now);
+    }
   }
   arm();
 }
 
-void HealthChecker::on_result(std::uint64_t epoch, std::size_t id, health::ProbeResult result) {
+void HealthChecker::on_result(std::uint64_t epoch, std::size_t id, health::WallTime started,
+                              health::ProbeResult result) {
   if (epoch != epoch_ || stopped_) return;
   schedule_.finished(id);
   const std::size_t entry = entry_of_[id];
-  const auto lines = board_.record(entry, result, std::chrono::system_clock::now());
+  const auto ended = started + std::chrono::duration_cast<health::WallTime::duration>(result.latency);
+  const auto lines = board_.record(entry, result, ended);
   const bool down = board_.entries()[entry].state.health == health::Health::down;
   for (std::size_t i = 0; i < lines.size(); ++i) log(down ? log_warning : log_notice, "health: " + lines[i]);
   if (!lines.empty()) changed_();

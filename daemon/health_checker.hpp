@@ -53,7 +53,7 @@ class HealthChecker {
  private:
   void arm();
   void run_due();
-  void on_result(std::uint64_t epoch, std::size_t id, health::ProbeResult result);
+  void on_result(std::uint64_t epoch, std::size_t id, health::WallTime started, health::ProbeResult result);
 
   boost::asio::io_context& io_;
   Changed changed_;

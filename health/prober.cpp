@@ -1,4 +1,4 @@
-// The Prober: starts one coroutine per probe, arms its deadline and hands
+// The Prober: starts one coroutine per probe, watches its deadline and hands
 // the verdict to `done` unless cancel_all() abandoned the probe first.
 #include "health/prober.hpp"
 
@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "config/duration.hpp"
+#include "health/schedule.hpp"
 #include "health/prober_run.hpp"
 
 namespace tandem::health {
@@ -36,8 +37,36 @@ asio::ssl::context& ProberCore::tls_context(bool verify) {
   return *slot;
 }
 
+void ProberCore::watch(const std::shared_ptr<ProbeRun>& run, Clock::time_point deadline) {
+  deadlines_.push(Deadline{deadline, run});
+  arm_sweep();
+}
+
+void ProberCore::arm_sweep() {
+  if (deadlines_.empty()) return;
+  const Clock::time_point at = align_up(deadlines_.top().at, kDeadlineTick);
+  if (sweep_at_ && *sweep_at_ <= at) return;  // the sweep then re-arms
+  sweep_at_ = at;
+  sweep_timer.expires_at(at);
+  sweep_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto core = weak.lock()) core->sweep();
+  });
+}
+
+void ProberCore::sweep() {
+  sweep_at_.reset();
+  const Clock::time_point now = Clock::now();
+  while (!deadlines_.empty() && deadlines_.top().at <= now) {
+    std::shared_ptr<ProbeRun> run = deadlines_.top().run.lock();
+    deadlines_.pop();
+    if (run && !run->stopped()) run->expire();
+  }
+  arm_sweep();
+}
+
 ProbeRun::ProbeRun(std::shared_ptr<ProberCore> c, const ProbeSpec& s, Prober::Done d, Clock::time_point start)
-    : core(std::move(c)), spec(s), done(std::move(d)), started(start), deadline(core->io) {}
+    : core(std::move(c)), spec(s), done(std::move(d)), started(start) {}
 
 ProbeRun::~ProbeRun() { core->running.erase(this); }
 
@@ -57,7 +86,6 @@ void ProbeRun::expire() {
 
 void ProbeRun::abandon() {
   abandoned = true;
-  deadline.cancel();
   close_sockets();
   if (child) {
     child->kill_group();
@@ -127,11 +155,7 @@ asio::awaitable<ProbeResult> run_probe(ProbeRun& run) {
 // an operation is pending (which abandon() closes).
 asio::awaitable<void> drive(std::shared_ptr<ProbeRun> run) {
   if (run->abandoned) co_return;
-  run->deadline.expires_at(run->started + run->spec.timeout);
-  run->deadline.async_wait([weak = std::weak_ptr<ProbeRun>(run)](boost::system::error_code ec) {
-    if (ec) return;
-    if (auto r = weak.lock(); r && !r->stopped()) r->expire();
-  });
+  run->core->watch(run, run->started + run->spec.timeout);
   ProbeResult result;
   try {
     result = co_await run_probe(*run);
@@ -140,7 +164,6 @@ asio::awaitable<void> drive(std::shared_ptr<ProbeRun> run) {
     // still a verdict, so `done` is called once.
     result = failed(std::string("internal error: ") + e.what());
   }
-  run->deadline.cancel();
   run->close_sockets();
   if (run->abandoned) co_return;
   run->core->running.erase(run.get());
@@ -167,8 +190,10 @@ Prober::Prober(boost::asio::io_context& io) : impl_(std::make_shared<Impl>(io)) 
 
 Prober::~Prober() { cancel_all(); }
 
-void Prober::start(const ProbeSpec& spec, Done done) {
-  auto run = std::make_shared<detail::ProbeRun>(impl_, spec, std::move(done), detail::Clock::now());
+void Prober::start(const ProbeSpec& spec, Done done) { start(spec, std::move(done), detail::Clock::now()); }
+
+void Prober::start(const ProbeSpec& spec, Done done, std::chrono::steady_clock::time_point now) {
+  auto run = std::make_shared<detail::ProbeRun>(impl_, spec, std::move(done), now);
   impl_->running.insert(run.get());
   boost::asio::co_spawn(impl_->io, detail::drive(std::move(run)), detail::rethrow);
 }

@@ -3,6 +3,7 @@
 // the caller's io_context thread, each as a coroutine; no thread per check.
 // The coroutine machinery stays in prober.cpp so this header stays light.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -29,9 +30,13 @@ class Prober {
 
   // Starts one probe. `done` is called exactly once, on the io_context
   // thread and never from inside start(), at the latest spec.timeout after
-  // the start (plus scheduling delay): the timeout bounds connect, TLS
-  // handshake, send and receive together.
+  // the start, plus the 10 ms tick of the deadline sweep and scheduling
+  // delay: the timeout bounds connect, TLS handshake, send and receive
+  // together.
   void start(const ProbeSpec& spec, Done done);
+  // The same with the start time the caller read already (`now`): a batch
+  // of probes started together reads the clock once.
+  void start(const ProbeSpec& spec, Done done, std::chrono::steady_clock::time_point now);
 
   // Abandons every probe in flight: their `done` is never called, sockets
   // are closed, external checks' process groups are killed and reaped.

@@ -26,7 +26,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <queue>
 #include <unordered_set>
+#include <vector>
 
 #include "health/prober.hpp"
 
@@ -37,19 +39,40 @@ using Clock = std::chrono::steady_clock;
 
 struct ProbeRun;
 
+// The deadlines are swept on ticks of this length: a probe times out at
+// most one tick after its timeout, and the sweep costs one timer wakeup per
+// tick however many probes run, instead of a timer (and clock reads) each.
+inline constexpr std::chrono::milliseconds kDeadlineTick{10};
+
 // The state a Prober shares with its running coroutines. They hold it by
 // shared_ptr, so it outlives the Prober while they are pending.
-struct ProberCore {
-  explicit ProberCore(asio::io_context& context) : io(context) {}
+struct ProberCore : std::enable_shared_from_this<ProberCore> {
+  explicit ProberCore(asio::io_context& context) : io(context), sweep_timer(context) {}
 
   // The client context for https checks, one per verification mode, made on
   // first use and shared by every probe (OpenSSL counts its references).
   asio::ssl::context& tls_context(bool verify);
 
+  // Expires `run` once its deadline has passed, unless it ended before.
+  void watch(const std::shared_ptr<ProbeRun>& run, Clock::time_point deadline);
+
   asio::io_context& io;
   std::unordered_set<ProbeRun*> running;  // verdict still owed
   std::optional<asio::ssl::context> tls_no_verify;
   std::optional<asio::ssl::context> tls_verify;
+
+ private:
+  struct Deadline {
+    Clock::time_point at;
+    std::weak_ptr<ProbeRun> run;  // expired once the probe ended
+    bool operator>(const Deadline& other) const { return at > other.at; }
+  };
+  void arm_sweep();
+  void sweep();
+
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
+  asio::steady_timer sweep_timer;
+  std::optional<Clock::time_point> sweep_at_;
 };
 
 // A running external check: the process group it leads, a pidfd that turns
@@ -81,8 +104,8 @@ struct ChildProcess {
   bool line_done = false;
 };
 
-// One probe: its spec, its deadline and the I/O it has open. The coroutine
-// holds it by shared_ptr; the deadline handler by weak_ptr.
+// One probe: its spec and the I/O it has open. The coroutine holds it by
+// shared_ptr; the deadline sweep by weak_ptr.
 struct ProbeRun : std::enable_shared_from_this<ProbeRun> {
   ProbeRun(std::shared_ptr<ProberCore> core, const ProbeSpec& spec, Prober::Done done, Clock::time_point started);
   ~ProbeRun();
@@ -106,7 +129,6 @@ struct ProbeRun : std::enable_shared_from_this<ProbeRun> {
   ProbeSpec spec;
   Prober::Done done;
   Clock::time_point started;
-  asio::steady_timer deadline;
   bool timed_out = false;
   bool abandoned = false;
 
