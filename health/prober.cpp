@@ -47,8 +47,13 @@ void ProberCore::arm_sweep() {
   const Clock::time_point at = align_up(deadlines_.top().at, kDeadlineTick);
   if (sweep_at_ && *sweep_at_ <= at) return;  // the sweep then re-arms
   sweep_at_ = at;
-  sweep_timer.expires_at(at);
-  sweep_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+  std::shared_ptr<asio::steady_timer> timer = sweep_timer_.lock();
+  if (!timer) {
+    timer = std::make_shared<asio::steady_timer>(io);
+    sweep_timer_ = timer;
+  }
+  timer->expires_at(at);  // an earlier wait ends with operation_aborted
+  timer->async_wait([timer, weak = weak_from_this()](boost::system::error_code ec) {
     if (ec) return;
     if (auto core = weak.lock()) core->sweep();
   });

@@ -47,7 +47,7 @@ inline constexpr std::chrono::milliseconds kDeadlineTick{10};
 // The state a Prober shares with its running coroutines. They hold it by
 // shared_ptr, so it outlives the Prober while they are pending.
 struct ProberCore : std::enable_shared_from_this<ProberCore> {
-  explicit ProberCore(asio::io_context& context) : io(context), sweep_timer(context) {}
+  explicit ProberCore(asio::io_context& context) : io(context) {}
 
   // The client context for https checks, one per verification mode, made on
   // first use and shared by every probe (OpenSSL counts its references).
@@ -71,7 +71,10 @@ struct ProberCore : std::enable_shared_from_this<ProberCore> {
   void sweep();
 
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
-  asio::steady_timer sweep_timer;
+  // Owned by its pending wait's handler, not by the core: the core may
+  // outlive the io_context (a Prober destroyed after it), and a timer must
+  // not; the io_context destroys the handler, and the timer with it.
+  std::weak_ptr<asio::steady_timer> sweep_timer_;
   std::optional<Clock::time_point> sweep_at_;
 };
 
