@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# The tandem demo: builds tandemd and tandemctl if needed, then runs two
-# directors and a client in network namespaces and fails the active director
-# over while you watch (tests/netns/demo.py). Needs root; takes about a minute.
+# The tandem demo. Installs what is missing (scripts/setup.sh,
+# scripts/setup-vm.sh), builds tandemd and tandemctl, boots the vm (a Debian
+# kernel with IPVS under QEMU, tests/vm/README.md) and runs inside it two
+# directors with the configuration in examples/lab/, two web servers behind
+# them and a client (tests/vm/demo_lab.py): requests shared by the web
+# servers, one web server failing, the active director losing power. Needs
+# root (apt-get); takes a few minutes.
 #
 #   sudo scripts/demo.sh            # build into build/
+#   sudo scripts/demo.sh --netns    # the older demo: failover of a bare VIP in
+#                                   # network namespaces on this kernel, no IPVS
 #   BUILD_DIR=out sudo -E scripts/demo.sh
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build_dir=${BUILD_DIR:-build}
+mode=vm
+case ${1:-} in
+  '') ;;
+  --netns) mode=netns ;;
+  -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  *) echo "demo: unknown option $1 (try --help)" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "demo: network namespaces need root; run: sudo $0" >&2
+  echo "demo: needs root (it installs packages, and the netns demo creates network namespaces); run: sudo $0${1:+ $1}" >&2
   exit 1
 fi
 
@@ -27,4 +40,12 @@ if ! { [ -f "$build_dir/CMakeCache.txt" ] || cmake -S . -B "$build_dir"; } >"$lo
 fi
 echo "    done"
 
-exec python3 tests/netns/demo.py --build "$build_dir"
+if [ "$mode" = netns ]; then
+  exec python3 tests/netns/demo.py --build "$build_dir"
+fi
+
+echo
+echo "=== Preparing the virtual machine (QEMU and a Debian kernel with IPVS)"
+bash scripts/setup-vm.sh
+echo "    done; booting it (software emulation: everything inside runs slower)"
+exec tests/vm/run.sh --timeout 600 -q -- python3 tests/vm/demo_lab.py --build "$build_dir"

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""The tandem demo (run by scripts/demo.sh inside the vm): two directors
+balancing HTTP over two real servers with IPVS, a real server failing, and
+the active director losing power while a client keeps asking.
+
+    tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build build
+"""
+
+import argparse
+import os
+import sys
+import textwrap
+import time
+
+import livelab
+from livelab import labmod, REALS, VIP
+
+STEP = [0]
+
+
+def heading(title):
+    STEP[0] += 1
+    print()
+    print("=== %d. %s" % (STEP[0], title), flush=True)
+
+
+def say(text):
+    print(textwrap.fill(text, width=78), flush=True)
+
+
+def show(label, text):
+    print("--- %s" % label)
+    for line in text.rstrip().splitlines():
+        print("    " + line)
+    sys.stdout.flush()
+
+
+def requests(live, count=10):
+    """Makes `count` requests and prints who answered each; returns
+    {page text: count}."""
+    answers = live.get(count)
+    tally = {}
+    for i, a in enumerate(answers, 1):
+        text = a["server"] if a["ok"] else "no answer (%s)" % a["error"]
+        tally[text] = tally.get(text, 0) + 1
+        print("    request %2d: %s" % (i, text))
+    print("    " + ", ".join("%d x %s" % (n, t) for t, n in sorted(tally.items())), flush=True)
+    return tally
+
+
+def fail(text):
+    print()
+    print("demo: " + text, flush=True)
+    return 1
+
+
+def demo(build):
+    check = livelab.example_check()
+    timings = livelab.example_timings()
+    heading("The setup")
+    say("Two load-balancer directors, d1 and d2, two web servers, r1 and r2, and "
+        "a client, each in its own network namespace inside this virtual machine "
+        "(its kernel has IPVS, the Linux load balancer). Everyone shares the public "
+        "network 10.77.0.0/24; the directors also share a private link "
+        "(10.78.0.0/24) for their heartbeats. The active director holds the "
+        "address %s (the VIP) that the client uses, and IPVS on it spreads "
+        "the requests over r1 and r2 by direct routing: r1 and r2 answer the "
+        "client themselves. Both directors run tandemd with the configuration in "
+        "examples/lab/ (d1.toml, d2.toml, authkeys)." % VIP)
+    t0 = time.monotonic()
+    live = livelab.LiveLab(build)
+    try:
+        text = live.config_text("d1")
+        show("the load-balancing part of examples/lab/d1.toml",
+             text[text.index("[[virtual_server]]"):])
+
+        heading("Start tandemd on both directors")
+        say("They hear each other on both links and elect one active director (the "
+            "preferred one, d1); the other waits as backup. Both program the same "
+            "IPVS table and both check the web servers every %gs." % check["interval"])
+        active = live.start()
+        backup = live.lab.peer_of(active)
+        for node in (active, backup):
+            show("tandemctl status on %s" % node, live.status_text(node))
+        for node in (active, backup):
+            show("ipvsadm -Ln on %s" % node, live.ipvsadm(node))
+
+        heading("The client asks http://%s/ ten times" % VIP)
+        say("Each request is a new connection; the wlc scheduler sends each to the "
+            "server with the fewest connections, so they take turns:")
+        tally = requests(live)
+        if len([t for t in tally if t.startswith("I am")]) != 2:
+            return fail("expected answers from both web servers")
+
+        heading("Web server r1 fails")
+        say("Its web server is killed. Both directors' checks fail on it; after "
+            "%d failures in a row (one check every %gs, each allowed %gs) its weight "
+            "goes to 0, so IPVS sends it no new connections."
+            % (check["fall"], check["interval"], check["timeout"]))
+        since = live.stop_server("r1")
+        first = live.wait_weights(lambda w: w.get("r1") == 0, since, 20.0)
+        if None in first.values():
+            return fail("r1's weight did not drop to 0 on both directors within 20 s")
+        print("    r1's weight is 0 on d1 after %.1f s and on d2 after %.1f s" % (first["d1"], first["d2"]))
+        show("ipvsadm -Ln on %s" % active, live.ipvsadm(active))
+        say("The client asks ten times again; r2 answers every request:")
+        tally = requests(live)
+        if set(tally) != {"I am real server 2"}:
+            return fail("expected every answer from r2")
+
+        heading("Web server r1 comes back")
+        say("After %d good checks in a row its weight returns to 1." % check["rise"])
+        since = live.start_server("r1")
+        first = live.wait_weights(lambda w: w.get("r1") == 1, since, 20.0)
+        if None in first.values():
+            return fail("r1's weight did not return to 1 on both directors within 20 s")
+        print("    r1's weight is 1 on d1 after %.1f s and on d2 after %.1f s" % (first["d1"], first["d2"]))
+
+        heading("Pull the plug on %s, the active director" % active)
+        say("The client now sends a request every 10 ms (each one waits at most "
+            "0.25 s for its answer). Then both of %s's network "
+            "links go down at once, as if it lost power. %s stops hearing "
+            "heartbeats; after %gs of silence on both links it declares %s dead, "
+            "takes the VIP and sends gratuitous ARP so the client sends to it. Its "
+            "IPVS table is already programmed, so it serves at once."
+            % (active, backup, timings["deadtime"], active))
+        probe = live.start_probe(every=0.01, timeout=0.25)
+        time.sleep(1.5)
+        live.lab.power_off(active)
+        cut = time.monotonic()  # both links are down
+        moved, took = labmod.wait_until(lambda: live.holders() == [backup], 10.0, step=0.01)
+        if not moved:
+            probe.stop()
+            return fail("%s did not take the VIP within 10 s" % backup)
+        print("    %s holds %s %.2f s after %s's links went down" % (backup, VIP, took, active))
+        time.sleep(2.5)
+        result = livelab.outage(probe.stop(), t_from=cut - 1.5)
+        print("    the client made %d requests in the last %.1f s: %d answered, %d failed"
+              % (result["requests"], time.monotonic() - cut + 1.5, result["ok"], result["failed"]))
+        if result["gap_to"] is None or result["gap_to"] < cut:
+            return fail("the client got no answer after %s's links went down" % active)
+        print("    longest time without an answer: %.2f s (answers resumed %.2f s after the links went down)"
+              % (result["longest_gap"], result["gap_to"] - cut))
+        if result["errors"]:
+            print("    the failures: %s" % "; ".join(result["errors"]))
+        show("tandemctl status on %s" % backup, live.status_text(backup))
+        show("ipvsadm -Ln on %s" % backup, live.ipvsadm(backup))
+        say("The client asks ten times; both web servers answer through %s:" % backup)
+        requests(live)
+
+        heading("Power comes back to %s" % active)
+        say("Its links return. It hears that %s is active and becomes backup: the "
+            "VIP stays where it is (auto_failback = false)." % backup)
+        live.lab.power_on(active)
+        since = time.monotonic()
+        settled, took = labmod.wait_until(lambda: live.lab.stable(), 15.0, step=0.1)
+        if settled != backup:
+            return fail("the pair did not settle with %s active within 15 s" % backup)
+        print("    %s is backup %.1f s after its links came back" % (active, took))
+        say("Its checks of r1 and r2 failed while its links were down; after %d good "
+            "checks in a row each is up again:" % check["rise"])
+        first = live.wait_weights(lambda w: w == {"r1": 1, "r2": 1}, since, 20.0)
+        if first[active] is None:
+            return fail("r1 and r2 did not come back up on %s within 20 s" % active)
+        print("    r1 and r2 have weight 1 on %s %.1f s after its links came back" % (active, first[active]))
+        for node in (backup, active):
+            show("tandemctl status on %s" % node, live.status_text(node))
+
+        heading("Clean up")
+        for node in (active, backup):  # the backup first: nothing to hand over
+            print("    tandemd on %s stopped (exit status %s)" % (node, live.lab.stop(node)))
+        print("    removing the namespaces; the demo took %.0f s" % (time.monotonic() - t0))
+        return 0
+    finally:
+        live.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    args = ap.parse_args()
+    if not os.environ.get("TANDEM_VM"):
+        print("demo_lab.py runs inside the vm: tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build %s"
+              % args.build, file=sys.stderr)
+        return 2
+    return demo(args.build)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

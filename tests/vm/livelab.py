@@ -1,0 +1,389 @@
+"""The live lab: the example pair of directors (examples/lab/) with two DR
+real servers and a client, inside the vm. scripts/demo.sh shows it
+(tests/vm/demo_lab.py) and tests/vm/test_lab.py tests it.
+
+    client 10.77.0.50 ---+--- br0, public 10.77.0.0/24 ---+--- r1 10.77.0.11
+                         |                                 +--- r2 10.77.0.12
+           d1 eth0 10.77.0.1                   d2 eth0 10.77.0.2
+           d1 eth1 10.78.0.1 --- br1, private --- d2 eth1 10.78.0.2
+
+The directors run tandemd with examples/lab/d1.toml and d2.toml unchanged
+but for the authkeys path (a mode-600 copy of examples/lab/authkeys in the
+lab's directory). The real servers hold the VIP on lo (direct routing) and
+run a small HTTP server on port 80 whose page names it: "I am real server 1".
+The client's requests go to http://10.77.0.100/.
+
+    live = LiveLab("build")   # namespaces, real servers, configs; nothing runs yet
+    live.start()              # tandemd on both directors; returns the active one
+    live.get(10)              # ten requests from the client
+    live.stop_server("r1"); live.start_server("r1")
+    probe = live.start_probe(); ...; probe.stop()  # a request every 10 ms
+    live.close()
+
+Every process start is slow under emulation (the first python3 takes
+seconds), so requests are made in batches by one client process.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+import vmlab  # noqa: E402
+from vmlab import labmod  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(HERE))
+EXAMPLES = os.path.join(REPO, "examples", "lab")
+VIP = labmod.VIP
+PORT = 80
+SERVICE = "TCP %s:%d" % (VIP, PORT)
+REALS = ("r1", "r2")
+NODES = labmod.NODES
+
+
+def dest(real):
+    """"r1" -> "10.77.0.11:80", the destination as the IPVS table names it."""
+    return "%s:%d" % (vmlab.real_ip(real), PORT)
+
+
+def real_of(address):
+    """"10.77.0.11:80" or "10.77.0.11" -> "r1" (None if not a real server)."""
+    ip = address.rsplit(":", 1)[0] if address.count(".") == 3 and ":" in address else address
+    for r in REALS:
+        if vmlab.real_ip(r) == ip:
+            return r
+    return None
+
+
+def table_weights(table):
+    """{real: weight} of the example's service in a vmlab.Table."""
+    s = table.get(SERVICE)
+    return {real_of(d): v.weight for d, v in s.dests.items()} if s else {}
+
+
+def example_config(node):
+    with open(os.path.join(EXAMPLES, "%s.toml" % node)) as f:
+        return f.read()
+
+
+def example_check():
+    """The [virtual_server.check] numbers of the example: {"interval",
+    "timeout", "rise", "fall"} in seconds and counts."""
+    text = example_config("d1")
+    section = text.split("[virtual_server.check]", 1)[1].split("\n[", 1)[0]
+    out = {}
+    for key in ("interval", "timeout"):
+        m = re.search(r'^%s\s*=\s*"(\d+)(ms|s)"' % key, section, re.M)
+        out[key] = int(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
+    for key in ("rise", "fall"):
+        out[key] = int(re.search(r"^%s\s*=\s*(\d+)" % key, section, re.M).group(1))
+    return out
+
+
+def example_timings():
+    """The [cluster] heartbeat timings of the example, in seconds."""
+    text = example_config("d1")
+    out = {}
+    for key in ("interval", "deadtime", "warntime", "initdead"):
+        m = re.search(r'^%s\s*=\s*"(\d+)(ms|s)"' % key, text, re.M)
+        out[key] = int(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
+    return out
+
+
+# The real servers' HTTP server: HTTP/1.0, every path answered with 200 and
+# "I am real server N". argv: port number.
+WEB_SERVER = r'''
+import socket, sys, threading
+port, number = int(sys.argv[1]), sys.argv[2]
+body = ("I am real server %s\n" % number).encode()
+reply = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+         % len(body)) + body
+def handle(c):
+    try:
+        c.settimeout(10)
+        buf = b""
+        while b"\r\n\r\n" not in buf and len(buf) < 65536:
+            data = c.recv(4096)
+            if not data:
+                break
+            buf += data
+        c.sendall(reply)
+    except OSError:
+        pass
+    finally:
+        c.close()
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("0.0.0.0", port))
+srv.listen(128)
+print("listening", flush=True)
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=handle, args=(c,), daemon=True).start()
+'''
+
+# The client: `get ADDR PORT COUNT TIMEOUT` makes COUNT requests one after
+# the other and prints them as one JSON list; `probe ADDR PORT EVERY TIMEOUT
+# OUT` starts a request every EVERY seconds (one at a time, a new
+# connection each) until SIGTERM, then writes them to OUT. A request is
+# {"start", "end" (time.monotonic()), "ok", "server" (the page's text),
+# "error"}.
+CLIENT = r'''
+import json, signal, socket, struct, sys, time
+def once(addr, port, timeout):
+    start = time.monotonic()
+    deadline = start + timeout
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    stage = "connect"
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.settimeout(timeout)
+        s.connect((addr, port))
+        stage = "request"
+        s.sendall(b"GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % addr.encode())
+        data = b""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            s.settimeout(left)
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.0 200"):
+            raise OSError("bad answer %r" % data[:60])
+        return {"start": start, "end": time.monotonic(), "ok": True, "server": body.decode().strip(), "error": None}
+    except (OSError, socket.timeout) as e:
+        return {"start": start, "end": time.monotonic(), "ok": False, "server": None,
+                "error": "%s: %s" % (stage, e.strerror or str(e) or type(e).__name__)}
+    finally:
+        s.close()
+mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if mode == "get":
+    count, timeout = int(sys.argv[4]), float(sys.argv[5])
+    print(json.dumps([once(addr, port, timeout) for _ in range(count)]), flush=True)
+else:
+    every, timeout, out = float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    probes = []
+    print("probing", flush=True)
+    nxt = time.monotonic()
+    while not stop:
+        probes.append(once(addr, port, timeout))
+        nxt = max(nxt + every, time.monotonic())
+        while not stop and time.monotonic() < nxt:
+            time.sleep(min(0.005, max(0.0, nxt - time.monotonic())))
+    with open(out, "w") as f:
+        json.dump({"probes": probes, "every": every, "timeout": timeout}, f)
+'''
+
+
+class Probe:
+    """A client process sending a request every `every` seconds."""
+
+    def __init__(self, proc, out):
+        self.proc = proc
+        self.out = out
+        self.result = None
+
+    def stop(self, timeout=15):
+        """Stops it; returns the requests made (list of dicts)."""
+        if self.result is not None:
+            return self.result
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        with open(self.out) as f:
+            self.result = json.load(f)["probes"]
+        return self.result
+
+
+def outage(probes, t_from=None):
+    """Summary of a probe's requests from `t_from` on: {"requests", "ok",
+    "failed", "longest_gap" (seconds between two consecutive successful
+    answers), "gap_from", "gap_to", "servers" (answering servers in order,
+    runs collapsed), "errors" (a few)}."""
+    if t_from is not None:
+        probes = [p for p in probes if p["end"] >= t_from]
+    ok = [p for p in probes if p["ok"]]
+    failed = [p for p in probes if not p["ok"]]
+    longest, gap_from, gap_to = 0.0, None, None
+    for a, b in zip(ok, ok[1:]):
+        if b["end"] - a["end"] > longest:
+            longest, gap_from, gap_to = b["end"] - a["end"], a["end"], b["end"]
+    servers = []
+    for p in ok:
+        if not servers or servers[-1] != p["server"]:
+            servers.append(p["server"])
+    errors = sorted(set(p["error"] for p in failed))[:5]
+    return {"requests": len(probes), "ok": len(ok), "failed": len(failed), "longest_gap": longest,
+            "gap_from": gap_from, "gap_to": gap_to, "servers": servers, "errors": errors}
+
+
+class LiveLab:
+    """The namespaces, the example configs, the real servers' HTTP servers
+    and the client. `lab` is the underlying tests/netns/lab.py Lab (its
+    daemons, status(), power_off()/power_on(), ...)."""
+
+    def __init__(self, build, verbose=False):
+        if not os.environ.get("TANDEM_VM") and not os.path.exists("/proc/net/ip_vs"):
+            raise labmod.LabError("this kernel has no IPVS: run through tests/vm/run.sh")
+        self.lab = labmod.Lab(build, timings=example_timings(), verbose=verbose)
+        self.servers = {}
+        try:
+            self.lab.setup()
+            for r in REALS:
+                vmlab.add_real_host(self.lab, r)
+            for node in NODES:
+                keys = open(os.path.join(EXAMPLES, "authkeys")).read().splitlines()
+                self.lab.write_authkeys(node, [k for k in keys if k.strip() and not k.startswith("#")])
+                self.lab.write_config(node, self.config_text(node))
+            self.start_servers(REALS)
+        except BaseException:
+            self.lab.close()
+            raise
+
+    def config_text(self, node):
+        """The example config with the lab's authkeys path."""
+        text = example_config(node)
+        return re.sub(r'^authkeys\s*=.*$', 'authkeys = "%s"' % self.lab.authkeys_path(node), text, count=1,
+                      flags=re.M)
+
+    def close(self):
+        self.lab.close()
+
+    # ---- real servers ----------------------------------------------------------
+
+    def start_servers(self, names):
+        """Starts the HTTP server on each of the real servers (together, so
+        the interpreters' start-up overlaps)."""
+        procs = {}
+        for name in names:
+            if self.server_running(name):
+                raise labmod.LabError("the HTTP server on %s is already running" % name)
+            procs[name] = self.lab.ns_exec(name, [labmod.PYTHON, "-I", "-S", "-c", WEB_SERVER, str(PORT), name[1:]],
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.lab.helpers.append(procs[name])
+        for name, proc in procs.items():
+            line = proc.stdout.readline()
+            if "listening" not in line:
+                raise labmod.LabError("the HTTP server on %s did not start: %r" % (name, line))
+            self.servers[name] = proc
+        return time.monotonic()
+
+    def start_server(self, name):
+        return self.start_servers([name])
+
+    def stop_server(self, name):
+        """Kills the real server's HTTP server (connections are refused from
+        then on); returns the monotonic time of the kill."""
+        proc = self.servers.pop(name)
+        proc.kill()
+        t = time.monotonic()
+        proc.wait()
+        return t
+
+    def server_running(self, name):
+        p = self.servers.get(name)
+        return p is not None and p.poll() is None
+
+    # ---- directors -------------------------------------------------------------
+
+    def start(self, timeout=40.0):
+        """tandemd on both directors; waits until the pair has settled, both
+        IPVS tables hold the example's service and every real server is up
+        with its weight on both. Returns the active director."""
+        self.lab.start_pair()
+        active = self.lab.wait_stable(timeout=timeout)
+        ok, _ = labmod.wait_until(lambda: all(self.weights(n) == {r: 1 for r in REALS} for n in NODES)
+                                  and all(self.health(n) == {r: "up" for r in REALS} for n in NODES),
+                                  timeout, step=0.2)
+        if not ok:
+            raise labmod.LabError("the real servers did not come up on both directors within %.0fs: weights %s, "
+                                  "health %s" % (timeout, {n: self.weights(n) for n in NODES},
+                                                 {n: self.health(n) for n in NODES}))
+        return active
+
+    def weights(self, node):
+        """{real: weight} in the node's IPVS table (read from /proc)."""
+        return table_weights(vmlab.proc_table(self.lab, node))
+
+    def wait_weights(self, predicate, since, timeout):
+        """Waits until predicate({real: weight}) holds on both directors or
+        `timeout` seconds after `since` (monotonic) pass; returns {node:
+        seconds from `since` until it first held, or None}."""
+        first, _ = vmlab.wait_nodes(self.lab, lambda node, t: predicate(table_weights(t)), timeout, since=since)
+        return first
+
+    def health(self, node):
+        """{real: "up"/"down"/...} from the node's tandemctl status --json."""
+        st = self.lab.try_status(node)
+        out = {}
+        for vs in (st or {}).get("virtual_servers", []):
+            if vmlab.norm_service(vs["service"]) == SERVICE:
+                for d in vs["dests"]:
+                    out[real_of(vmlab.norm_endpoint(d["address"]))] = d.get("health")
+        return out
+
+    def ipvsadm(self, node):
+        p = vmlab.ipvsadm(self.lab, node, "-Ln", check=False)
+        return (p.stdout + p.stderr).rstrip()
+
+    def status_text(self, node):
+        p = self.lab.ctl(node, "status")
+        return p.stdout.rstrip() if p.returncode == 0 else "error: " + p.stderr.strip()
+
+    def holders(self):
+        """Directors that have the VIP, read from /proc/PID/net/fib_trie of
+        their tandemd (microseconds, where `ip addr` costs 0.1-0.5 s under
+        emulation); `ip addr` for a director whose daemon is not running."""
+        out = []
+        for node in NODES:
+            d = self.lab.daemons.get(node)
+            text = None
+            if d is not None and d.running():
+                try:
+                    with open("/proc/%d/net/fib_trie" % d.pid) as f:
+                        text = f.read()
+                except OSError:
+                    pass
+            if text is None:
+                held = self.lab.has_address(node)
+            else:
+                held = re.search(r"\|-- %s\n\s+/32 host LOCAL" % re.escape(VIP), text) is not None
+            if held:
+                out.append(node)
+        return out
+
+    # ---- the client --------------------------------------------------------------
+
+    def get(self, count=1, timeout=2.0):
+        """`count` requests from the client, one after the other."""
+        p = labmod.run(["ip", "netns", "exec", self.lab.ns["client"], labmod.PYTHON, "-I", "-S", "-c", CLIENT, "get",
+                        VIP, str(PORT), str(count), str(timeout)], timeout=60 + count * timeout)
+        return json.loads(p.stdout)
+
+    def start_probe(self, every=0.01, timeout=0.5):
+        out = os.path.join(self.lab.dir, "probe-%d.json" % len(self.lab.helpers))
+        proc = self.lab.ns_exec("client", [labmod.PYTHON, "-I", "-S", "-c", CLIENT, "probe", VIP, str(PORT),
+                                           str(every), str(timeout), out],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.lab.helpers.append(proc)
+        line = proc.stdout.readline()
+        if "probing" not in line:
+            raise labmod.LabError("the client's probe did not start: %r" % line)
+        return Probe(proc, out)

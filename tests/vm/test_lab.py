@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""vm tier: the example lab pair (examples/lab/d1.toml, d2.toml, authkeys)
+as the demo runs it (tests/vm/livelab.py: two DR real servers with an HTTP
+server each, a client), so the shipped example is the tested one.
+
+- both real servers answer through the VIP (wlc shares the requests);
+- r1's server killed: its weight is 0 in both directors' tables within
+  interval*fall + timeout + ALLOWANCE (plus the time the guest was
+  measurably stalled), r2 keeps weight 1, and every request goes to r2;
+  restarted, its weight is back within interval*rise + timeout + ALLOWANCE;
+- the active director's links all down (power off) while the client sends a
+  request every 10 ms: the backup holds the VIP within deadtime + ALLOWANCE,
+  is active in its status, the answers resume within deadtime + OUTAGE_SLACK,
+  and both real servers answer through it.
+
+Run inside the guest: tests/vm/run.sh -- python3 tests/vm/test_lab.py --build BUILD
+"""
+
+import time
+
+import livelab
+import vmlab
+from vmlab import labmod, runner
+from runner import ms
+
+# Seconds beyond a bound: the guest is emulated, and a change still has to
+# reach the kernel table (as in test_health.py).
+ALLOWANCE = 1.5
+# The client-visible outage of a takeover beyond deadtime: GARP, the
+# client's request timeout (0.5 s) and emulation.
+OUTAGE_SLACK = 3.0
+
+
+def case_lab(case):
+    check = livelab.example_check()
+    timings = livelab.example_timings()
+    live = livelab.LiveLab(case.build, verbose=case.verbose)
+    case.labs.append(live.lab)
+    t = time.monotonic()
+    active = live.start()
+    backup = live.lab.peer_of(active)
+    case.note("%s active, %s backup, both real servers up on both, %s after the start"
+              % (active, backup, ms(time.monotonic() - t)))
+
+    def diagnostics():
+        out = []
+        for node in livelab.NODES:
+            out.append("---- %s: ipvsadm -Ln\n%s\n---- %s: tandemctl status\n%s\n---- %s: log tail\n%s"
+                       % (node, live.ipvsadm(node), node, live.status_text(node), node,
+                          live.lab.log_tail(node, 15)))
+        return "\n".join(out)
+
+    def require(condition, message):
+        if not condition:
+            raise runner.Failure(message + "\n" + diagnostics())
+
+    def answered(answers):
+        return [a["server"] if a["ok"] else "failed: %s" % a["error"] for a in answers]
+
+    # Both real servers answer through the VIP.
+    got = answered(live.get(10))
+    require(set(got) == {"I am real server 1", "I am real server 2"},
+            "10 requests through the VIP: expected answers from both real servers, got %s" % got)
+    case.note("10 requests: %d from r1, %d from r2" % (got.count("I am real server 1"),
+                                                       got.count("I am real server 2")))
+
+    # r1 fails: weight 0 on both directors, r2 untouched, all requests to r2.
+    meter = vmlab.StallMeter()
+    try:
+        bound = check["interval"] * check["fall"] + check["timeout"] + ALLOWANCE
+        since = live.stop_server("r1")
+        first = live.wait_weights(lambda w: w.get("r1") == 0, since, bound + 15)
+        stalled = meter.stalled(since)
+        require(None not in first.values(), "r1's weight did not reach 0 on both directors: %s" % first)
+        for node, took in first.items():
+            require(took <= bound + stalled, "r1's weight reached 0 on %s after %s, bound %s (+ %s stalled)"
+                    % (node, ms(took), ms(bound), ms(stalled)))
+            require(live.weights(node) == {"r1": 0, "r2": 1}, "%s's weights %s, expected r1 0, r2 1"
+                    % (node, live.weights(node)))
+        case.note("r1 weight 0 after d1 %s, d2 %s (bound %s, stalled %s)"
+                  % (ms(first["d1"]), ms(first["d2"]), ms(bound), ms(stalled)))
+        got = answered(live.get(10))
+        require(set(got) == {"I am real server 2"}, "with r1 down every request should reach r2: %s" % got)
+
+        bound = check["interval"] * check["rise"] + check["timeout"] + ALLOWANCE
+        since = live.start_server("r1")
+        first = live.wait_weights(lambda w: w.get("r1") == 1, since, bound + 15)
+        stalled = meter.stalled(since)
+        require(None not in first.values(), "r1's weight did not return to 1 on both directors: %s" % first)
+        for node, took in first.items():
+            require(took <= bound + stalled, "r1's weight returned on %s after %s, bound %s (+ %s stalled)"
+                    % (node, ms(took), ms(bound), ms(stalled)))
+        case.note("r1 weight 1 again after d1 %s, d2 %s" % (ms(first["d1"]), ms(first["d2"])))
+
+        # The active director loses power: the backup takes the VIP and serves.
+        probe = live.start_probe(every=0.01, timeout=0.5)
+        time.sleep(1.0)
+        cut = time.monotonic()
+        live.lab.power_off(active)
+        moved, took = labmod.wait_until(lambda: live.holders() == [backup], timings["deadtime"] + 10, step=0.01)
+        stalled = meter.stalled(cut)
+        require(moved, "%s did not take the VIP after %s lost power" % (backup, active))
+        bound = timings["deadtime"] + ALLOWANCE
+        require(took <= bound + stalled, "%s took the VIP after %s, bound %s (+ %s stalled)"
+                % (backup, ms(took), ms(bound), ms(stalled)))
+        time.sleep(2.0)
+        result = livelab.outage(probe.stop(), t_from=cut - 0.5)
+        stalled = meter.stalled(cut)
+    finally:
+        meter.close()
+    case.note("%s holds the VIP %s after the power cut; client: %d requests, %d failed, longest gap %s"
+              % (backup, ms(took), result["requests"], result["failed"], ms(result["longest_gap"])))
+    require(result["ok"] > 0 and result["gap_to"] is not None and result["gap_to"] > cut,
+            "the client got no answer after the power cut: %s" % result)
+    bound = timings["deadtime"] + OUTAGE_SLACK
+    require(result["longest_gap"] <= bound + stalled, "the client's longest gap was %s, bound %s (+ %s stalled)"
+            % (ms(result["longest_gap"]), ms(bound), ms(stalled)))
+    st = live.lab.status(backup)
+    require(st["role"] == "active" and live.lab.held_in_status(st), "%s's status: role %s, VIP held %s"
+            % (backup, st["role"], live.lab.held_in_status(st)))
+    require(live.weights(backup) == {"r1": 1, "r2": 1}, "%s's weights %s" % (backup, live.weights(backup)))
+    got = answered(live.get(10))
+    require(set(got) == {"I am real server 1", "I am real server 2"},
+            "through %s: expected answers from both real servers, got %s" % (backup, got))
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(runner.main([case_lab], "vm: the example lab (examples/lab/), health checks and failover"))
