@@ -97,38 +97,6 @@ def example_timings():
     return out
 
 
-# The real servers' HTTP server: HTTP/1.0, every path answered with 200 and
-# "I am real server N". argv: port number.
-WEB_SERVER = r'''
-import socket, sys, threading
-port, number = int(sys.argv[1]), sys.argv[2]
-body = ("I am real server %s\n" % number).encode()
-reply = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-         % len(body)) + body
-def handle(c):
-    try:
-        c.settimeout(10)
-        buf = b""
-        while b"\r\n\r\n" not in buf and len(buf) < 65536:
-            data = c.recv(4096)
-            if not data:
-                break
-            buf += data
-        c.sendall(reply)
-    except OSError:
-        pass
-    finally:
-        c.close()
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("0.0.0.0", port))
-srv.listen(128)
-print("listening", flush=True)
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
-'''
-
 # The client: `get ADDR PORT COUNT TIMEOUT` makes COUNT requests one after
 # the other and prints them as one JSON list; `probe ADDR PORT EVERY TIMEOUT
 # OUT` starts a request every EVERY seconds (one at a time, a new
@@ -269,20 +237,13 @@ class LiveLab:
     # ---- real servers ----------------------------------------------------------
 
     def start_servers(self, names):
-        """Starts the HTTP server on each of the real servers (together, so
-        the interpreters' start-up overlaps)."""
-        procs = {}
+        """Starts the HTTP server ("I am real server N") on each of the real
+        servers (together, so the interpreters' start-up overlaps)."""
         for name in names:
             if self.server_running(name):
                 raise labmod.LabError("the HTTP server on %s is already running" % name)
-            procs[name] = self.lab.ns_exec(name, [labmod.PYTHON, "-I", "-S", "-c", WEB_SERVER, str(PORT), name[1:]],
-                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            self.lab.helpers.append(procs[name])
-        for name, proc in procs.items():
-            line = proc.stdout.readline()
-            if "listening" not in line:
-                raise labmod.LabError("the HTTP server on %s did not start: %r" % (name, line))
-            self.servers[name] = proc
+        self.servers.update(vmlab.start_http_servers(self.lab, names, PORT,
+                                                     body_of=lambda name: "I am real server %s" % name[1:]))
         return time.monotonic()
 
     def start_server(self, name):
@@ -291,15 +252,11 @@ class LiveLab:
     def stop_server(self, name):
         """Kills the real server's HTTP server (connections are refused from
         then on); returns the monotonic time of the kill."""
-        proc = self.servers.pop(name)
-        proc.kill()
-        t = time.monotonic()
-        proc.wait()
-        return t
+        return self.servers.pop(name).kill()
 
     def server_running(self, name):
-        p = self.servers.get(name)
-        return p is not None and p.poll() is None
+        s = self.servers.get(name)
+        return s is not None and s.running()
 
     # ---- directors -------------------------------------------------------------
 

@@ -530,12 +530,12 @@ def add_real_host(lab, name, vips=(VIP,), v6=False):
 
 
 # A minimal HTTP/1.0 server, quick to start under emulation (no imports
-# beyond the basics): answers every request with 200 "Working Fine NAME".
+# beyond the basics): answers every request with 200 and BODY (a line).
 # SIGUSR1 makes it hang (accept connections, never read or answer them),
-# SIGUSR2 makes it answer again. argv: port name mode(ok|hang).
+# SIGUSR2 makes it answer again. argv: port body mode(ok|hang).
 HTTP_SERVER = r'''
 import signal, socket, sys, threading
-port, name, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, text, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 state = {"mode": mode}
 held = []
 def hang(*_):
@@ -546,7 +546,7 @@ def answer(*_):
         held.pop().close()
 signal.signal(signal.SIGUSR1, hang)
 signal.signal(signal.SIGUSR2, answer)
-body = ("Working Fine %s\n" % name).encode()
+body = (text + "\n").encode()
 reply = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
          % len(body)) + body
 def handle(c):
@@ -584,26 +584,33 @@ class HttpServer:
     restart. `since` is the monotonic time of the last change (ready after a
     start, the moment of a kill or of the signal)."""
 
-    def __init__(self, lab, name, port=VS_PORT):
+    def __init__(self, lab, name, port=VS_PORT, body=None):
         self.lab = lab
         self.name = name
         self.port = port
+        self.body = body if body is not None else "Working Fine %s" % name
         self.proc = None
         self.since = None
 
-    def start(self, mode="ok"):
-        if self.running():
-            raise labmod.LabError("the HTTP server on %s is already running" % self.name)
+    def _spawn(self, mode):
         self.proc = self.lab.ns_exec(self.name, [labmod.PYTHON, "-I", "-S", "-c", HTTP_SERVER, str(self.port),
-                                                 self.name, mode],
+                                                 self.body, mode],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lab.helpers.append(self.proc)
+
+    def _ready(self):
         line = self.proc.stdout.readline()
         if "listening" not in line:
             err = self.proc.stderr.read() if self.proc.poll() is not None else ""
             raise labmod.LabError("the HTTP server on %s did not start: %r %s" % (self.name, line, err.strip()))
         self.since = time.monotonic()
         return self.since
+
+    def start(self, mode="ok"):
+        if self.running():
+            raise labmod.LabError("the HTTP server on %s is already running" % self.name)
+        self._spawn(mode)
+        return self._ready()
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -626,21 +633,15 @@ class HttpServer:
         return self.since
 
 
-def start_http_servers(lab, names, port=VS_PORT):
-    """{name: HttpServer} started in each of the real server namespaces;
-    started together so the interpreters' start-up overlaps."""
-    servers = {name: HttpServer(lab, name, port) for name in names}
-    procs = {}
-    for name, s in servers.items():
-        s.proc = lab.ns_exec(name, [labmod.PYTHON, "-I", "-S", "-c", HTTP_SERVER, str(port), name, "ok"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        lab.helpers.append(s.proc)
-        procs[name] = s.proc
-    for name, s in servers.items():
-        line = s.proc.stdout.readline()
-        if "listening" not in line:
-            raise labmod.LabError("the HTTP server on %s did not start: %r" % (name, line))
-        s.since = time.monotonic()
+def start_http_servers(lab, names, port=VS_PORT, body_of=None):
+    """{name: HttpServer} started in each of the real server namespaces
+    (body_of(name): the page, default "Working Fine NAME"); started together
+    so the interpreters' start-up overlaps."""
+    servers = {name: HttpServer(lab, name, port, body_of(name) if body_of else None) for name in names}
+    for s in servers.values():
+        s._spawn("ok")
+    for s in servers.values():
+        s._ready()
     return servers
 
 
