@@ -36,7 +36,6 @@ Run inside the guest: tests/vm/run.sh -- python3 tests/vm/test_faults.py --build
 import json
 import re
 import signal
-import subprocess
 import sys
 import time
 
@@ -230,43 +229,6 @@ def case_sigstop(case):
               % (holder, ms(took_n + settled_at), who, changes))
 
 
-# An HTTP server that is up and down in turns: "Working Fine" for PERIOD
-# seconds, then 503 "Out of order" for PERIOD seconds, from the moment it
-# prints "listening START" (START: its time.monotonic()). argv: port name period.
-FLAP_SERVER = r'''
-import socket, sys, threading, time
-port, name, period = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-def reply(status, body):
-    body = body.encode()
-    return (("HTTP/1.0 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-             % (status, len(body))).encode() + body)
-up = reply("200 OK", "Working Fine %s\n" % name)
-down = reply("503 Service Unavailable", "Out of order\n")
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("0.0.0.0", port))
-srv.listen(128)
-start = time.monotonic()
-print("listening %.6f" % start, flush=True)
-def handle(c):
-    try:
-        c.settimeout(10)
-        buf = b""
-        while b"\r\n\r\n" not in buf and len(buf) < 65536:
-            data = c.recv(4096)
-            if not data:
-                break
-            buf += data
-        c.sendall(up if int((time.monotonic() - start) / period) % 2 == 0 else down)
-    except OSError:
-        pass
-    finally:
-        c.close()
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
-'''
-
 FLAP_CHECK = {"type": "http", "interval": "250ms", "timeout": "200ms", "rise": 3, "fall": 2,
               "receive": "Working"}
 FLAP_PERIOD = 1.0
@@ -295,12 +257,10 @@ def case_flap(case):
     check(case, lab, ok, "r1 (no server yet) is not at weight 0 and r2 at 1 on both directors")
     marks = {n: vmlab.LogMark(lab, n) for n in NODES}
 
-    proc = lab.ns_exec("r1", [labmod.PYTHON, "-I", "-S", "-c", FLAP_SERVER, "80", "r1", str(FLAP_PERIOD)],
-                       stdout=subprocess.PIPE, text=True)
-    lab.helpers.append(proc)
-    line = proc.stdout.readline()
-    check(case, lab, line.startswith("listening "), "the flapping server did not start: %r" % line)
-    begin = float(line.split()[1])
+    # r1 answers "Working Fine" and 503 "Out of order" in turns, FLAP_PERIOD each.
+    flapping = vmlab.HttpServer(lab, "r1")
+    flapping.start("flap:%s" % FLAP_PERIOD)
+    begin = flapping.started_at
     meter = vmlab.StallMeter()
     changes = {n: [] for n in NODES}
     last = {n: 0 for n in NODES}
@@ -318,8 +278,7 @@ def case_flap(case):
         time.sleep(0.02)
     stalled = meter.stalled(begin)
     meter.close()
-    proc.kill()
-    proc.wait()
+    flapping.kill()
 
     bound = min(rise, fall) * interval
     switches = int(FLAP_FOR / FLAP_PERIOD)

@@ -532,11 +532,15 @@ def add_real_host(lab, name, vips=(VIP,), v6=False):
 # A minimal HTTP/1.0 server, quick to start under emulation (no imports
 # beyond the basics): answers every request with 200 and BODY (a line).
 # SIGUSR1 makes it hang (accept connections, never read or answer them),
-# SIGUSR2 makes it answer again. argv: port body mode(ok|hang).
+# SIGUSR2 makes it answer again. Mode "flap:P" answers 200 for P seconds,
+# then 503 "Out of order" for P seconds, and so on, from the moment it
+# prints "listening START" (START: its time.monotonic()).
+# argv: port body mode(ok|hang|flap:P).
 HTTP_SERVER = r'''
-import signal, socket, sys, threading
+import signal, socket, sys, threading, time
 port, text, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 state = {"mode": mode}
+period = float(mode.split(":")[1]) if mode.startswith("flap:") else 0.0
 held = []
 def hang(*_):
     state["mode"] = "hang"
@@ -546,9 +550,12 @@ def answer(*_):
         held.pop().close()
 signal.signal(signal.SIGUSR1, hang)
 signal.signal(signal.SIGUSR2, answer)
-body = (text + "\n").encode()
-reply = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-         % len(body)) + body
+def response(status, line):
+    body = (line + "\n").encode()
+    return (("HTTP/1.0 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+             % (status, len(body))).encode() + body)
+up = response("200 OK", text)
+down = response("503 Service Unavailable", "Out of order")
 def handle(c):
     try:
         c.settimeout(10)
@@ -558,7 +565,8 @@ def handle(c):
             if not data:
                 break
             buf += data
-        c.sendall(reply)
+        flapped_down = period > 0 and int((time.monotonic() - start) / period) % 2 == 1
+        c.sendall(down if flapped_down else up)
     except OSError:
         pass
     finally:
@@ -567,7 +575,8 @@ srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("0.0.0.0", port))
 srv.listen(128)
-print("listening", flush=True)
+start = time.monotonic()
+print("listening %.6f" % start, flush=True)
 while True:
     c, _ = srv.accept()
     if state["mode"] == "hang":
@@ -600,9 +609,10 @@ class HttpServer:
 
     def _ready(self):
         line = self.proc.stdout.readline()
-        if "listening" not in line:
+        if not line.startswith("listening "):
             err = self.proc.stderr.read() if self.proc.poll() is not None else ""
             raise labmod.LabError("the HTTP server on %s did not start: %r %s" % (self.name, line, err.strip()))
+        self.started_at = float(line.split()[1])  # the server's own clock: a flap's phase
         self.since = time.monotonic()
         return self.since
 
