@@ -156,27 +156,13 @@ else:
 '''
 
 
-class Probe:
-    """A client process sending a request every `every` seconds."""
-
-    def __init__(self, proc, out):
-        self.proc = proc
-        self.out = out
-        self.result = None
+class Probe(labmod.Probe):
+    """A client process sending a request every `every` seconds; stop()
+    returns the requests made (list of dicts)."""
 
     def stop(self, timeout=15):
-        """Stops it; returns the requests made (list of dicts)."""
-        if self.result is not None:
-            return self.result
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        with open(self.out) as f:
-            self.result = json.load(f)["probes"]
+        if self.result is None:
+            self.result = super().stop(timeout)["probes"]
         return self.result
 
 
