@@ -22,6 +22,12 @@ std::string format_time(std::chrono::system_clock::time_point t, bool utc, const
   return buf;
 }
 
+// An empty text as JSON null.
+std::optional<std::string_view> or_null(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
 std::string age(double ms) {
   char buf[32];
   if (ms < 1000)
@@ -324,11 +330,7 @@ std::string render_json(const StatusReport& r) {
       if (d.health) {
         const DestHealth& h = *d.health;
         w.field("health", h.state);
-        w.key("check");
-        if (h.check.empty())
-          w.null();
-        else
-          w.value(h.check);
+        w.field("check", or_null(h.check));
         w.key("last_check");
         if (h.last) {
           w.begin_object();
@@ -340,11 +342,7 @@ std::string render_json(const StatusReport& r) {
         } else {
           w.null();
         }
-        w.key("last_change");
-        if (h.last_change.empty())
-          w.null();
-        else
-          w.value(h.last_change);
+        w.field("last_change", or_null(h.last_change));
         w.field("probes", h.probes);
         w.field("failed_probes", h.failed);
       }
