@@ -63,4 +63,9 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
 
 std::string IpPrefix::str() const { return address.str() + '/' + std::to_string(length); }
 
+std::string endpoint_text(const IpAddress& address, std::uint16_t port) {
+  const std::string a = address.str();
+  return (address.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(port);
+}
+
 }  // namespace tandem::config

@@ -23,6 +23,9 @@ struct IpAddress {
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
 };
 
+// "10.0.0.11:80", "[2001:db8::11]:80".
+std::string endpoint_text(const IpAddress& address, std::uint16_t port);
+
 struct IpPrefix {
   IpAddress address;
   int length = 0;  // prefix length in bits

@@ -26,10 +26,6 @@ constexpr std::array<Choice<OnFailure>, 2> kOnFailures = {
 
 constexpr std::int64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
 
-std::string endpoint_text(const IpAddress& address, std::uint16_t port) {
-  return (address.is_v6() ? "[" + address.str() + "]" : address.str()) + ":" + std::to_string(port);
-}
-
 std::string_view family_name(int family) { return family == AF_INET6 ? "IPv6" : "IPv4"; }
 
 // "10.0.0.11:80", "10.0.0.11", "[2001:db8::11]:80", "[2001:db8::11]" or

@@ -14,11 +14,6 @@ constexpr std::array<std::string_view, 13> kSchedulers = {"rr", "wrr", "lc", "wl
 constexpr std::array<std::string_view, 5> kSchedulerFlags = {"sh-fallback", "sh-port", "mh-fallback",
                                                              "mh-port", "ops"};
 
-std::string endpoint_text(const IpAddress& address, std::uint16_t port) {
-  const std::string a = address.str();
-  return (address.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(port);
-}
-
 }  // namespace
 
 std::string_view name_of(Protocol p) {

@@ -7,10 +7,10 @@ namespace tandem::health {
 
 namespace {
 
+// A real server or fallback: without ":0" when it has no port (fwmark).
 std::string endpoint(const config::IpAddress& address, std::uint16_t port) {
-  std::string a = address.str();
-  if (address.is_v6()) a = "[" + a + "]";
-  return port ? a + ":" + std::to_string(port) : a;
+  if (port) return config::endpoint_text(address, port);
+  return address.is_v6() ? "[" + address.str() + "]" : address.str();
 }
 
 std::string latency_text(std::chrono::microseconds latency) {

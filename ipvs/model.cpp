@@ -15,11 +15,6 @@ std::string protocol_name(std::uint16_t p) {
   return "proto " + std::to_string(p);
 }
 
-std::string endpoint(const config::IpAddress& a, std::uint16_t port) {
-  return a.is_v6() ? "[" + a.str() + "]:" + std::to_string(port) : a.str() + ":" + std::to_string(port);
-}
-
-
 }  // namespace
 
 std::string_view to_string(Forwarding f) {
@@ -34,10 +29,10 @@ std::string_view to_string(Forwarding f) {
 
 std::string ServiceKey::str() const {
   if (is_fwmark()) return "FWM " + std::to_string(fwmark) + (af == AF_INET6 ? " (IPv6)" : "");
-  return protocol_name(protocol) + " " + endpoint(address, port);
+  return protocol_name(protocol) + " " + config::endpoint_text(address, port);
 }
 
-std::string DestKey::str() const { return endpoint(address, port); }
+std::string DestKey::str() const { return config::endpoint_text(address, port); }
 
 bool Destination::same_settings(const Destination& o) const {
   return key == o.key && forwarding == o.forwarding && tunnel_type == o.tunnel_type &&
