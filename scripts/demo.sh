@@ -8,6 +8,8 @@
 # root (apt-get); takes a few minutes.
 #
 #   sudo scripts/demo.sh            # build into build/
+#   sudo scripts/demo.sh --nat      # the same with NAT (examples/lab-nat/): the web
+#                                   # servers behind the directors' floating gateway
 #   sudo scripts/demo.sh --netns    # the older demo: failover of a bare VIP in
 #                                   # network namespaces on this kernel, no IPVS
 #   BUILD_DIR=out sudo -E scripts/demo.sh
@@ -16,10 +18,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build_dir=${BUILD_DIR:-build}
 mode=vm
+nat=()
 case ${1:-} in
   '') ;;
   --netns) mode=netns ;;
-  -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  --nat) nat=(--nat) ;;
+  -h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
   *) echo "demo: unknown option $1 (try --help)" >&2; exit 2 ;;
 esac
 
@@ -48,4 +52,4 @@ echo
 echo "=== Preparing the virtual machine (QEMU and a Debian kernel with IPVS)"
 bash scripts/setup-vm.sh
 echo "    done; booting it (software emulation: everything inside runs slower)"
-exec tests/vm/run.sh --timeout 600 -q -- python3 tests/vm/demo_lab.py --build "$build_dir"
+exec tests/vm/run.sh --timeout 600 -q -- python3 tests/vm/demo_lab.py --build "$build_dir" "${nat[@]}"

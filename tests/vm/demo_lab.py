@@ -4,6 +4,12 @@ balancing HTTP over two real servers with IPVS, a real server failing, and
 the active director losing power while a client keeps asking.
 
     tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build build
+    tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build build --nat
+
+By default the real servers answer the client themselves (direct routing,
+examples/lab/, tests/vm/livelab.py); with --nat they sit on a network of
+their own behind the directors, whose floating gateway carries their answers
+back (examples/lab-nat/, tests/vm/natlab.py).
 """
 
 import argparse
@@ -13,6 +19,7 @@ import textwrap
 import time
 
 import livelab
+import natlab
 from livelab import labmod, REALS, VIP
 
 STEP = [0]
@@ -54,30 +61,54 @@ def fail(text):
     return 1
 
 
-def demo(build):
-    check = livelab.example_check()
-    timings = livelab.example_timings()
+def demo(build, nat=False):
+    """The scenario on the DR lab (livelab), or with `nat` on the NAT lab
+    (natlab)."""
+    lab = natlab if nat else livelab
+    check = lab.example_check()
+    timings = lab.example_timings()
+    vips = "the VIP and the gateway" if nat else "the VIP"
     heading("The setup")
-    say("Two load-balancer directors, d1 and d2, two web servers, r1 and r2, and "
-        "a client, each in its own network namespace inside this virtual machine "
-        "(its kernel has IPVS, the Linux load balancer). Everyone shares the public "
-        "network 10.77.0.0/24; the directors also share a private link "
-        "(10.78.0.0/24) for their heartbeats. The active director holds the "
-        "address %s (the VIP) that the client uses, and IPVS on it spreads "
-        "the requests over r1 and r2 by direct routing: r1 and r2 answer the "
-        "client themselves. Both directors run tandemd with the configuration in "
-        "examples/lab/ (d1.toml, d2.toml, authkeys)." % VIP)
+    if nat:
+        say("Two load-balancer directors, d1 and d2, two web servers, r1 and r2, and "
+            "a client, each in its own network namespace inside this virtual machine "
+            "(its kernel has IPVS, the Linux load balancer). The client and the "
+            "directors share the public network 10.77.0.0/24; the directors also "
+            "share a private link (10.78.0.0/24) for their heartbeats and the server "
+            "network 10.79.0.0/24, where r1 and r2 are, and nowhere else. The active "
+            "director holds two addresses: %s (the VIP) that the client uses, and "
+            "%s, the web servers' default gateway. IPVS on it spreads the requests "
+            "over r1 and r2 by NAT: it rewrites each request's destination to a web "
+            "server, whose answer comes back through the gateway and is rewritten on "
+            "its way to the client. Both directors run tandemd with the configuration "
+            "in examples/lab-nat/ (d1.toml, d2.toml; the key in examples/lab/authkeys)."
+            % (VIP, natlab.GATEWAY))
+    else:
+        say("Two load-balancer directors, d1 and d2, two web servers, r1 and r2, and "
+            "a client, each in its own network namespace inside this virtual machine "
+            "(its kernel has IPVS, the Linux load balancer). Everyone shares the public "
+            "network 10.77.0.0/24; the directors also share a private link "
+            "(10.78.0.0/24) for their heartbeats. The active director holds the "
+            "address %s (the VIP) that the client uses, and IPVS on it spreads "
+            "the requests over r1 and r2 by direct routing: r1 and r2 answer the "
+            "client themselves. Both directors run tandemd with the configuration in "
+            "examples/lab/ (d1.toml, d2.toml, authkeys)." % VIP)
     t0 = time.monotonic()
-    live = livelab.LiveLab(build)
+    live = natlab.NatLab(build) if nat else livelab.LiveLab(build)
     try:
         text = live.config_text("d1")
-        show("the load-balancing part of examples/lab/d1.toml",
+        if nat:
+            show("the addresses that move, in examples/lab-nat/d1.toml",
+                 text[text.index("[[vip]]"):text.index("[garp]")])
+            show("ip route on r1", labmod.run(["ip", "-n", live.lab.ns["r1"], "route"]).stdout)
+        show("the load-balancing part of examples/%s/d1.toml" % ("lab-nat" if nat else "lab"),
              text[text.index("[[virtual_server]]"):])
 
         heading("Start tandemd on both directors")
         say("They hear each other on both links and elect one active director (the "
-            "preferred one, d1); the other waits as backup. Both program the same "
-            "IPVS table and both check the web servers every %gs." % check["interval"])
+            "preferred one, d1)%s; the other waits as backup. Both program the same "
+            "IPVS table and both check the web servers every %gs."
+            % (", which takes the VIP and the gateway" if nat else "", check["interval"]))
         active = live.start()
         backup = live.lab.peer_of(active)
         for node in (active, backup):
@@ -117,22 +148,34 @@ def demo(build):
         print("    r1's weight is 1 on d1 after %.1f s and on d2 after %.1f s" % (first["d1"], first["d2"]))
 
         heading("Pull the plug on %s, the active director" % active)
-        say("The client now sends a request every 10 ms (each one waits at most "
-            "0.25 s for its answer). Then both of %s's network "
-            "links go down at once, as if it lost power. %s stops hearing "
-            "heartbeats; after %gs of silence on both links it declares %s dead, "
-            "takes the VIP and sends gratuitous ARP so the client sends to it. Its "
-            "IPVS table is already programmed, so it serves at once."
-            % (active, backup, timings["deadtime"], active))
+        if nat:
+            say("The client now sends a request every 10 ms (each one waits at most "
+                "0.25 s for its answer). Then all three of %s's network "
+                "links go down at once, as if it lost power. %s stops hearing "
+                "heartbeats; after %gs of silence on both heartbeat links it declares "
+                "%s dead, takes the VIP and the gateway and sends gratuitous ARP on "
+                "both networks, so the client and the web servers send to it. Its "
+                "IPVS table is already programmed, so it serves at once."
+                % (active, backup, timings["deadtime"], active))
+        else:
+            say("The client now sends a request every 10 ms (each one waits at most "
+                "0.25 s for its answer). Then both of %s's network "
+                "links go down at once, as if it lost power. %s stops hearing "
+                "heartbeats; after %gs of silence on both links it declares %s dead, "
+                "takes the VIP and sends gratuitous ARP so the client sends to it. Its "
+                "IPVS table is already programmed, so it serves at once."
+                % (active, backup, timings["deadtime"], active))
+        addresses = (VIP, natlab.GATEWAY) if nat else (VIP,)
         probe = live.start_probe(every=0.01, timeout=0.25)
         time.sleep(1.5)
         live.lab.power_off(active)
-        cut = time.monotonic()  # both links are down
-        moved, took = labmod.wait_until(lambda: live.holders() == [backup], 10.0, step=0.01)
+        cut = time.monotonic()  # every link is down
+        moved, took = labmod.wait_until(lambda: all(live.holders(a) == [backup] for a in addresses)
+                                        if nat else live.holders() == [backup], 10.0, step=0.01)
         if not moved:
             probe.stop()
-            return fail("%s did not take the VIP within 10 s" % backup)
-        print("    %s holds %s %.2f s after %s's links went down" % (backup, VIP, took, active))
+            return fail("%s did not take %s within 10 s" % (backup, vips))
+        print("    %s holds %s %.2f s after %s's links went down" % (backup, " and ".join(addresses), took, active))
         time.sleep(2.5)
         result = livelab.outage(probe.stop(), t_from=cut - 1.5)
         print("    the client made %d requests in the last %.1f s: %d answered, %d failed"
@@ -145,18 +188,29 @@ def demo(build):
             print("    the failures: %s" % "; ".join(result["errors"]))
         show("tandemctl status on %s" % backup, live.status_text(backup))
         show("ipvsadm -Ln on %s" % backup, live.ipvsadm(backup))
-        say("The client asks ten times; both web servers answer through %s:" % backup)
+        if nat:
+            say("The client asks ten times; the answers come back through %s, the web "
+                "servers' gateway now (wlc also counts the connections cut short by the "
+                "power loss, so one web server may take every request for a while):" % backup)
+        else:
+            say("The client asks ten times; both web servers answer through %s:" % backup)
         requests(live)
 
         heading("Power comes back to %s" % active)
-        say("Its links return. It hears that %s is active and becomes backup: the "
-            "VIP stays where it is (auto_failback = false)." % backup)
+        say("Its links return. It hears that %s is active and becomes backup: %s "
+            "where %s (auto_failback = false)." % (backup, "the VIP and the gateway stay" if nat
+                                                   else "the VIP stays", "they are" if nat else "it is"))
         live.lab.power_on(active)
         since = time.monotonic()
         settled, took = labmod.wait_until(lambda: live.lab.stable(), 15.0, step=0.1)
         if settled != backup:
             return fail("the pair did not settle with %s active within 15 s" % backup)
         print("    %s is backup %.1f s after its links came back" % (active, took))
+        if nat:
+            held = live.all_holders()
+            if any(nodes != [backup] for nodes in held.values()):
+                return fail("the addresses are not all on %s alone: %s" % (backup, held))
+            print("    %s and %s are on %s alone" % (VIP, natlab.GATEWAY, backup))
         say("Its checks of r1 and r2 failed while its links were down; after %d good "
             "checks in a row each is up again:" % check["rise"])
         first = live.wait_weights(lambda w: w == {"r1": 1, "r2": 1}, since, 20.0)
@@ -178,12 +232,14 @@ def demo(build):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
+    ap.add_argument("--nat", action="store_true",
+                    help="the NAT variant (examples/lab-nat/): real servers behind the directors' floating gateway")
     args = ap.parse_args()
     if not os.environ.get("TANDEM_VM"):
-        print("demo_lab.py runs inside the vm: tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build %s"
-              % args.build, file=sys.stderr)
+        print("demo_lab.py runs inside the vm: tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build %s%s"
+              % (args.build, " --nat" if args.nat else ""), file=sys.stderr)
         return 2
-    return demo(args.build)
+    return demo(args.build, nat=args.nat)
 
 
 if __name__ == "__main__":
