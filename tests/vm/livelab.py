@@ -99,12 +99,20 @@ def example_timings():
 
 # The client: `get ADDR PORT COUNT TIMEOUT` makes COUNT requests one after
 # the other and prints them as one JSON list; `probe ADDR PORT EVERY TIMEOUT
-# OUT` starts a request every EVERY seconds (one at a time, a new
-# connection each) until SIGTERM, then writes them to OUT. A request is
-# {"start", "end" (time.monotonic()), "ok", "server" (the page's text),
-# "error"}.
+# OUT` starts a request every EVERY seconds until SIGTERM, then writes them
+# to OUT. The probe's requests run side by side: each is a new connection,
+# started on time whether or not the earlier ones have been answered (a
+# request waiting for a dead director does not hold up the next), and each
+# fails after TIMEOUT seconds. A request is {"start", "end"
+# (time.monotonic()), "ok", "server" (the page's text), "error"}.
 CLIENT = r'''
-import json, signal, socket, struct, sys, time
+import errno, json, os, selectors, signal, socket, struct, sys, time
+REQUEST = b"GET / HTTP/1.0\r\nHost: %s\r\n\r\n"
+def verdict(data):
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.0 200"):
+        raise OSError("bad answer %r" % data[:60])
+    return body.decode().strip()
 def once(addr, port, timeout):
     start = time.monotonic()
     deadline = start + timeout
@@ -115,7 +123,7 @@ def once(addr, port, timeout):
         s.settimeout(timeout)
         s.connect((addr, port))
         stage = "request"
-        s.sendall(b"GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % addr.encode())
+        s.sendall(REQUEST % addr.encode())
         data = b""
         while True:
             left = deadline - time.monotonic()
@@ -126,15 +134,54 @@ def once(addr, port, timeout):
             if not chunk:
                 break
             data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.0 200"):
-            raise OSError("bad answer %r" % data[:60])
-        return {"start": start, "end": time.monotonic(), "ok": True, "server": body.decode().strip(), "error": None}
+        return {"start": start, "end": time.monotonic(), "ok": True, "server": verdict(data), "error": None}
     except (OSError, socket.timeout) as e:
         return {"start": start, "end": time.monotonic(), "ok": False, "server": None,
                 "error": "%s: %s" % (stage, e.strerror or str(e) or type(e).__name__)}
     finally:
         s.close()
+class Request:
+    """One probe request on a non-blocking socket: connect, send, read to EOF."""
+    def __init__(self, sel, addr, port, timeout):
+        self.start = time.monotonic()
+        self.deadline = self.start + timeout
+        self.stage, self.data, self.result, self.sel = "connect", b"", None, sel
+        self.request = REQUEST % addr.encode()
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.s.setblocking(False)
+        rc = self.s.connect_ex((addr, port))
+        if rc not in (0, errno.EINPROGRESS):
+            self.finish(os.strerror(rc))
+        else:
+            sel.register(self.s, selectors.EVENT_WRITE, self)
+    def finish(self, error=None, server=None):
+        self.result = {"start": self.start, "end": time.monotonic(), "ok": error is None, "server": server,
+                       "error": None if error is None else "%s: %s" % (self.stage, error)}
+        try:
+            self.sel.unregister(self.s)
+        except (KeyError, ValueError):
+            pass
+        self.s.close()
+    def ready(self):
+        try:
+            if self.stage == "connect":
+                rc = self.s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if rc:
+                    return self.finish(os.strerror(rc))
+                self.stage = "request"
+                self.s.send(self.request)  # a few dozen bytes: the send buffer takes them
+                self.sel.modify(self.s, selectors.EVENT_READ, self)
+                return
+            chunk = self.s.recv(4096)
+            if chunk:
+                self.data += chunk
+                return
+            self.finish(server=verdict(self.data))
+        except BlockingIOError:
+            pass
+        except OSError as e:
+            self.finish(e.strerror or str(e))
 mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if mode == "get":
     count, timeout = int(sys.argv[4]), float(sys.argv[5])
@@ -143,16 +190,27 @@ else:
     every, timeout, out = float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    probes = []
+    sel = selectors.DefaultSelector()
+    done, running = [], []
     print("probing", flush=True)
     nxt = time.monotonic()
-    while not stop:
-        probes.append(once(addr, port, timeout))
-        nxt = max(nxt + every, time.monotonic())
-        while not stop and time.monotonic() < nxt:
-            time.sleep(min(0.005, max(0.0, nxt - time.monotonic())))
+    while not stop or running:
+        now = time.monotonic()
+        if not stop and now >= nxt:
+            running.append(Request(sel, addr, port, timeout))
+            nxt = max(nxt + every, now)
+        wait = max(0.0, min([nxt - now] + [r.deadline - now for r in running]))
+        for key, _ in sel.select(min(wait, 0.005) if stop else wait):
+            key.data.ready()
+        now = time.monotonic()
+        for r in running:
+            if r.result is None and now >= r.deadline:
+                r.finish("timed out")
+        done += [r.result for r in running if r.result is not None]
+        running = [r for r in running if r.result is None]
+    done.sort(key=lambda p: p["start"])
     with open(out, "w") as f:
-        json.dump({"probes": probes, "every": every, "timeout": timeout}, f)
+        json.dump({"probes": done, "every": every, "timeout": timeout}, f)
 '''
 
 
@@ -166,26 +224,41 @@ class Probe(labmod.Probe):
         return self.result
 
 
+LATE = 0.020  # an answer this much after the end of a gap was held up by the service
+
+
 def outage(probes, t_from=None):
     """Summary of a probe's requests from `t_from` on: {"requests", "ok",
     "failed", "longest_gap" (seconds between two consecutive successful
-    answers), "gap_from", "gap_to", "servers" (answering servers in order,
-    runs collapsed), "errors" (a few)}."""
+    answers, by the time they arrived), "gap_from", "gap_to", "outage" (the
+    longest such gap in which a request was started that was not answered
+    within it, or only more than LATE after it: a gap in which the client
+    itself paused, whose requests are all answered as it resumes, is not the
+    service's), "client_pause"
+    (the longest time between two request starts), "servers" (answering
+    servers in order, runs collapsed), "errors" (a few)}."""
     if t_from is not None:
         probes = [p for p in probes if p["end"] >= t_from]
-    ok = [p for p in probes if p["ok"]]
+    ok = sorted((p for p in probes if p["ok"]), key=lambda p: p["end"])
     failed = [p for p in probes if not p["ok"]]
-    longest, gap_from, gap_to = 0.0, None, None
+    longest, gap_from, gap_to, worst = 0.0, None, None, 0.0
+    starts = sorted(p["start"] for p in probes)
     for a, b in zip(ok, ok[1:]):
-        if b["end"] - a["end"] > longest:
-            longest, gap_from, gap_to = b["end"] - a["end"], a["end"], b["end"]
+        gap = b["end"] - a["end"]
+        if gap > longest:
+            longest, gap_from, gap_to = gap, a["end"], b["end"]
+        if gap > worst and any(a["end"] < p["start"] < b["end"] and (not p["ok"] or p["end"] > b["end"] + LATE)
+                               for p in probes):
+            worst = gap
+    pause = max((y - x for x, y in zip(starts, starts[1:])), default=0.0)
     servers = []
     for p in ok:
         if not servers or servers[-1] != p["server"]:
             servers.append(p["server"])
     errors = sorted(set(p["error"] for p in failed))[:5]
     return {"requests": len(probes), "ok": len(ok), "failed": len(failed), "longest_gap": longest,
-            "gap_from": gap_from, "gap_to": gap_to, "servers": servers, "errors": errors}
+            "gap_from": gap_from, "gap_to": gap_to, "outage": worst, "client_pause": pause,
+            "servers": servers, "errors": errors}
 
 
 class LiveLab:
