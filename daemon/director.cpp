@@ -105,7 +105,13 @@ std::optional<std::string> Director::configure_ipvs() {
 }
 
 ipvs::Table Director::desired_ipvs() const {
-  return ipvs::desired_table(cfg_.virtual_servers, health_->board().healthy());
+  ipvs::Handover handover;
+  if (forwarding_to_peer_)
+    for (const auto& vs : cfg_.virtual_servers)
+      handover.push_back(failover::forwards_on_handover(cfg_, vs)
+                             ? failover::handover_peer_address(cfg_, vs.family)
+                             : std::nullopt);
+  return ipvs::desired_table(cfg_.virtual_servers, health_->board().healthy(), handover);
 }
 
 // Transitions are applied once per turn of the loop: the results that
@@ -266,6 +272,14 @@ void Director::apply(const failover::Action& action) {
         } else if constexpr (std::is_same_v<A, failover::SetSyncRole>) {
           sync_master_ = a.master;
           apply_sync_role();
+        } else if constexpr (std::is_same_v<A, failover::ForwardToPeer>) {
+          forwarding_to_peer_ = a.on;
+          if (keeper_) {
+            keeper_->set_desired(desired_ipvs());
+            keeper_->reconcile_cached();
+          }
+          log(log_info, a.on ? "ipvs: new connections of direct-routing services go to " + cfg_.cluster.peer
+                             : "ipvs: new connections go to the real servers again");
         } else if constexpr (std::is_same_v<A, failover::Log>) {
           log(a.priority, a.message);
         } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {

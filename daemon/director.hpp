@@ -107,6 +107,7 @@ class Director {
   std::unique_ptr<HealthChecker> health_;
   bool health_apply_pending_ = false;
   bool sync_master_ = false;
+  bool forwarding_to_peer_ = false;  // staged handover: failover::ForwardToPeer
   HeartbeatCounters retired_;   // counts of links closed by reloads
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;

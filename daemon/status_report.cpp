@@ -52,6 +52,7 @@ StatusReport make_report(const failover::PeerState& s, const config::Config& cfg
   r.since_local = format_time(since_wall, false, "%H:%M:%S");
   r.since_seconds = duration<double>(steady_now - s.since).count();
   r.reason = s.reason;
+  r.handover = handover_text(s);
   r.priority = s.params.priority;
   r.preferred = s.params.preferred;
   r.auto_failback = s.params.auto_failback;
@@ -173,6 +174,20 @@ void add_health(StatusReport& r, const std::vector<config::VirtualServer>& serve
   }
 }
 
+std::optional<std::string> handover_text(const failover::PeerState& s) {
+  using failover::Handover;
+  const std::string& peer = s.params.peer_name;
+  if (s.staged && s.role != failover::Role::active) return "VIPs held unannounced for " + peer + "'s handover";
+  if (!s.relinquish_until) return std::nullopt;
+  switch (s.handover) {
+    case Handover::prepare: return "handing over: waiting for " + peer + " to hold the VIPs unannounced";
+    case Handover::forward: return "handing over: forwarding new connections to " + peer;
+    case Handover::relinquish: return "handing over: waiting for " + peer + " to take over";
+    case Handover::none: break;
+  }
+  return std::nullopt;
+}
+
 std::string status_line(const StatusReport& r) {
   std::string line = std::string(failover::to_string(r.role)) + " since " + r.since_local + ", peer " +
                      r.peer_name + " " +
@@ -183,6 +198,7 @@ std::string status_line(const StatusReport& r) {
   std::size_t down = 0;
   for (const auto& l : r.links) down += !l.up;
   if (r.peer_alive && down > 0) line += ", " + std::to_string(down) + " link" + (down == 1 ? "" : "s") + " down";
+  if (r.handover) line += ", " + *r.handover;
   if (r.reals > 0)
     line += ", " + std::to_string(r.reals_healthy) + "/" + std::to_string(r.reals) + " real server" +
             (r.reals == 1 ? "" : "s") + " healthy";
@@ -193,6 +209,7 @@ std::string render_text(const StatusReport& r) {
   std::ostringstream o;
   o << "node " << r.node << ": " << failover::to_string(r.role) << " since " << r.since_local << " ("
     << age(r.since_seconds * 1000) << "): " << r.reason << "\n";
+  if (r.handover) o << "  " << *r.handover << "\n";
   o << "peer " << r.peer_name << ": "
     << (r.peer_role ? std::string(failover::to_string(*r.peer_role)) : std::string("dead")) << "\n";
   for (const auto& l : r.links) {
@@ -262,6 +279,7 @@ std::string render_json(const StatusReport& r) {
   w.field("since", r.since_utc);
   w.field("since_seconds", r.since_seconds);
   w.field("reason", r.reason);
+  w.field("handover", r.handover);
   w.field("priority", r.priority);
   w.field("preferred", r.preferred);
   w.field("auto_failback", r.auto_failback);

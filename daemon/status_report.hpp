@@ -80,6 +80,9 @@ struct StatusReport {
   std::string since_local;  // "12:01:07"
   double since_seconds = 0;
   std::string reason;
+  // A planned handover in progress, in words ("forwarding new connections
+  // to d2", "VIPs held unannounced for d1"); empty when there is none.
+  std::optional<std::string> handover;
   int priority = 0;
   std::string preferred;
   bool auto_failback = false;
@@ -118,6 +121,8 @@ void add_health(StatusReport& r, const std::vector<config::VirtualServer>& serve
 
 // "active since 12:01:07, peer d2 backup, 1 VIP"
 std::string status_line(const StatusReport& r);
+// StatusReport::handover of a state.
+std::optional<std::string> handover_text(const failover::PeerState& s);
 std::string render_text(const StatusReport& r);
 std::string render_json(const StatusReport& r);
 

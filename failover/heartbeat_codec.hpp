@@ -22,7 +22,9 @@ namespace flag {
 constexpr std::uint16_t relinquish = 0x0001;  // active sender wants the peer to take over
 constexpr std::uint16_t takeover = 0x0002;    // sender became active on purpose (admin/failback)
 constexpr std::uint16_t leaving = 0x0004;     // sender is shutting down and holds nothing
-constexpr std::uint16_t known = relinquish | takeover | leaving;
+constexpr std::uint16_t prepare = 0x0008;     // active sender hands over in stages: peer, add the VIPs silently
+constexpr std::uint16_t staged = 0x0010;      // sender holds the VIPs silently, ready to take over
+constexpr std::uint16_t known = relinquish | takeover | leaving | prepare | staged;
 }  // namespace flag
 
 struct Heartbeat {

@@ -57,12 +57,48 @@ struct Builder {
       s.next_garp.reset();
   }
 
+  void forward(bool on) {
+    if (s.forwarding == on) return;
+    s.forwarding = on;
+    actions.push_back(ForwardToPeer{on});
+  }
+
+  // A planned handover: in stages when forward_stage is set, else the peer
+  // is asked to take over at once. Given up at relinquish_until.
+  void start_handover() {
+    s.relinquish_until = now + std::max(2 * s.params.deadtime, 10 * s.params.interval) + s.params.forward_stage;
+    s.handover = s.params.forward_stage.count() > 0 ? Handover::prepare : Handover::relinquish;
+    s.next_send = now;  // tell the peer at once
+  }
+
+  void end_handover() {
+    s.relinquish_until.reset();
+    s.handover = Handover::none;
+    s.forward_until.reset();
+    forward(false);
+  }
+
+  // The taker's side of a staged handover: the VIPs without announcement.
+  void stage(bool on, const std::string& why) {
+    if (s.staged == on) return;
+    s.staged = on;
+    if (on) {
+      actions.push_back(AcquireVips{s.params.vips});
+      log(5, "handover: VIPs added without announcement (" + why + ")");
+    } else {
+      actions.push_back(ReleaseVips{s.params.vips});
+      log(5, "handover: unannounced VIPs removed (" + why + ")");
+    }
+    actions.push_back(SendHeartbeat{});
+  }
+
   // Takeover order (SPEC): add VIPs, announce, start the sync daemon as
   // master, then tell the peer.
   void become_active(std::string reason, bool on_purpose) {
     set_role(Role::active, std::move(reason));
     s.takeover = on_purpose;
-    s.relinquish_until.reset();
+    end_handover();
+    s.staged = false;  // the VIPs are added again below (already there: no change)
     actions.push_back(AcquireVips{s.params.vips});
     start_burst();
     actions.push_back(SetSyncRole{true});
@@ -74,17 +110,41 @@ struct Builder {
     bool was_active = s.role == Role::active;
     set_role(to, std::move(reason));
     s.takeover = false;
-    s.relinquish_until.reset();
+    end_handover();
     s.drain_until.reset();
     s.garp_remaining = 0;
     s.next_garp.reset();
     if (was_active) {
       actions.push_back(SetSyncRole{false});
       actions.push_back(ReleaseVips{s.params.vips});
+    } else if (s.staged) {
+      s.staged = false;
+      actions.push_back(ReleaseVips{s.params.vips});
     }
     actions.push_back(SendHeartbeat{});
   }
 };
+
+// The active side of a staged handover: once the peer holds the VIPs
+// unannounced, new connections are forwarded to it for forward_stage; then
+// it is asked to take over.
+void advance_handover(Builder& b) {
+  PeerState& s = b.s;
+  if (!s.relinquish_until) return;
+  if (s.handover == Handover::prepare && s.peer.alive && (s.peer.flags & flag::staged)) {
+    b.forward(true);
+    s.handover = Handover::forward;
+    s.forward_until = b.now + s.params.forward_stage;
+    b.log(5, "handover: " + s.params.peer_name + " holds the VIPs unannounced; new connections go to it for " +
+                 ms(s.params.forward_stage));
+  }
+  if (s.handover == Handover::forward && s.forward_until && b.now >= *s.forward_until) {
+    s.handover = Handover::relinquish;
+    s.forward_until.reset();
+    s.next_send = b.now;
+    b.log(6, "handover: asking " + s.params.peer_name + " to take over");
+  }
+}
 
 // A planned handover keeps our VIPs for a short overlap after the peer has
 // announced itself, so requests already on their way to us complete
@@ -176,6 +236,7 @@ void decide(Builder& b) {
 
   if (s.shutting_down) {
     // Wait for the peer to take over (make-before-break), then leave.
+    if (s.role == Role::active) advance_handover(b);
     bool peer_took = alive && peer_role == Role::active;
     bool waiting = s.role == Role::active && s.relinquish_until && now < *s.relinquish_until &&
                    alive && !peer_took;
@@ -184,6 +245,8 @@ void decide(Builder& b) {
     if (s.role == Role::active)
       b.release_to(Role::standby, peer_took ? "shutting down; " + p.peer_name + " took over"
                                             : "shutting down");
+    else if (s.staged)
+      b.release_to(s.role, "shutting down");
     else
       b.actions.push_back(SendHeartbeat{});
     b.actions.push_back(Exit{});
@@ -192,7 +255,7 @@ void decide(Builder& b) {
 
   if (all_links_locally_down(s)) {
     if (s.role != Role::fault) {
-      if (s.role == Role::active)
+      if (s.role == Role::active || s.staged)
         b.release_to(Role::fault, "every heartbeat link is down locally");
       else
         b.set_role(Role::fault, "every heartbeat link is down locally");
@@ -235,11 +298,16 @@ void decide(Builder& b) {
         return;
       }
       if (peer_role == Role::active) {
-        if (s.peer.flags & flag::relinquish)
+        if (s.peer.flags & flag::relinquish) {
           b.become_active(p.peer_name + " hands over", true);
-        else if (s.role == Role::backup && p.auto_failback && p.preferred == p.own_name &&
-                 p.preferred != p.peer_name)
-          b.become_active("auto_failback: the preferred node takes the VIPs back", true);
+        } else if (s.peer.flags & flag::prepare) {
+          b.stage(true, p.peer_name + " hands over in stages");
+        } else {
+          b.stage(false, p.peer_name + " stays active");
+          if (s.role == Role::backup && p.auto_failback && p.preferred == p.own_name &&
+              p.preferred != p.peer_name)
+            b.become_active("auto_failback: the preferred node takes the VIPs back", true);
+        }
         return;
       }
       // Nobody holds the VIPs. A standby node leaves them to a backup or
@@ -250,16 +318,18 @@ void decide(Builder& b) {
         b.become_active(p.peer_name + " is standby", false);
       else if ((s.role == Role::backup || peer_role == Role::standby) && wins_election(p, s.peer.priority))
         b.become_active(election_reason(s, true), false);
+      if (s.role != Role::active) b.stage(false, p.peer_name + " is " + std::string(to_string(peer_role)));
       return;
 
     case Role::active:
       if (s.relinquish_until) {
+        advance_handover(b);
         if (alive && peer_role == Role::active) {
           if (drained(b)) b.release_to(Role::standby, "handed over to " + p.peer_name);
           return;
         }
         if (!alive || now >= *s.relinquish_until) {
-          s.relinquish_until.reset();
+          b.end_handover();
           b.log(4, "handover cancelled: " + p.peer_name +
                        (alive ? " did not take over in time" : " is not alive") + "; staying active");
           b.actions.push_back(SendHeartbeat{});
@@ -310,6 +380,7 @@ TimePoint next_deadline(const PeerState& s, TimePoint now) {
   if (s.peer.alive && s.peer.last_heard) consider(*s.peer.last_heard + s.params.deadtime + epsilon);
   if (s.relinquish_until) consider(*s.relinquish_until);
   if (s.drain_until) consider(*s.drain_until);
+  if (s.forward_until) consider(*s.forward_until);
   if (s.fault_until) consider(*s.fault_until);
   return d;
 }
@@ -323,6 +394,32 @@ std::vector<config::Vip> minus(const std::vector<config::Vip>& a, const std::vec
 }
 
 }  // namespace
+
+std::optional<config::IpAddress> handover_peer_address(const config::Config& cfg, int family) {
+  for (const auto& link : cfg.links) {
+    if (!link.peer || link.peer->family != family) continue;
+    bool on_vip_lan = std::any_of(cfg.vips.begin(), cfg.vips.end(), [&](const config::Vip& v) {
+      return v.interface == link.interface && v.address.address.family == family;
+    });
+    if (on_vip_lan) return link.peer;
+  }
+  return std::nullopt;
+}
+
+bool forwards_on_handover(const config::Config& cfg, const config::VirtualServer& vs) {
+  if (vs.reals.empty()) return false;
+  bool all_dr = std::all_of(vs.reals.begin(), vs.reals.end(), [&](const config::RealServer& r) {
+    return r.forwarding.value_or(vs.forwarding) == config::ForwardingMethod::dr;
+  });
+  return all_dr && handover_peer_address(cfg, vs.family).has_value();
+}
+
+Duration handover_forward_stage(const config::Config& cfg) {
+  bool any = std::any_of(cfg.virtual_servers.begin(), cfg.virtual_servers.end(),
+                         [&](const config::VirtualServer& vs) { return forwards_on_handover(cfg, vs); });
+  if (!any) return Duration(0);
+  return cfg.sync ? Duration(3000) : Duration(200);
+}
 
 PeerParams PeerParams::from(const config::Config& cfg) {
   PeerParams p;
@@ -338,12 +435,15 @@ PeerParams PeerParams::from(const config::Config& cfg) {
   for (const auto& l : cfg.links) p.link_names.push_back(l.name);
   p.vips = cfg.vips;
   p.garp = cfg.garp;
+  p.forward_stage = handover_forward_stage(cfg);
   return p;
 }
 
 std::uint16_t PeerState::heartbeat_flags() const {
   std::uint16_t f = 0;
-  if (relinquish_until) f |= flag::relinquish;
+  if (relinquish_until && handover == Handover::relinquish) f |= flag::relinquish;
+  if (relinquish_until && (handover == Handover::prepare || handover == Handover::forward)) f |= flag::prepare;
+  if (staged && role != Role::active) f |= flag::staged;
   if (takeover && role == Role::active) f |= flag::takeover;
   if (shutting_down && role != Role::active) f |= flag::leaving;
   return f;
@@ -416,8 +516,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
                              (s.peer.alive ? "in fault" : "not alive") +
                              "; refusing to leave no active director"});
             } else {
-              s.relinquish_until = now + std::max(2 * s.params.deadtime, 10 * s.params.interval);
-              s.next_send = now;  // tell the peer at once
+              b.start_handover();
               b.log(5, "standby requested: handing the VIPs over to " + s.params.peer_name);
               b.actions.push_back(AdminReply{true, "handing over to " + s.params.peer_name});
             }
@@ -465,8 +564,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
             b.log(5, "shutting down");
             if (s.role == Role::active && s.peer.alive &&
                 (s.peer.role == Role::backup || s.peer.role == Role::standby)) {
-              s.relinquish_until = now + std::max(2 * s.params.deadtime, 10 * s.params.interval);
-              s.next_send = now;
+              b.start_handover();
               b.log(5, "handing the VIPs over to " + s.params.peer_name + " before leaving");
             }
           }

@@ -35,6 +35,11 @@ struct PeerParams {
   std::vector<std::string> link_names;  // index = link id used in events
   std::vector<config::Vip> vips;
   config::GarpSection garp;
+  // Planned handover in stages (0: off). The peer first adds the VIPs
+  // without announcing them; we then forward our new connections to it for
+  // this long (ForwardToPeer) before it announces, so connections opened
+  // through us either end or reach the peer's connection table first.
+  Duration forward_stage{0};
 
   static PeerParams from(const config::Config& cfg);
   friend bool operator==(const PeerParams&, const PeerParams&) = default;
@@ -58,6 +63,11 @@ struct PeerView {
   std::optional<TimePoint> last_heard;  // newest over all links
 };
 
+// A planned handover on the active side: none, waiting for the peer to
+// stage (prepare), forwarding new connections to it (forward), then asking
+// it to take over (relinquish).
+enum class Handover { none, prepare, forward, relinquish };
+
 struct PeerState {
   PeerParams params;
   Role role = Role::init;
@@ -69,6 +79,10 @@ struct PeerState {
   bool takeover = false;       // active on purpose (admin/failback); cleared once the peer yields
   std::optional<TimePoint> relinquish_until;  // handing over; give up waiting at this time
   std::optional<TimePoint> drain_until;       // planned handover: release at this time
+  Handover handover = Handover::none;         // while relinquish_until is set
+  std::optional<TimePoint> forward_until;     // Handover::forward: ask the peer to take over then
+  bool forwarding = false;                    // ForwardToPeer{true} is in effect
+  bool staged = false;                        // not active, yet holding the VIPs silently
   bool shutting_down = false;  // SIGTERM received: hand over, release, then exit
   std::optional<TimePoint> fault_until;       // retry leaving fault at this time
   TimePoint next_send{};       // next periodic heartbeat
@@ -77,7 +91,7 @@ struct PeerState {
 
   // Flags to put in outgoing heartbeats.
   std::uint16_t heartbeat_flags() const;
-  bool holds_vips() const { return role == Role::active; }
+  bool holds_vips() const { return role == Role::active || staged; }
 };
 
 // ---- events -------------------------------------------------------------
@@ -107,6 +121,7 @@ struct ReleaseVips { std::vector<config::Vip> vips; };      // remove
 struct AnnounceVips { std::vector<config::Vip> vips; };     // one GARP/NA each
 struct SendHeartbeat {};                                    // on every link, now
 struct SetSyncRole { bool master = false; };                // IPVS sync daemon: master while active
+struct ForwardToPeer { bool on = false; };                  // IPVS: new connections go to the peer (handover)
 struct Log {
   int priority = 6;  // syslog priority: 3 err, 4 warning, 5 notice, 6 info, 7 debug
   std::string message;
@@ -116,7 +131,7 @@ struct AdminReply { bool ok = true; std::string message; };  // answer to AdminS
 struct Exit {};                                             // shutdown complete
 
 using Action = std::variant<RemoveStaleVips, AcquireVips, ReleaseVips, AnnounceVips, SendHeartbeat,
-                            SetSyncRole, Log, RoleChanged, AdminReply, Exit>;
+                            SetSyncRole, ForwardToPeer, Log, RoleChanged, AdminReply, Exit>;
 
 struct Step {
   PeerState state;
@@ -126,6 +141,21 @@ struct Step {
 
 PeerState initial_state(PeerParams params, TimePoint now);
 Step step(PeerState state, const Event& event, TimePoint now);
+
+// The staged handover's forwarding target for services of `family`: the
+// peer's unicast address on a heartbeat link whose interface carries a VIP
+// (so it is on the LAN the clients reach the VIP on), if there is one.
+std::optional<config::IpAddress> handover_peer_address(const config::Config& cfg, int family);
+// Whether a virtual server's new connections can be forwarded to the peer
+// during a staged handover: direct routing for every real server, and a
+// handover_peer_address of its family.
+bool forwards_on_handover(const config::Config& cfg, const config::VirtualServer& vs);
+// PeerParams::forward_stage for a configuration: 0 when no virtual server
+// forwards on handover; else long enough for the sync daemon to have
+// copied the connections opened before forwarding began (3 s: the kernel
+// sends a partly filled sync buffer after at most 2 s, checked every
+// second), or 200 ms without [sync] (short connections end).
+Duration handover_forward_stage(const config::Config& cfg);
 
 // Election order (SPEC): the preferred node, then higher priority, then the
 // lower node name wins.

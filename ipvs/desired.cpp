@@ -92,11 +92,28 @@ Destination destination_of(const config::VirtualServer& vs, const config::RealSe
   return d;
 }
 
-Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy) {
+Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy,
+                    const Handover& handover) {
   Table table;
   for (std::size_t v = 0; v < servers.size(); ++v) {
     const auto& vs = servers[v];
     ServiceEntry e{service_of(vs), {}};
+    if (v < handover.size() && handover[v]) {
+      for (const auto& real : vs.reals) {
+        Destination d = destination_of(vs, real);
+        d.weight = 0;
+        e.dests.push_back(d);
+      }
+      Destination peer;
+      peer.key.address = *handover[v];
+      peer.key.port = vs.address ? vs.address->port : 0;
+      peer.forwarding = Forwarding::droute;
+      peer.weight = 1;
+      if (!std::any_of(e.dests.begin(), e.dests.end(), [&](const Destination& x) { return x.key == peer.key; }))
+        e.dests.push_back(peer);
+      table.push_back(std::move(e));
+      continue;
+    }
     bool any_healthy = false;
     for (std::size_t r = 0; r < vs.reals.size(); ++r) {
       Destination d = destination_of(vs, vs.reals[r]);

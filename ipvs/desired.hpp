@@ -2,6 +2,7 @@
 // every real server (SPEC "Behaviour": quiesce or remove on failure, fallback
 // while none is healthy). Pure.
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "config/config.hpp"
@@ -16,7 +17,14 @@ using Health = std::vector<std::vector<bool>>;
 ServiceKey service_key(const config::VirtualServer& vs);
 Service service_of(const config::VirtualServer& vs);
 Destination destination_of(const config::VirtualServer& vs, const config::RealServer& real);
-Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy = {});
+// handover[v], when set: virtual server v's new connections go to this
+// address by direct routing (the peer director during a staged handover):
+// every real server gets weight 0, so its established connections stay,
+// and the address is added with weight 1. Missing entries: no handover.
+using Handover = std::vector<std::optional<config::IpAddress>>;
+
+Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy = {},
+                    const Handover& handover = {});
 
 // The sync daemon settings of [sync] (the state is set by the role).
 SyncDaemon sync_daemon_of(const config::SyncSection& sync);

@@ -55,15 +55,19 @@ std::vector<Operation> reconcile(const Table& desired, const Table& observed, co
     }
     const ServiceEntry& have = *found->second;
     if (!service_matches(want.service, have.service)) ops.push_back(SetService{want.service});
-    for (const auto& d : have.dests)
-      if (!find_dest(want.dests, d.key)) ops.push_back(DelDest{key, d.key});
+    // Make before break: new destinations first, then changed ones, then
+    // the removals, so a service whose traffic moves from some destinations
+    // to others (a handover, a weight 0 for a new server) never has none
+    // available in between, which the kernel would answer with ICMP
+    // port unreachable.
+    for (const auto& d : want.dests)
+      if (!find_dest(have.dests, d.key)) ops.push_back(NewDest{key, d});
     for (const auto& d : want.dests) {
       const Destination* hd = find_dest(have.dests, d.key);
-      if (!hd)
-        ops.push_back(NewDest{key, d});
-      else if (!dest_matches(d, *hd))
-        ops.push_back(SetDest{key, d});
+      if (hd && !dest_matches(d, *hd)) ops.push_back(SetDest{key, d});
     }
+    for (const auto& d : have.dests)
+      if (!find_dest(want.dests, d.key)) ops.push_back(DelDest{key, d.key});
   }
   return ops;
 }

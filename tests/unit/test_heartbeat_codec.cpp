@@ -353,7 +353,7 @@ std::vector<RejectCase> reject_cases() {
       {"name length 0", {}, [] { return with_name_length(0); }, Reject::malformed},
       {"name length 65", {}, [] { return with_name_length(65); }, Reject::malformed},
       {"name length 255", {}, [] { return with_name_length(255); }, Reject::malformed},
-      {"unknown flag bit 0x0008", {}, [] { return with_byte(6, 0x08); }, Reject::malformed},
+      {"unknown flag bit 0x0020", {}, [] { return with_byte(6, 0x20); }, Reject::malformed},
       {"unknown flag bit 0x8000", {}, [] { return with_byte(5, 0x80); }, Reject::malformed},
       {"generation 0", {},
        [] { return sign(body(peer(0, 1))); }, Reject::malformed},

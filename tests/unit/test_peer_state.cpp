@@ -2,6 +2,7 @@
 // machines against each other over two lossless links with 1 ms latency,
 // carrying out their actions the way the daemon does.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <deque>
@@ -517,10 +518,135 @@ TEST(PeerState, HeartbeatFlags) {
   s.takeover = true;
   EXPECT_EQ(s.heartbeat_flags(), flag::takeover);
   s.relinquish_until = TimePoint{};
+  s.handover = Handover::relinquish;
   EXPECT_EQ(s.heartbeat_flags(), flag::takeover | flag::relinquish);
+  s.handover = Handover::prepare;
+  EXPECT_EQ(s.heartbeat_flags(), flag::takeover | flag::prepare);
+  s.handover = Handover::forward;
+  EXPECT_EQ(s.heartbeat_flags(), flag::takeover | flag::prepare);
   s = initial_state(params("d1", "d2"), TimePoint{});
   s.shutting_down = true;
   EXPECT_EQ(s.heartbeat_flags(), flag::leaving);
+  s = initial_state(params("d2", "d1"), TimePoint{});
+  s.role = Role::backup;
+  s.staged = true;
+  EXPECT_EQ(s.heartbeat_flags(), flag::staged);
+}
+
+// ---- staged handover (forward_stage > 0) ----------------------------------
+
+namespace {
+
+PeerParams staged(const std::string& self, const std::string& peer) {
+  PeerParams p = params(self, peer);
+  p.forward_stage = 500ms;
+  return p;
+}
+
+}  // namespace
+
+TEST(PeerState, StagedStandbyForwardsThenHandsOver) {
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  const std::size_t a0 = sim.node(0).actions.size(), a1 = sim.node(1).actions.size();
+  const int announced = sim.node(1).announcements;
+  const TimePoint t0 = sim.now();
+  sim.deliver(0, AdminStandby{});
+  EXPECT_EQ(sim.replies().back(), "ok: handing over to d2");
+
+  // d2 adds the VIPs without announcing them and stays backup.
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(1).state.staged; }, 50ms));
+  EXPECT_EQ(sim.role(1), Role::backup);
+  EXPECT_TRUE(sim.node(1).holds);
+  EXPECT_EQ(sim.node(1).announcements, announced) << "no announcement while staged";
+  // d1 then forwards new connections to it, still active.
+  auto forwarding = sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms);
+  ASSERT_TRUE(forwarding);
+  EXPECT_EQ(sim.role(0), Role::active);
+  const TimePoint forward_at = sim.now();
+  EXPECT_LE(forward_at - t0, 10ms);
+  // After forward_stage, d2 takes over and announces; d1 stops forwarding and releases.
+  auto moved = sim.run_until([&] { return sim.role(0) == Role::standby && sim.role(1) == Role::active; }, 2s);
+  ASSERT_TRUE(moved);
+  EXPECT_GE(sim.now() - forward_at, 500ms);
+  EXPECT_LE(sim.now() - forward_at, 500ms + 120ms) << "forward stage, then the 100 ms overlap";
+  EXPECT_GT(sim.node(1).announcements, announced);
+  EXPECT_FALSE(sim.node(0).state.forwarding);
+  EXPECT_FALSE(sim.node(1).state.staged);
+  EXPECT_FALSE(sim.node(0).holds);
+  EXPECT_TRUE(sim.node(1).holds);
+
+  // d1: ForwardToPeer on, then off, before its VIPs go.
+  std::vector<std::string> kinds;
+  for (std::size_t i = a0; i < sim.node(0).actions.size(); ++i) {
+    const Action& a = sim.node(0).actions[i];
+    if (auto* f = std::get_if<ForwardToPeer>(&a)) kinds.push_back(f->on ? "forward on" : "forward off");
+    if (std::holds_alternative<ReleaseVips>(a)) kinds.push_back("release");
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"forward on", "forward off", "release"}));
+  // d2: the VIPs once (staged), then the announcement and the sync master.
+  int acquires = 0;
+  for (std::size_t i = a1; i < sim.node(1).actions.size(); ++i)
+    if (std::holds_alternative<AcquireVips>(sim.node(1).actions[i])) ++acquires;
+  EXPECT_EQ(acquires, 2) << "staged, then again on becoming active (already there: no change)";
+  EXPECT_TRUE(any_log(sim.node(0), "new connections go to it for 500ms"));
+}
+
+TEST(PeerState, StagedHandoverCancelledWhenThePeerDies) {
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, AdminStandby{});
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+  sim.power_off(1);
+  auto back = sim.run_until([&] { return !sim.node(0).state.forwarding; }, 1s);
+  ASSERT_TRUE(back);
+  EXPECT_LE(*back, 400ms + 10ms) << "within deadtime";
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_TRUE(sim.node(0).holds);
+  EXPECT_TRUE(any_log(sim.node(0), "handover cancelled"));
+}
+
+TEST(PeerState, StagedPeerTakesOverWhenTheActiveDies) {
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, AdminStandby{});
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+  const int announced = sim.node(1).announcements;
+  sim.power_off(0);
+  ASSERT_TRUE(sim.run_until([&] { return sim.role(1) == Role::active; }, 1s));
+  EXPECT_GT(sim.node(1).announcements, announced);
+  EXPECT_TRUE(sim.node(1).holds);
+}
+
+TEST(PeerState, StagedPeerLetsGoWhenTheHandoverIsCancelled) {
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, AdminStandby{});
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(1).state.staged; }, 50ms));
+  // d1 loses sight of d2 only (d2 still hears d1): d1 cancels, d2 unstages.
+  sim.node(0).state.relinquish_until = sim.now();
+  sim.deliver(0, Tick{});
+  EXPECT_FALSE(sim.node(0).state.forwarding);
+  auto released = sim.run_until([&] { return !sim.node(1).state.staged; }, 300ms);
+  ASSERT_TRUE(released);
+  EXPECT_EQ(sim.role(1), Role::backup);
+  EXPECT_FALSE(sim.node(1).holds);
+  EXPECT_EQ(sim.role(0), Role::active);
+}
+
+TEST(PeerState, StagedShutdownHandsOverThenExits) {
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, Shutdown{});
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).exited; }, 3s));
+  EXPECT_EQ(sim.role(1), Role::active);
+  EXPECT_TRUE(any_log(sim.node(0), "new connections go to it"));
+  EXPECT_FALSE(sim.node(0).state.forwarding);
 }
 
 // SPEC "Takeover order: add VIPs, then send GARP/NA, then start the IPVS sync
@@ -545,4 +671,34 @@ TEST(PeerState, TakeoverAndReleaseOrder) {
   EXPECT_EQ(kinds(st.actions), (std::vector<std::string>{"acquire", "announce", "sync-master", "heartbeat"}));
   st = step(st.state, Shutdown{}, TimePoint{} + 1200ms);
   EXPECT_EQ(kinds(st.actions), (std::vector<std::string>{"sync-backup", "release", "heartbeat"}));
+}
+
+TEST(PeerState, HandoverStageFromTheConfiguration) {
+  auto cfg = tandem::testing::pair_config();
+  EXPECT_EQ(handover_forward_stage(cfg), 0ms) << "no virtual server";
+  tandem::config::VirtualServer vs;
+  vs.address = tandem::config::Endpoint{*tandem::config::IpAddress::parse("10.0.0.100"), 80};
+  vs.family = AF_INET;
+  tandem::config::RealServer real;
+  real.address = *tandem::config::IpAddress::parse("10.0.0.11");
+  vs.reals = {real};
+  cfg.virtual_servers = {vs};
+  // The peer's address on the VIP's LAN (the public link on eth0), not the private link's.
+  EXPECT_EQ(handover_peer_address(cfg, AF_INET)->str(), "10.0.0.2");
+  EXPECT_FALSE(handover_peer_address(cfg, AF_INET6)) << "no IPv6 link";
+  EXPECT_TRUE(forwards_on_handover(cfg, cfg.virtual_servers[0]));
+  EXPECT_EQ(handover_forward_stage(cfg), 200ms) << "without [sync]: short connections end";
+  cfg.sync = tandem::config::SyncSection{};
+  EXPECT_EQ(handover_forward_stage(cfg), 3000ms) << "with [sync]: the kernel's sync buffer is sent";
+  EXPECT_EQ(PeerParams::from(cfg).forward_stage, 3000ms);
+  // NAT cannot be forwarded to the peer; neither can a mixed service.
+  cfg.virtual_servers[0].reals.push_back(real);
+  cfg.virtual_servers[0].reals[1].forwarding = tandem::config::ForwardingMethod::nat;
+  EXPECT_FALSE(forwards_on_handover(cfg, cfg.virtual_servers[0]));
+  EXPECT_EQ(handover_forward_stage(cfg), 0ms);
+  // No unicast peer on the VIP's interface: nowhere to forward to.
+  cfg.virtual_servers[0].reals.pop_back();
+  cfg.links[0].interface = "eth2";
+  EXPECT_FALSE(handover_peer_address(cfg, AF_INET));
+  EXPECT_EQ(handover_forward_stage(cfg), 0ms);
 }

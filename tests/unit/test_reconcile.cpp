@@ -158,15 +158,24 @@ std::vector<Case> cases() {
          v6.dests.push_back(dst("2001:db8::12", 80));
          d.push_back(v6);
        },
-       {"SET dest [2001:db8::11]:80 dr weight 3 in TCP [2001:db8::100]:80",
-        "NEW dest [2001:db8::12]:80 dr weight 1 in TCP [2001:db8::100]:80"}},
+       {"NEW dest [2001:db8::12]:80 dr weight 1 in TCP [2001:db8::100]:80",
+        "SET dest [2001:db8::11]:80 dr weight 3 in TCP [2001:db8::100]:80"}},
       {"a reload adding one real and changing one weight: exactly those two",
        [](Table& d, Table&, std::set<ServiceKey>&) {
          d[0].dests[0].weight = 2;
          d[0].dests.push_back(dst("10.0.0.13", 80));
        },
-       {"SET dest 10.0.0.11:80 dr weight 2 in TCP 10.0.0.100:80",
-        "NEW dest 10.0.0.13:80 dr weight 1 in TCP 10.0.0.100:80"}},
+       {"NEW dest 10.0.0.13:80 dr weight 1 in TCP 10.0.0.100:80",
+        "SET dest 10.0.0.11:80 dr weight 2 in TCP 10.0.0.100:80"}},
+      {"traffic moving to other dests: the new one first, the removal last (never none available)",
+       [](Table& d, Table&, std::set<ServiceKey>&) {
+         d[0].dests.erase(d[0].dests.begin());
+         d[0].dests[0].weight = 0;
+         d[0].dests.push_back(dst("10.0.0.2", 80));
+       },
+       {"NEW dest 10.0.0.2:80 dr weight 1 in TCP 10.0.0.100:80",
+        "SET dest 10.0.0.12:80 dr weight 0 in TCP 10.0.0.100:80",
+        "DEL dest 10.0.0.11:80 in TCP 10.0.0.100:80"}},
   };
 }
 
@@ -285,4 +294,35 @@ TEST(DesiredTable, QuiesceRemoveAndFallback) {
   t = desired_table({vs}, {{false, false}});
   ASSERT_EQ(t[0].dests.size(), 1u);
   EXPECT_EQ(t[0].dests[0].key.str(), "127.0.0.1:8080");
+}
+
+TEST(DesiredTable, HandoverSendsNewConnectionsToThePeer) {
+  auto vs = vs_dr();
+  auto other = vs_dr();
+  other.address->port = 443;
+  Handover handover{*config::IpAddress::parse("10.0.0.2"), std::nullopt};
+  Table t = desired_table({vs, other}, {{true, false}}, handover);
+  ASSERT_EQ(t.size(), 2u);
+  ASSERT_EQ(t[0].dests.size(), 3u);
+  EXPECT_EQ(t[0].dests[0].weight, 0) << "established connections stay, new ones do not come";
+  EXPECT_EQ(t[0].dests[1].weight, 0);
+  EXPECT_EQ(t[0].dests[2].key.str(), "10.0.0.2:80");
+  EXPECT_EQ(t[0].dests[2].forwarding, Forwarding::droute);
+  EXPECT_EQ(t[0].dests[2].weight, 1);
+  // A service without a handover address is as without the handover.
+  EXPECT_EQ(t[1].dests, desired_table({other})[0].dests);
+  // The reconcile from the normal table to the handover one: two weight
+  // changes and one new destination, nothing removed; and back.
+  auto back = reconcile(desired_table({vs}), {t[0]}, {});
+  auto to_handover = reconcile({t[0]}, desired_table({vs}), {});
+  int adds = 0, edits = 0, dels = 0;
+  for (const auto& op : to_handover) {
+    adds += std::holds_alternative<NewDest>(op);
+    edits += std::holds_alternative<SetDest>(op);
+    dels += std::holds_alternative<DelDest>(op);
+  }
+  EXPECT_EQ(adds, 1);
+  EXPECT_EQ(edits, 2);
+  EXPECT_EQ(dels, 0);
+  EXPECT_EQ(back.size(), 3u) << "back: the peer removed, the weights restored";
 }

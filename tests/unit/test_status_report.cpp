@@ -177,6 +177,26 @@ TEST_F(StatusReportTest, StatusLineCountsVipsAndDownLinks) {
             "active since 12:01:07, peer d2 backup, 2 VIPs, 2 links down");
 }
 
+TEST_F(StatusReportTest, StatusLineShowsAHandover) {
+  auto s = active_state();
+  s.relinquish_until = steady_now + 3s;
+  s.handover = failover::Handover::forward;
+  EXPECT_EQ(status_line(report(s)),
+            "active since 12:01:07, peer d2 backup, 1 VIP, 1 link down, handing over: forwarding new connections to d2");
+  s.handover = failover::Handover::prepare;
+  EXPECT_EQ(*report(s).handover, "handing over: waiting for d2 to hold the VIPs unannounced");
+  s.handover = failover::Handover::relinquish;
+  EXPECT_EQ(*report(s).handover, "handing over: waiting for d2 to take over");
+  EXPECT_NE(render_json(report(s)).find("\"handover\":\"handing over: waiting for d2 to take over\""),
+            std::string::npos);
+  EXPECT_NE(render_text(report(s)).find("\n  handing over: waiting for d2 to take over\n"), std::string::npos);
+  s.relinquish_until.reset();
+  EXPECT_FALSE(report(s).handover);
+  s.role = Role::backup;
+  s.staged = true;
+  EXPECT_EQ(*report(s).handover, "VIPs held unannounced for d2's handover");
+}
+
 TEST_F(StatusReportTest, StatusLineDeadPeer) {
   auto s = active_state();
   s.peer.alive = false;
@@ -250,7 +270,7 @@ TEST_F(StatusReportTest, RenderJsonExact) {
   auto json = render_json(report(active_state(), {true, false}, counters()));
   EXPECT_EQ(json,
             "{\"node\":\"d1\",\"role\":\"active\",\"since\":\"2026-11-22T12:01:07Z\",\"since_seconds\":12.300,"
-            "\"reason\":\"peer d2 silent on all links for more than deadtime 1s\",\"priority\":100,"
+            "\"reason\":\"peer d2 silent on all links for more than deadtime 1s\",\"handover\":null,\"priority\":100,"
             "\"preferred\":\"d1\",\"auto_failback\":false,\"generation\":1795348800000000001,"
             "\"status_line\":\"active since 12:01:07, peer d2 backup, 1 VIP, 1 link down\","
             "\"peer\":{\"name\":\"d2\",\"alive\":true,\"role\":\"backup\",\"priority\":90,"
