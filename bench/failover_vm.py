@@ -30,8 +30,11 @@ failed requests. The targets are judged on the outage.
   power-off  every link of the active director goes down at once (the
              daemon keeps running, as with a pulled plug on a switch port).
   switchover a planned handover: `tandemctl standby` on tandem's active
-             director; SIGTERM to keepalived on the VRRP master (it sends a
-             priority-0 advertisement and drops the VIP).
+             director (in stages: the peer holds the VIP unannounced and
+             new connections are forwarded to it for 3 s, the lab having
+             [sync], then it announces; the run waits until the old holder
+             has let go); SIGTERM to keepalived on the VRRP master (it
+             sends a priority-0 advertisement and drops the VIP).
 
 The series:
 
@@ -44,6 +47,10 @@ The series:
      unchanged in `tandemctl status --json`); the first that does is
      measured.
   3. switchover at the equal setting: tandemctl standby against SIGTERM.
+  4. long-lived connections (SYNC_CONNECTIONS on port SYNC_PORT, a line
+     echo on the real servers) through a power-off at the equal setting:
+     the share still answered after it, with tandem's [sync] and with
+     keepalived's lvs_sync_daemon.
 
 keepalived runs on both directors in their namespaces
 (`keepalived -n -l -f CONF -p PID -c CPID -r VPID`): one vrrp_instance on

@@ -37,7 +37,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import vmlab  # noqa: E402
-from vmlab import labmod  # noqa: E402
+from vmlab import labmod, runner  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
 EXAMPLES = os.path.join(REPO, "examples", "lab")
@@ -48,53 +48,57 @@ REALS = ("r1", "r2")
 NODES = labmod.NODES
 
 
-def dest(real):
+def dest(real, ip_of=vmlab.real_ip):
     """"r1" -> "10.77.0.11:80", the destination as the IPVS table names it."""
-    return "%s:%d" % (vmlab.real_ip(real), PORT)
+    return "%s:%d" % (ip_of(real), PORT)
 
 
-def real_of(address):
-    """"10.77.0.11:80" or "10.77.0.11" -> "r1" (None if not a real server)."""
+def real_of(address, ip_of=vmlab.real_ip):
+    """"10.77.0.11:80" or "10.77.0.11" -> "r1" (None if not a real server);
+    ip_of: the real servers' addresses (the NAT lab's differ)."""
     ip = address.rsplit(":", 1)[0] if address.count(".") == 3 and ":" in address else address
     for r in REALS:
-        if vmlab.real_ip(r) == ip:
+        if ip_of(r) == ip:
             return r
     return None
 
 
-def table_weights(table):
-    """{real: weight} of the example's service in a vmlab.Table."""
+def table_dests(table, field="weight", ip_of=vmlab.real_ip):
+    """{real: the destination's `field`} of the example's service in a
+    vmlab.Table."""
     s = table.get(SERVICE)
-    return {real_of(d): v.weight for d, v in s.dests.items()} if s else {}
+    return {real_of(d, ip_of): getattr(v, field) for d, v in s.dests.items()} if s else {}
 
 
-def example_config(node):
-    with open(os.path.join(EXAMPLES, "%s.toml" % node)) as f:
+def table_weights(table, ip_of=vmlab.real_ip):
+    """{real: weight} of the example's service in a vmlab.Table."""
+    return table_dests(table, "weight", ip_of)
+
+
+def example_config(node, examples=EXAMPLES):
+    with open(os.path.join(examples, "%s.toml" % node)) as f:
         return f.read()
 
 
-def example_check():
+def _seconds(text, key):
+    m = re.search(r'^%s\s*=\s*"(\d+)(ms|s)"' % key, text, re.M)
+    return int(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
+
+
+def example_check(examples=EXAMPLES):
     """The [virtual_server.check] numbers of the example: {"interval",
     "timeout", "rise", "fall"} in seconds and counts."""
-    text = example_config("d1")
-    section = text.split("[virtual_server.check]", 1)[1].split("\n[", 1)[0]
-    out = {}
-    for key in ("interval", "timeout"):
-        m = re.search(r'^%s\s*=\s*"(\d+)(ms|s)"' % key, section, re.M)
-        out[key] = int(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
+    section = example_config("d1", examples).split("[virtual_server.check]", 1)[1].split("\n[", 1)[0]
+    out = {key: _seconds(section, key) for key in ("interval", "timeout")}
     for key in ("rise", "fall"):
         out[key] = int(re.search(r"^%s\s*=\s*(\d+)" % key, section, re.M).group(1))
     return out
 
 
-def example_timings():
+def example_timings(examples=EXAMPLES):
     """The [cluster] heartbeat timings of the example, in seconds."""
-    text = example_config("d1")
-    out = {}
-    for key in ("interval", "deadtime", "warntime", "initdead"):
-        m = re.search(r'^%s\s*=\s*"(\d+)(ms|s)"' % key, text, re.M)
-        out[key] = int(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
-    return out
+    text = example_config("d1", examples)
+    return {key: _seconds(text, key) for key in ("interval", "deadtime", "warntime", "initdead")}
 
 
 # The client: `get ADDR PORT COUNT TIMEOUT` makes COUNT requests one after
@@ -264,31 +268,52 @@ def outage(probes, t_from=None):
 class LiveLab:
     """The namespaces, the example configs, the real servers' HTTP servers
     and the client. `lab` is the underlying tests/netns/lab.py Lab (its
-    daemons, status(), power_off()/power_on(), ...)."""
+    daemons, status(), power_off()/power_on(), ...). A variant (natlab)
+    overrides EXAMPLES, real_ip, NetLab and add_real_host."""
+
+    EXAMPLES = EXAMPLES
+    NetLab = labmod.Lab
+    real_ip = staticmethod(vmlab.real_ip)
 
     def __init__(self, build, verbose=False):
         if not os.environ.get("TANDEM_VM") and not os.path.exists("/proc/net/ip_vs"):
             raise labmod.LabError("this kernel has no IPVS: run through tests/vm/run.sh")
-        self.lab = labmod.Lab(build, timings=example_timings(), verbose=verbose)
+        self.lab = self.NetLab(build, timings=example_timings(self.EXAMPLES), verbose=verbose)
         self.servers = {}
         try:
             self.lab.setup()
             for r in REALS:
-                vmlab.add_real_host(self.lab, r)
+                self.add_real_host(r)
+            with open(os.path.join(EXAMPLES, "authkeys")) as f:
+                keys = [k for k in f.read().splitlines() if k.strip() and not k.startswith("#")]
             for node in NODES:
-                keys = open(os.path.join(EXAMPLES, "authkeys")).read().splitlines()
-                self.lab.write_authkeys(node, [k for k in keys if k.strip() and not k.startswith("#")])
+                self.lab.write_authkeys(node, keys)
                 self.lab.write_config(node, self.config_text(node))
             self.start_servers(REALS)
         except BaseException:
             self.lab.close()
             raise
 
+    def add_real_host(self, name):
+        vmlab.add_real_host(self.lab, name)
+
     def config_text(self, node):
         """The example config with the lab's authkeys path."""
-        text = example_config(node)
+        text = example_config(node, self.EXAMPLES)
         return re.sub(r'^authkeys\s*=.*$', 'authkeys = "%s"' % self.lab.authkeys_path(node), text, count=1,
                       flags=re.M)
+
+    def dest(self, real):
+        """"r1" -> its destination in the IPVS table ("10.77.0.11:80")."""
+        return dest(real, self.real_ip)
+
+    def check(self):
+        """example_check() of this lab's example."""
+        return example_check(self.EXAMPLES)
+
+    def timings(self):
+        """example_timings() of this lab's example."""
+        return example_timings(self.EXAMPLES)
 
     def close(self):
         self.lab.close()
@@ -336,13 +361,14 @@ class LiveLab:
 
     def weights(self, node):
         """{real: weight} in the node's IPVS table (read from /proc)."""
-        return table_weights(vmlab.proc_table(self.lab, node))
+        return table_weights(vmlab.proc_table(self.lab, node), self.real_ip)
 
     def wait_weights(self, predicate, since, timeout):
         """Waits until predicate({real: weight}) holds on both directors or
         `timeout` seconds after `since` (monotonic) pass; returns {node:
         seconds from `since` until it first held, or None}."""
-        first, _ = vmlab.wait_nodes(self.lab, lambda node, t: predicate(table_weights(t)), timeout, since=since)
+        first, _ = vmlab.wait_nodes(self.lab, lambda node, t: predicate(table_weights(t, self.real_ip)), timeout,
+                                    since=since)
         return first
 
     def health(self, node):
@@ -352,7 +378,7 @@ class LiveLab:
         for vs in (st or {}).get("virtual_servers", []):
             if vmlab.norm_service(vs["service"]) == SERVICE:
                 for d in vs["dests"]:
-                    out[real_of(vmlab.norm_endpoint(d["address"]))] = d.get("health")
+                    out[real_of(vmlab.norm_endpoint(d["address"]), self.real_ip)] = d.get("health")
         return out
 
     def ipvsadm(self, node):
@@ -363,10 +389,12 @@ class LiveLab:
         p = self.lab.ctl(node, "status")
         return p.stdout.rstrip() if p.returncode == 0 else "error: " + p.stderr.strip()
 
-    def holders(self):
-        """Directors that have the VIP, read from /proc/PID/net/fib_trie of
-        their tandemd (microseconds, where `ip addr` costs 0.1-0.5 s under
-        emulation); `ip addr` for a director whose daemon is not running."""
+    def holders(self, address=VIP, interface="eth0"):
+        """Directors that have `address` (the VIP), read from
+        /proc/PID/net/fib_trie of their tandemd (microseconds, where `ip
+        addr` costs 0.1-0.5 s under emulation); `ip addr` for a director
+        whose daemon is not running. A director whose links are down has no
+        local route for its addresses, so it holds none."""
         out = []
         for node in NODES:
             d = self.lab.daemons.get(node)
@@ -378,9 +406,9 @@ class LiveLab:
                 except OSError:
                     pass
             if text is None:
-                held = self.lab.has_address(node)
+                held = self.lab.has_address(node, address, interface)
             else:
-                held = re.search(r"\|-- %s\n\s+/32 host LOCAL" % re.escape(VIP), text) is not None
+                held = re.search(r"\|-- %s\n\s+/32 host LOCAL" % re.escape(address), text) is not None
             if held:
                 out.append(node)
         return out
@@ -403,3 +431,47 @@ class LiveLab:
         if "probing" not in line:
             raise labmod.LabError("the client's probe did not start: %r" % line)
         return Probe(proc, out)
+
+
+def answered(answers):
+    """The page text of each answer, or "failed: <why>"."""
+    return [a["server"] if a["ok"] else "failed: %s" % a["error"] for a in answers]
+
+
+def tally(got):
+    """"5 from r1, 5 from r2" for a list from answered()."""
+    return "%d from r1, %d from r2" % (got.count("I am real server 1"), got.count("I am real server 2"))
+
+
+def real_server_outage(live, meter, require, note, allowance):
+    """The tests' real server failure: r1's web server killed, its weight
+    0 in both directors' tables within interval*fall + timeout + allowance
+    (plus the time `meter` saw the guest stalled), r2 keeping weight 1 and
+    every request going to r2; restarted, its weight back within
+    interval*rise + timeout + allowance. `require(condition, message)`
+    fails the test, `note(text)` reports."""
+    check = live.check()
+    bound = check["interval"] * check["fall"] + check["timeout"] + allowance
+    since = live.stop_server("r1")
+    first = live.wait_weights(lambda w: w.get("r1") == 0, since, bound + 15)
+    stalled = meter.stalled(since)
+    require(None not in first.values(), "r1's weight did not reach 0 on both directors: %s" % first)
+    for node, took in first.items():
+        require(took <= bound + stalled, "r1's weight reached 0 on %s after %s, bound %s (+ %s stalled)"
+                % (node, runner.ms(took), runner.ms(bound), runner.ms(stalled)))
+        require(live.weights(node) == {"r1": 0, "r2": 1}, "%s's weights %s, expected r1 0, r2 1"
+                % (node, live.weights(node)))
+    got = answered(live.get(10))
+    require(set(got) == {"I am real server 2"}, "with r1 down every request should reach r2: %s" % got)
+    note("r1 weight 0 after d1 %s, d2 %s (bound %s, stalled %s); 10 requests: %s"
+         % (runner.ms(first["d1"]), runner.ms(first["d2"]), runner.ms(bound), runner.ms(stalled), tally(got)))
+
+    bound = check["interval"] * check["rise"] + check["timeout"] + allowance
+    since = live.start_server("r1")
+    first = live.wait_weights(lambda w: w.get("r1") == 1, since, bound + 15)
+    stalled = meter.stalled(since)
+    require(None not in first.values(), "r1's weight did not return to 1 on both directors: %s" % first)
+    for node, took in first.items():
+        require(took <= bound + stalled, "r1's weight returned on %s after %s, bound %s (+ %s stalled)"
+                % (node, runner.ms(took), runner.ms(bound), runner.ms(stalled)))
+    note("r1 weight 1 again after d1 %s, d2 %s" % (runner.ms(first["d1"]), runner.ms(first["d2"])))

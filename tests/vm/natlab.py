@@ -33,7 +33,6 @@ status_text, wait_weights, ...) is livelab.LiveLab's.
 """
 
 import os
-import re
 
 import livelab
 import vmlab
@@ -41,7 +40,6 @@ from vmlab import labmod
 
 REPO = livelab.REPO
 EXAMPLES = os.path.join(REPO, "examples", "lab-nat")
-AUTHKEYS = os.path.join(livelab.EXAMPLES, "authkeys")
 VIP = livelab.VIP
 GATEWAY = "10.79.0.254"
 SERVER_NET = "10.79.0"
@@ -58,54 +56,32 @@ def real_ip(real):
 
 def dest(real):
     """"r1" -> "10.79.0.11:80", the destination as the IPVS table names it."""
-    return "%s:%d" % (real_ip(real), PORT)
+    return livelab.dest(real, real_ip)
 
 
 def real_of(address):
     """"10.79.0.11:80" or "10.79.0.11" -> "r1" (None if not a real server)."""
-    ip = address.rsplit(":", 1)[0] if ":" in address else address
-    for r in REALS:
-        if real_ip(r) == ip:
-            return r
-    return None
+    return livelab.real_of(address, real_ip)
 
 
 def table_weights(table):
     """{real: weight} of the example's service in a vmlab.Table."""
-    s = table.get(SERVICE)
-    return {real_of(d): v.weight for d, v in s.dests.items()} if s else {}
+    return livelab.table_dests(table, "weight", real_ip)
 
 
 def table_forwarding(table):
     """{real: forwarding ("nat", "dr", ...)} of the example's service."""
-    s = table.get(SERVICE)
-    return {real_of(d): v.forwarding for d, v in s.dests.items()} if s else {}
-
-
-def example_config(node):
-    with open(os.path.join(EXAMPLES, "%s.toml" % node)) as f:
-        return f.read()
-
-
-def _seconds(text, key):
-    m = re.search(r'^%s\s*=\s*"(\d+)(ms|s)"' % key, text, re.M)
-    return int(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
+    return livelab.table_dests(table, "forwarding", real_ip)
 
 
 def example_check():
-    """The [virtual_server.check] numbers of the NAT example: {"interval",
-    "timeout", "rise", "fall"} in seconds and counts."""
-    section = example_config("d1").split("[virtual_server.check]", 1)[1].split("\n[", 1)[0]
-    out = {key: _seconds(section, key) for key in ("interval", "timeout")}
-    for key in ("rise", "fall"):
-        out[key] = int(re.search(r"^%s\s*=\s*(\d+)" % key, section, re.M).group(1))
-    return out
+    """The [virtual_server.check] numbers of the NAT example."""
+    return livelab.example_check(EXAMPLES)
 
 
 def example_timings():
     """The [cluster] heartbeat timings of the NAT example, in seconds."""
-    text = example_config("d1")
-    return {key: _seconds(text, key) for key in ("interval", "deadtime", "warntime", "initdead")}
+    return livelab.example_timings(EXAMPLES)
 
 
 class NatNetLab(labmod.Lab):
@@ -158,29 +134,12 @@ class NatLab(livelab.LiveLab):
     """The namespaces, the NAT example's configs, the real servers' HTTP
     servers and the client. `lab` is the NatNetLab underneath."""
 
-    def __init__(self, build, verbose=False):
-        if not os.environ.get("TANDEM_VM") and not os.path.exists("/proc/net/ip_vs"):
-            raise labmod.LabError("this kernel has no IPVS: run through tests/vm/run.sh")
-        self.lab = NatNetLab(build, timings=example_timings(), verbose=verbose)
-        self.servers = {}
-        try:
-            self.lab.setup()
-            for r in REALS:
-                self.lab.add_server_host(r)
-            with open(AUTHKEYS) as f:
-                keys = [k for k in f.read().splitlines() if k.strip() and not k.startswith("#")]
-            for node in NODES:
-                self.lab.write_authkeys(node, keys)
-                self.lab.write_config(node, self.config_text(node))
-            self.start_servers(REALS)
-        except BaseException:
-            self.lab.close()
-            raise
+    EXAMPLES = EXAMPLES
+    NetLab = NatNetLab
+    real_ip = staticmethod(real_ip)
 
-    def config_text(self, node):
-        """The NAT example's config with the lab's authkeys path."""
-        return re.sub(r'^authkeys\s*=.*$', 'authkeys = "%s"' % self.lab.authkeys_path(node), example_config(node),
-                      count=1, flags=re.M)
+    def add_real_host(self, name):
+        self.lab.add_server_host(name)
 
     def start(self, timeout=40.0):
         """As LiveLab.start, and the active director holds the gateway too."""
@@ -191,49 +150,15 @@ class NatLab(livelab.LiveLab):
                                                                              self.holders(GATEWAY)))
         return active
 
-    def weights(self, node):
-        return table_weights(vmlab.proc_table(self.lab, node))
-
     def forwarding(self, node):
         """{real: forwarding} in the node's kernel table (`ipvsadm -Ln`)."""
         return table_forwarding(vmlab.kernel_table(self.lab, node))
 
-    def wait_weights(self, predicate, since, timeout):
-        first, _ = vmlab.wait_nodes(self.lab, lambda node, t: predicate(table_weights(t)), timeout, since=since)
-        return first
-
-    def health(self, node):
-        st = self.lab.try_status(node)
-        out = {}
-        for vs in (st or {}).get("virtual_servers", []):
-            if vmlab.norm_service(vs["service"]) == SERVICE:
-                for d in vs["dests"]:
-                    out[real_of(vmlab.norm_endpoint(d["address"]))] = d.get("health")
-        return out
-
-    def holders(self, address=VIP):
-        """Directors that have `address` (the public VIP, or GATEWAY), read
-        from /proc/PID/net/fib_trie of their tandemd (`ip addr` for a
-        director whose daemon is not running). A director whose links are
-        down has no local route for its addresses, so it holds none."""
-        iface = "eth2" if address.startswith(SERVER_NET + ".") else "eth0"
-        out = []
-        for node in NODES:
-            d = self.lab.daemons.get(node)
-            text = None
-            if d is not None and d.running():
-                try:
-                    with open("/proc/%d/net/fib_trie" % d.pid) as f:
-                        text = f.read()
-                except OSError:
-                    pass
-            if text is None:
-                held = self.lab.has_address(node, address, iface)
-            else:
-                held = re.search(r"\|-- %s\n\s+/32 host LOCAL" % re.escape(address), text) is not None
-            if held:
-                out.append(node)
-        return out
+    def holders(self, address=VIP, interface=None):
+        """Directors that have `address`: the public VIP, or GATEWAY (on eth2)."""
+        if interface is None:
+            interface = "eth2" if address.startswith(SERVER_NET + ".") else "eth0"
+        return super().holders(address, interface)
 
     def all_holders(self):
         """{address: [directors holding it]} for both VIPs."""

@@ -32,7 +32,6 @@ OUTAGE_SLACK = 3.0
 
 
 def case_lab(case):
-    check = livelab.example_check()
     timings = livelab.example_timings()
     live = livelab.LiveLab(case.build, verbose=case.verbose)
     case.labs.append(live.lab)
@@ -54,43 +53,15 @@ def case_lab(case):
         if not condition:
             raise runner.Failure(message + "\n" + diagnostics())
 
-    def answered(answers):
-        return [a["server"] if a["ok"] else "failed: %s" % a["error"] for a in answers]
-
     # Both real servers answer through the VIP.
-    got = answered(live.get(10))
+    got = livelab.answered(live.get(10))
     require(set(got) == {"I am real server 1", "I am real server 2"},
             "10 requests through the VIP: expected answers from both real servers, got %s" % got)
-    case.note("10 requests: %d from r1, %d from r2" % (got.count("I am real server 1"),
-                                                       got.count("I am real server 2")))
+    case.note("10 requests: %s" % livelab.tally(got))
 
-    # r1 fails: weight 0 on both directors, r2 untouched, all requests to r2.
     meter = vmlab.StallMeter()
     try:
-        bound = check["interval"] * check["fall"] + check["timeout"] + ALLOWANCE
-        since = live.stop_server("r1")
-        first = live.wait_weights(lambda w: w.get("r1") == 0, since, bound + 15)
-        stalled = meter.stalled(since)
-        require(None not in first.values(), "r1's weight did not reach 0 on both directors: %s" % first)
-        for node, took in first.items():
-            require(took <= bound + stalled, "r1's weight reached 0 on %s after %s, bound %s (+ %s stalled)"
-                    % (node, ms(took), ms(bound), ms(stalled)))
-            require(live.weights(node) == {"r1": 0, "r2": 1}, "%s's weights %s, expected r1 0, r2 1"
-                    % (node, live.weights(node)))
-        case.note("r1 weight 0 after d1 %s, d2 %s (bound %s, stalled %s)"
-                  % (ms(first["d1"]), ms(first["d2"]), ms(bound), ms(stalled)))
-        got = answered(live.get(10))
-        require(set(got) == {"I am real server 2"}, "with r1 down every request should reach r2: %s" % got)
-
-        bound = check["interval"] * check["rise"] + check["timeout"] + ALLOWANCE
-        since = live.start_server("r1")
-        first = live.wait_weights(lambda w: w.get("r1") == 1, since, bound + 15)
-        stalled = meter.stalled(since)
-        require(None not in first.values(), "r1's weight did not return to 1 on both directors: %s" % first)
-        for node, took in first.items():
-            require(took <= bound + stalled, "r1's weight returned on %s after %s, bound %s (+ %s stalled)"
-                    % (node, ms(took), ms(bound), ms(stalled)))
-        case.note("r1 weight 1 again after d1 %s, d2 %s" % (ms(first["d1"]), ms(first["d2"])))
+        livelab.real_server_outage(live, meter, require, case.note, ALLOWANCE)
 
         # The active director loses power: the backup takes the VIP and serves.
         probe = live.start_probe(every=0.01, timeout=0.5)
@@ -123,7 +94,7 @@ def case_lab(case):
     # on the new holder also counts the connections the sync daemon copied
     # from the dead director, whose clients are gone (ESTABLISHED for up to
     # 15 minutes), and may favour the other server for all ten.
-    got = answered(live.get(10))
+    got = livelab.answered(live.get(10))
     require(set(got) <= {"I am real server 1", "I am real server 2"},
             "through %s: expected every request answered by a real server, got %s" % (backup, got))
 

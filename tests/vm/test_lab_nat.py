@@ -68,12 +68,6 @@ def case_lab_nat(case):
         if not condition:
             raise runner.Failure(message + "\n" + diagnostics())
 
-    def answered(answers):
-        return [a["server"] if a["ok"] else "failed: %s" % a["error"] for a in answers]
-
-    def tally(got):
-        return "%d from r1, %d from r2" % (got.count("I am real server 1"), got.count("I am real server 2"))
-
     # (a) The NAT service with both real servers in both kernel tables.
     for node in natlab.NODES:
         text = live.ipvsadm(node)
@@ -84,38 +78,15 @@ def case_lab_nat(case):
     case.note("both tables: %s -> %s, %s Masq weight 1" % (natlab.SERVICE, natlab.dest("r1"), natlab.dest("r2")))
 
     # (b) The requests are shared.
-    got = answered(live.get(10))
+    got = livelab.answered(live.get(10))
     require(set(got) == ANSWERS and min(got.count(a) for a in ANSWERS) >= 3,
             "10 requests through the VIP: expected both real servers, at least 3 each, got %s" % got)
-    case.note("10 requests: %s" % tally(got))
+    case.note("10 requests: %s" % livelab.tally(got))
 
     meter = vmlab.StallMeter()
     try:
         # (c) r1 fails: weight 0 on both directors, all requests to r2; back.
-        bound = check["interval"] * check["fall"] + check["timeout"] + ALLOWANCE
-        since = live.stop_server("r1")
-        first = live.wait_weights(lambda w: w.get("r1") == 0, since, bound + 15)
-        stalled = meter.stalled(since)
-        require(None not in first.values(), "r1's weight did not reach 0 on both directors: %s" % first)
-        for node, took in first.items():
-            require(took <= bound + stalled, "r1's weight reached 0 on %s after %s, bound %s (+ %s stalled)"
-                    % (node, ms(took), ms(bound), ms(stalled)))
-            require(live.weights(node) == {"r1": 0, "r2": 1}, "%s's weights %s, expected r1 0, r2 1"
-                    % (node, live.weights(node)))
-        got = answered(live.get(10))
-        require(set(got) == {"I am real server 2"}, "with r1 down every request should reach r2: %s" % got)
-        case.note("r1 weight 0 after d1 %s, d2 %s (bound %s, stalled %s); 10 requests: %s"
-                  % (ms(first["d1"]), ms(first["d2"]), ms(bound), ms(stalled), tally(got)))
-
-        bound = check["interval"] * check["rise"] + check["timeout"] + ALLOWANCE
-        since = live.start_server("r1")
-        first = live.wait_weights(lambda w: w.get("r1") == 1, since, bound + 15)
-        stalled = meter.stalled(since)
-        require(None not in first.values(), "r1's weight did not return to 1 on both directors: %s" % first)
-        for node, took in first.items():
-            require(took <= bound + stalled, "r1's weight returned on %s after %s, bound %s (+ %s stalled)"
-                    % (node, ms(took), ms(bound), ms(stalled)))
-        case.note("r1 weight 1 again after d1 %s, d2 %s" % (ms(first["d1"]), ms(first["d2"])))
+        livelab.real_server_outage(live, meter, require, case.note, ALLOWANCE)
 
         # (d) The active director loses power: the backup takes both VIPs.
         probe = live.start_probe(every=0.01, timeout=0.5)
@@ -156,9 +127,9 @@ def case_lab_nat(case):
             "%s's status: role %s, VIP held %s, gateway held %s" % (backup, st["role"], live.lab.held_in_status(st),
                                                                    live.lab.held_in_status(st, natlab.GATEWAY)))
     require(live.weights(backup) == {"r1": 1, "r2": 1}, "%s's weights %s" % (backup, live.weights(backup)))
-    got = answered(live.get(10))
+    got = livelab.answered(live.get(10))
     require(set(got) <= ANSWERS, "through %s: expected every request answered, got %s" % (backup, got))
-    case.note("through %s, 10 requests: %s" % (backup, tally(got)))
+    case.note("through %s, 10 requests: %s" % (backup, livelab.tally(got)))
     # Both real servers answer through the new holder, so both send their
     # answers to its gateway. wlc may still favour one: it counts the
     # connections the cut left behind (synchronised from the old director,
@@ -175,7 +146,7 @@ def case_lab_nat(case):
         first, _ = vmlab.wait_nodes(live.lab, lambda n, tab: natlab.table_weights(tab).get(other) == 0, bound,
                                     since=since, nodes=(backup,))
         require(first[backup] is not None, "%s's weight did not reach 0 on %s" % (other, backup))
-        alone = answered(live.get(5))
+        alone = livelab.answered(live.get(5))
         require(set(alone) == {"I am real server %s" % missing[1:]},
                 "with %s quiesced on %s every request should reach %s: %s" % (other, backup, missing, alone))
         bound = check["interval"] * check["rise"] + check["timeout"] + ALLOWANCE + 15
@@ -199,11 +170,11 @@ def case_lab_nat(case):
     require(st["role"] == "backup" and not live.lab.held_in_status(st)
             and not live.lab.held_in_status(st, natlab.GATEWAY),
             "%s's status after its power came back: role %s" % (active, st["role"]))
-    got = answered(live.get(10))
+    got = livelab.answered(live.get(10))
     require(set(got) <= ANSWERS, "after %s came back: expected every request answered through %s, got %s"
             % (active, backup, got))
     case.note("%s back as backup %s after its links came up, holding neither VIP; 10 requests: %s"
-              % (active, ms(time.monotonic() - since if took_settle is None else took_settle), tally(got)))
+              % (active, ms(time.monotonic() - since if took_settle is None else took_settle), livelab.tally(got)))
 
 
 if __name__ == "__main__":
