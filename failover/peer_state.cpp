@@ -509,6 +509,8 @@ Step step(PeerState state, const Event& event, TimePoint now) {
         } else if constexpr (std::is_same_v<E, AdminStandby>) {
           if (s.shutting_down) {
             b.actions.push_back(AdminReply{false, "shutting down"});
+          } else if (s.role == Role::active && s.relinquish_until) {
+            b.actions.push_back(AdminReply{true, "already handing over to " + s.params.peer_name});
           } else if (s.role == Role::active) {
             if (!s.peer.alive || s.peer.role == Role::fault) {
               b.actions.push_back(AdminReply{
@@ -542,13 +544,13 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           PeerParams old = s.params;
           s.params = ev.params;
           reset_links(s, s.params.link_names);
-          if (s.role == Role::active) {
+          if (s.role == Role::active || s.staged) {
             auto added = minus(s.params.vips, old.vips);
             auto removed = minus(old.vips, s.params.vips);
             if (!removed.empty()) b.actions.push_back(ReleaseVips{removed});
             if (!added.empty()) {
               b.actions.push_back(AcquireVips{added});
-              b.actions.push_back(AnnounceVips{added});
+              if (s.role == Role::active) b.actions.push_back(AnnounceVips{added});  // staged: still silent
             }
           }
           if (s.params.interval != old.interval) s.next_send = now;

@@ -702,3 +702,38 @@ TEST(PeerState, HandoverStageFromTheConfiguration) {
   EXPECT_FALSE(handover_peer_address(cfg, AF_INET));
   EXPECT_EQ(handover_forward_stage(cfg), 0ms);
 }
+
+TEST(PeerState, StandbyAgainDuringAHandoverChangesNothing) {
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, AdminStandby{});
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+  const auto until = sim.node(0).state.forward_until;
+  sim.run_for(100ms);
+  sim.deliver(0, AdminStandby{});
+  EXPECT_EQ(sim.replies().back(), "ok: already handing over to d2");
+  EXPECT_EQ(sim.node(0).state.forward_until, until) << "the stage is not restarted";
+  EXPECT_EQ(sim.node(0).state.handover, Handover::forward);
+}
+
+TEST(PeerState, ReloadWhileStagedKeepsTheVipsSilent) {
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, AdminStandby{});
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(1).state.staged; }, 50ms));
+  const std::size_t from = sim.node(1).actions.size();
+  const int announced = sim.node(1).announcements;
+  PeerParams next = staged("d2", "d1");
+  next.vips = {vip("10.0.0.101/24")};
+  sim.deliver(1, Reconfigure{next});
+  std::vector<std::string> seen;
+  for (std::size_t i = from; i < sim.node(1).actions.size(); ++i) {
+    const Action& a = sim.node(1).actions[i];
+    if (auto* r = std::get_if<ReleaseVips>(&a)) seen.push_back("release " + r->vips.at(0).address.str());
+    if (auto* r = std::get_if<AcquireVips>(&a)) seen.push_back("acquire " + r->vips.at(0).address.str());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"release 10.0.0.100/24", "acquire 10.0.0.101/24"}));
+  EXPECT_EQ(sim.node(1).announcements, announced);
+}
