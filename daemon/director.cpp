@@ -89,6 +89,14 @@ std::optional<std::string> Director::configure_ipvs() {
     if (auto* err = std::get_if<std::string>(&opened)) return *err;
     ipvs_table_ = std::move(std::get<std::unique_ptr<ipvs::IpvsTable>>(opened));
   }
+  if (wanted && !keeper_ && cfg_.sync) {
+    std::string error;
+    if (sync_pause_.recover_leftover(&error))
+      log(log_notice, "ipvs: the sync threshold was left paused by an earlier run; set back to " +
+                          std::string(ipvs::kDefaultThreshold));
+    else if (!error.empty())
+      log(log_warning, "ipvs: " + error);
+  }
   if (wanted && !keeper_) {
     std::filesystem::path state = std::filesystem::path(options_.socket_path).parent_path() / "ipvs-created";
     keeper_ = std::make_unique<ipvs::TableKeeper>(
@@ -273,13 +281,7 @@ void Director::apply(const failover::Action& action) {
           sync_master_ = a.master;
           apply_sync_role();
         } else if constexpr (std::is_same_v<A, failover::ForwardToPeer>) {
-          forwarding_to_peer_ = a.on;
-          if (keeper_) {
-            keeper_->set_desired(desired_ipvs());
-            keeper_->reconcile_cached();
-          }
-          log(log_info, a.on ? "ipvs: new connections of direct-routing services go to " + cfg_.cluster.peer
-                             : "ipvs: new connections go to the real servers again");
+          forward_to_peer(a.on);
         } else if constexpr (std::is_same_v<A, failover::Log>) {
           log(a.priority, a.message);
         } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {
@@ -297,6 +299,25 @@ void Director::apply(const failover::Action& action) {
         }
       },
       action);
+}
+
+// The staged handover's forwarding (failover::ForwardToPeer). With [sync],
+// the sync daemon's copies of new connections pause for as long (see
+// ipvs/sync_pause.hpp): their entries here name the peer as destination.
+void Director::forward_to_peer(bool on) {
+  forwarding_to_peer_ = on;
+  if (on && cfg_.sync) {
+    if (auto err = sync_pause_.pause()) log(log_warning, "ipvs: could not pause the sync of new connections: " + *err);
+  }
+  if (keeper_) {
+    keeper_->set_desired(desired_ipvs());
+    keeper_->reconcile_cached();
+  }
+  if (!on) {
+    if (auto err = sync_pause_.resume()) log(log_err, "ipvs: could not restore the sync threshold: " + *err);
+  }
+  log(log_info, on ? "ipvs: new connections of direct-routing services go to " + cfg_.cluster.peer
+                   : "ipvs: new connections go to the real servers again");
 }
 
 void Director::send_heartbeats() {

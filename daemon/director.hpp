@@ -25,6 +25,7 @@
 #include "failover/address_manager.hpp"
 #include "failover/heartbeat_codec.hpp"
 #include "failover/peer_state.hpp"
+#include "ipvs/sync_pause.hpp"
 #include "failover/vip_set.hpp"
 #include "ipvs/ipvs_table.hpp"
 #include "ipvs/table_keeper.hpp"
@@ -79,6 +80,7 @@ class Director {
   void reconcile_ipvs();
   void schedule_reconcile();
   void apply_sync_role();
+  void forward_to_peer(bool on);
   // The healthy set changed: re-derive the table, apply the difference.
   void on_health_changed();
   ipvs::Table desired_ipvs() const;
@@ -108,6 +110,7 @@ class Director {
   bool health_apply_pending_ = false;
   bool sync_master_ = false;
   bool forwarding_to_peer_ = false;  // staged handover: failover::ForwardToPeer
+  ipvs::SyncPause sync_pause_;       // ... with [sync]: new connections not synced meanwhile
   HeartbeatCounters retired_;   // counts of links closed by reloads
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;

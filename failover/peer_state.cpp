@@ -125,6 +125,23 @@ struct Builder {
   }
 };
 
+// A staged handover whose peer no longer holds the VIPs unannounced, yet
+// is alive and has not taken over (it went to fault, could not add them,
+// restarted): new connections must not go on being forwarded to it.
+bool staging_lost(const PeerState& s) {
+  return s.relinquish_until && s.forwarding && s.peer.alive && !(s.peer.flags & flag::staged) &&
+         s.peer.role != Role::active;
+}
+
+// Gives up a handover and stays active: the table as configured again and
+// the VIPs announced anew (a staged peer may have answered for them).
+void cancel_handover(Builder& b, const std::string& why) {
+  b.end_handover();
+  b.log(4, "handover cancelled: " + why + "; staying active");
+  b.start_burst();
+  b.actions.push_back(SendHeartbeat{});
+}
+
 // The active side of a staged handover: once the peer holds the VIPs
 // unannounced, new connections are forwarded to it for forward_stage; then
 // it is asked to take over.
@@ -237,6 +254,8 @@ void decide(Builder& b) {
   if (s.shutting_down) {
     // Wait for the peer to take over (make-before-break), then leave.
     if (s.role == Role::active) advance_handover(b);
+    if (s.role == Role::active && staging_lost(s))
+      cancel_handover(b, p.peer_name + " no longer holds the VIPs unannounced");
     bool peer_took = alive && peer_role == Role::active;
     bool waiting = s.role == Role::active && s.relinquish_until && now < *s.relinquish_until &&
                    alive && !peer_took;
@@ -301,8 +320,9 @@ void decide(Builder& b) {
         if (s.peer.flags & flag::relinquish) {
           b.become_active(p.peer_name + " hands over", true);
         } else if (s.peer.flags & flag::prepare) {
-          b.stage(true, p.peer_name + " hands over in stages");
+          if (!s.stage_failed) b.stage(true, p.peer_name + " hands over in stages");
         } else {
+          s.stage_failed = false;
           b.stage(false, p.peer_name + " stays active");
           if (s.role == Role::backup && p.auto_failback && p.preferred == p.own_name &&
               p.preferred != p.peer_name)
@@ -328,12 +348,11 @@ void decide(Builder& b) {
           if (drained(b)) b.release_to(Role::standby, "handed over to " + p.peer_name);
           return;
         }
-        if (!alive || now >= *s.relinquish_until) {
-          b.end_handover();
-          b.log(4, "handover cancelled: " + p.peer_name +
-                       (alive ? " did not take over in time" : " is not alive") + "; staying active");
-          b.actions.push_back(SendHeartbeat{});
-        }
+        if (staging_lost(s))
+          cancel_handover(b, p.peer_name + " is " + std::string(to_string(peer_role)) +
+                                 " and no longer holds the VIPs unannounced");
+        else if (!alive || now >= *s.relinquish_until)
+          cancel_handover(b, p.peer_name + (alive ? " did not take over in time" : " is not alive"));
       }
       if (!alive) {
         s.drain_until.reset();
@@ -407,7 +426,12 @@ std::optional<config::IpAddress> handover_peer_address(const config::Config& cfg
 }
 
 bool forwards_on_handover(const config::Config& cfg, const config::VirtualServer& vs) {
-  if (vs.reals.empty()) return false;
+  // The peer must own the service's address once staged: a VIP. (A fwmark
+  // service's addresses are not known here.)
+  if (vs.reals.empty() || !vs.address) return false;
+  bool on_vip = std::any_of(cfg.vips.begin(), cfg.vips.end(),
+                            [&](const config::Vip& v) { return v.address.address == vs.address->address; });
+  if (!on_vip) return false;
   bool all_dr = std::all_of(vs.reals.begin(), vs.reals.end(), [&](const config::RealServer& r) {
     return r.forwarding.value_or(vs.forwarding) == config::ForwardingMethod::dr;
   });
@@ -559,13 +583,18 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           if (s.role == Role::active) {
             b.release_to(Role::fault, "could not add the VIPs: " + ev.reason);
             s.fault_until = now + std::max(s.params.initdead, s.params.deadtime);
+          } else if (s.staged) {
+            s.stage_failed = true;
+            b.stage(false, "could not add the VIPs: " + ev.reason);
           }
         } else if constexpr (std::is_same_v<E, Shutdown>) {
           if (!s.shutting_down) {
             s.shutting_down = true;
             b.log(5, "shutting down");
-            if (s.role == Role::active && s.peer.alive &&
-                (s.peer.role == Role::backup || s.peer.role == Role::standby)) {
+            if (s.role == Role::active && s.relinquish_until) {
+              b.log(5, "handing the VIPs over to " + s.params.peer_name + " before leaving (under way)");
+            } else if (s.role == Role::active && s.peer.alive &&
+                       (s.peer.role == Role::backup || s.peer.role == Role::standby)) {
               b.start_handover();
               b.log(5, "handing the VIPs over to " + s.params.peer_name + " before leaving");
             }

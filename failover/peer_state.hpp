@@ -83,6 +83,7 @@ struct PeerState {
   std::optional<TimePoint> forward_until;     // Handover::forward: ask the peer to take over then
   bool forwarding = false;                    // ForwardToPeer{true} is in effect
   bool staged = false;                        // not active, yet holding the VIPs silently
+  bool stage_failed = false;                  // adding them failed: not again in this handover
   bool shutting_down = false;  // SIGTERM received: hand over, release, then exit
   std::optional<TimePoint> fault_until;       // retry leaving fault at this time
   TimePoint next_send{};       // next periodic heartbeat
@@ -147,8 +148,9 @@ Step step(PeerState state, const Event& event, TimePoint now);
 // (so it is on the LAN the clients reach the VIP on), if there is one.
 std::optional<config::IpAddress> handover_peer_address(const config::Config& cfg, int family);
 // Whether a virtual server's new connections can be forwarded to the peer
-// during a staged handover: direct routing for every real server, and a
-// handover_peer_address of its family.
+// during a staged handover: its address is a VIP (the peer holds it once
+// staged; not a fwmark service), direct routing for every real server, and
+// a handover_peer_address of its family.
 bool forwards_on_handover(const config::Config& cfg, const config::VirtualServer& vs);
 // PeerParams::forward_stage for a configuration: 0 when no virtual server
 // forwards on handover; else long enough for the sync daemon to have

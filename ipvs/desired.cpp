@@ -109,8 +109,11 @@ Table desired_table(const std::vector<config::VirtualServer>& servers, const Hea
       peer.key.port = vs.address ? vs.address->port : 0;
       peer.forwarding = Forwarding::droute;
       peer.weight = 1;
-      if (!std::any_of(e.dests.begin(), e.dests.end(), [&](const Destination& x) { return x.key == peer.key; }))
+      auto same = std::find_if(e.dests.begin(), e.dests.end(), [&](const Destination& x) { return x.key == peer.key; });
+      if (same == e.dests.end())
         e.dests.push_back(peer);
+      else
+        *same = peer;  // the peer is also one of the real servers: it takes the new connections all the same
       table.push_back(std::move(e));
       continue;
     }

@@ -103,6 +103,7 @@ class Sim {
     hb.role = n.state.role;
     hb.priority = n.state.params.priority;
     hb.flags = n.state.heartbeat_flags();
+    if (muted_[from]) return;
     for (std::size_t l = 0; l < 2; ++l)
       if (link_ok_[l]) wire_.push_back(Packet{now_ + 1ms, 1 - from, l, hb});
   }
@@ -149,6 +150,8 @@ class Sim {
     deliver(i, Start{});
   }
   void set_link(std::size_t l, bool ok) { link_ok_[l] = ok; }
+  // One direction lost: nothing `from` sends arrives (the other way works).
+  void mute(int from, bool muted) { muted_[from] = muted; }
   int min_holders() const { return min_holders_; }
   void reset_min_holders() { min_holders_ = holders(); }
   const std::vector<std::string>& replies() const { return replies_; }
@@ -157,6 +160,7 @@ class Sim {
   TimePoint now_{std::chrono::seconds(1000)};
   Node node_[2];
   bool link_ok_[2] = {true, true};
+  bool muted_[2] = {false, false};
   std::deque<Packet> wire_;
   int min_holders_ = 2;
   std::vector<std::string> replies_;
@@ -626,16 +630,64 @@ TEST(PeerState, StagedPeerLetsGoWhenTheHandoverIsCancelled) {
   sim.start_both();
   sim.run_for(2s);
   sim.deliver(0, AdminStandby{});
-  ASSERT_TRUE(sim.run_until([&] { return sim.node(1).state.staged; }, 50ms));
-  // d1 loses sight of d2 only (d2 still hears d1): d1 cancels, d2 unstages.
-  sim.node(0).state.relinquish_until = sim.now();
-  sim.deliver(0, Tick{});
-  EXPECT_FALSE(sim.node(0).state.forwarding);
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+  // d1 stops hearing d2 (d2 still hears d1): after deadtime d1 gives the
+  // handover up, announces the VIPs again (d2 may have answered for them)
+  // and d2, seeing d1 active without `prepare`, removes its unannounced VIPs.
+  const int announced = sim.node(0).announcements;
+  sim.mute(1, true);
+  auto cancelled = sim.run_until([&] { return !sim.node(0).state.forwarding; }, 1s);
+  ASSERT_TRUE(cancelled);
+  EXPECT_GE(*cancelled, 400ms) << "deadtime";
+  EXPECT_GT(sim.node(0).announcements, announced) << "re-announced";
+  EXPECT_TRUE(any_log(sim.node(0), "handover cancelled: d2 is not alive"));
   auto released = sim.run_until([&] { return !sim.node(1).state.staged; }, 300ms);
   ASSERT_TRUE(released);
   EXPECT_EQ(sim.role(1), Role::backup);
   EXPECT_FALSE(sim.node(1).holds);
   EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_TRUE(sim.node(0).holds);
+}
+
+TEST(PeerState, StagedHandoverCancelledWhenThePeerLosesItsStaging) {
+  // The peer stays alive but goes to fault (its links locally down but one):
+  // forwarding to it stops at once, not after deadtime.
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, AdminStandby{});
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+  const int announced = sim.node(0).announcements;
+  sim.deliver(1, AcquireFailed{"add 10.0.0.100/24 on eth0: no such device"});
+  EXPECT_FALSE(sim.node(1).state.staged);
+  EXPECT_FALSE(sim.node(1).holds);
+  auto cancelled = sim.run_until([&] { return !sim.node(0).state.forwarding; }, 1s);
+  ASSERT_TRUE(cancelled);
+  EXPECT_LE(*cancelled, 5ms) << "at the next heartbeat, not after deadtime";
+  EXPECT_EQ(sim.role(0), Role::active);
+  EXPECT_GT(sim.node(0).announcements, announced);
+  EXPECT_TRUE(any_log(sim.node(0), "no longer holds the VIPs unannounced"));
+  // d2 does not try to stage again for this handover (it would fail again).
+  sim.run_for(1s);
+  EXPECT_FALSE(sim.node(1).state.staged);
+  int acquires = 0;
+  for (const auto& a : sim.node(1).actions) acquires += std::holds_alternative<AcquireVips>(a);
+  EXPECT_EQ(acquires, 1);
+}
+
+TEST(PeerState, ShutdownDuringAStandbyDoesNotRestartTheHandover) {
+  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  sim.deliver(0, AdminStandby{});
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+  const auto until = sim.node(0).state.forward_until;
+  sim.run_for(100ms);
+  sim.deliver(0, Shutdown{});
+  EXPECT_EQ(sim.node(0).state.forward_until, until);
+  EXPECT_EQ(sim.node(0).state.handover, Handover::forward);
+  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).exited; }, 2s));
+  EXPECT_EQ(sim.role(1), Role::active);
 }
 
 TEST(PeerState, StagedShutdownHandsOverThenExits) {
@@ -696,8 +748,17 @@ TEST(PeerState, HandoverStageFromTheConfiguration) {
   cfg.virtual_servers[0].reals[1].forwarding = tandem::config::ForwardingMethod::nat;
   EXPECT_FALSE(forwards_on_handover(cfg, cfg.virtual_servers[0]));
   EXPECT_EQ(handover_forward_stage(cfg), 0ms);
-  // No unicast peer on the VIP's interface: nowhere to forward to.
+  // The service's address must be a VIP (the peer holds it once staged).
   cfg.virtual_servers[0].reals.pop_back();
+  EXPECT_TRUE(forwards_on_handover(cfg, cfg.virtual_servers[0]));
+  cfg.virtual_servers[0].address->address = *tandem::config::IpAddress::parse("10.0.0.200");
+  EXPECT_FALSE(forwards_on_handover(cfg, cfg.virtual_servers[0]));
+  cfg.virtual_servers[0].address.reset();
+  cfg.virtual_servers[0].fwmark = 7;
+  EXPECT_FALSE(forwards_on_handover(cfg, cfg.virtual_servers[0])) << "a fwmark service's addresses are unknown";
+  cfg.virtual_servers[0].fwmark = 0;
+  cfg.virtual_servers[0].address = tandem::config::Endpoint{*tandem::config::IpAddress::parse("10.0.0.100"), 80};
+  // No unicast peer on the VIP's interface: nowhere to forward to.
   cfg.links[0].interface = "eth2";
   EXPECT_FALSE(handover_peer_address(cfg, AF_INET));
   EXPECT_EQ(handover_forward_stage(cfg), 0ms);

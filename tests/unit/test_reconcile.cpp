@@ -326,3 +326,23 @@ TEST(DesiredTable, HandoverSendsNewConnectionsToThePeer) {
   EXPECT_EQ(dels, 0);
   EXPECT_EQ(back.size(), 3u) << "back: the peer removed, the weights restored";
 }
+
+TEST(DesiredTable, HandoverToAPeerThatIsAlsoARealServer) {
+  auto vs = vs_dr();
+  Table t = desired_table({vs}, {}, Handover{*config::IpAddress::parse("10.0.0.12")});
+  ASSERT_EQ(t[0].dests.size(), 2u);
+  EXPECT_EQ(t[0].dests[0].weight, 0);
+  EXPECT_EQ(t[0].dests[1].key.str(), "10.0.0.12:80");
+  EXPECT_EQ(t[0].dests[1].weight, 1) << "never a service with no weight anywhere";
+}
+
+TEST(DesiredTable, HandoverLeavesNoFallbackAndKeepsRemovedRealsAtZero) {
+  auto vs = vs_dr();
+  vs.on_failure = config::OnFailure::remove;
+  vs.fallback = config::Endpoint{*config::IpAddress::parse("127.0.0.1"), 8080};
+  Table t = desired_table({vs}, {{false, false}}, Handover{*config::IpAddress::parse("10.0.0.2")});
+  ASSERT_EQ(t[0].dests.size(), 3u);
+  EXPECT_EQ(t[0].dests[0].weight, 0);
+  EXPECT_EQ(t[0].dests[1].weight, 0);
+  EXPECT_EQ(t[0].dests[2].key.str(), "10.0.0.2:80") << "the peer schedules by its own health view";
+}

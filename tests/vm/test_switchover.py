@@ -12,7 +12,12 @@ handover goes in stages (tandemd(8) "Planned switchover"):
 - the client, starting a request every 10 ms throughout, sees no failed
   request, and no gap between answers that the service caused
   (livelab.outage) longer than OUTAGE_BOUND (plus the time the guest was
-  measurably stalled).
+  measurably stalled);
+- long-lived connections (a line echo on port 81, a second virtual server
+  like the first) go on through the handover, both one opened before the
+  standby and one opened while new connections are being forwarded (the
+  sync daemon must not copy the latter's entry, which names the peer, to
+  the peer).
 
 Run inside the guest: tests/vm/run.sh -- python3 tests/vm/test_switchover.py --build BUILD
 """
@@ -31,11 +36,34 @@ ALLOWANCE = 2.0
 # The longest gap between answers the switchover may cause. The target is
 # 30 ms; the bound leaves room for the emulated guest.
 OUTAGE_BOUND = 0.25
+ECHO_PORT = 81
+ECHO_SERVICE = """
+[[virtual_server]]
+address = "%s:%d"
+protocol = "tcp"
+scheduler = "wlc"
+forwarding = "dr"
+
+[virtual_server.check]
+type = "tcp"
+interval = "1s"
+timeout = "500ms"
+
+[[virtual_server.real]]
+address = "10.77.0.11"
+
+[[virtual_server.real]]
+address = "10.77.0.12"
+""" % (livelab.VIP, ECHO_PORT)
 
 
 def case_switchover(case):
     live = livelab.LiveLab(case.build, verbose=case.verbose)
     case.labs.append(live.lab)
+    for node in livelab.NODES:
+        live.lab.write_config(node, live.config_text(node) + ECHO_SERVICE)
+    for r in livelab.REALS:
+        vmlab.start_echo_server(live.lab, r, ECHO_PORT)
     active = live.start()
     peer = live.lab.peer_of(active)
     peer_dest = "%s.%d:%d" % (labmod.PUBLIC_NET, labmod.HOST_OCTET[peer], livelab.PORT)
@@ -54,7 +82,9 @@ def case_switchover(case):
 
     staged_table = {livelab.dest("r1"): 0, livelab.dest("r2"): 0, peer_dest: 1}
     meter = vmlab.StallMeter()
+    chats = {}
     try:
+        chats["before"] = vmlab.Chat(live.lab, livelab.VIP, ECHO_PORT)
         probe = live.start_probe(every=0.01, timeout=0.5)
         time.sleep(1.0)
         t0 = time.monotonic()
@@ -70,9 +100,12 @@ def case_switchover(case):
         require(st["role"] == "backup", "%s is %s while staged, expected backup" % (peer, st["role"]))
         case.note("%s staged (VIP unannounced, backup) and %s forwarding new connections to %s after %s"
                   % (peer, active, peer_dest, ms(took)))
+        chats["during"] = vmlab.Chat(live.lab, livelab.VIP, ECHO_PORT)
 
         # Handover: the peer active and alone with the VIP, the table restored.
-        done, took = labmod.wait_until(lambda: live.holders() == [peer], STAGE + ALLOWANCE + 5, step=0.01)
+        done, _ = labmod.wait_until(lambda: live.holders() == [peer], STAGE + ALLOWANCE + 5, step=0.01)
+        t_done = time.monotonic()
+        took = t_done - t0
         stalled = meter.stalled(t0)
         require(done, "%s did not hold the VIP alone: holders %s" % (peer, live.holders()))
         require(took >= STAGE - 0.5, "the handover completed after %s, before the forwarding stage (%s) was over"
@@ -87,11 +120,21 @@ def case_switchover(case):
         case.note("%s active alone %s after the standby, %s standby with its table restored"
                   % (peer, ms(took), active))
 
-        time.sleep(1.0)
+        time.sleep(1.5)
         result = livelab.outage(probe.stop(), t_from=t0 - 0.5)
         stalled = meter.stalled(t0)
+        talk = {name: c.stop() for name, c in chats.items()}
     finally:
         meter.close()
+        for c in chats.values():
+            c.stop()
+    for name, t in talk.items():
+        after = [r for r in t["received"] if r[1] > t_done]
+        require(t["error"] is None and after, "the connection opened %s the standby: error %s, %d answers after "
+                "the handover (%d in all)" % (name, t["error"], len(after), len(t["received"])))
+    case.note("long-lived connections opened before the standby and during the forwarding: %s answers after "
+              "the handover" % " and ".join("%d (%s)" % (len([r for r in t["received"] if r[1] > t_done]),
+                                                            t["received"][-1][2]) for t in talk.values()))
     case.note("client: %d requests, %d failed, longest gap %s, outage %s, client pause %s, servers %s"
               % (result["requests"], result["failed"], ms(result["longest_gap"]), ms(result["outage"]),
                  ms(result["client_pause"]), " ".join(result["servers"])[:120]))

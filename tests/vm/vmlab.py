@@ -406,12 +406,18 @@ def add_real_servers(lab, names, port=VS_PORT, vips=(VIP,), v6=False):
     are removed with the lab."""
     for name in names:
         add_real_host(lab, name, vips=vips, v6=v6)
-        proc = lab.ns_exec(name, [labmod.PYTHON, os.path.join(HERE, "tcpmsg.py"), "serve", "--port", str(port),
-                                  "--name", name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        lab.helpers.append(proc)
-        line = proc.stdout.readline()
-        if "listening" not in line:
-            raise labmod.LabError("echo server on %s did not start: %r" % (name, line))
+        start_echo_server(lab, name, port)
+
+
+def start_echo_server(lab, name, port):
+    """tcpmsg.py's line echo server on `port` in the namespace `name`
+    (answers carry its name); stopped with the lab."""
+    proc = lab.ns_exec(name, [labmod.PYTHON, os.path.join(HERE, "tcpmsg.py"), "serve", "--port", str(port),
+                              "--name", name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lab.helpers.append(proc)
+    line = proc.stdout.readline()
+    if "listening" not in line:
+        raise labmod.LabError("echo server on %s did not start: %r" % (name, line))
 
 
 def hold_connections(lab, address, port, count, timeout=10.0):
