@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The tandem demo (run by scripts/demo.sh inside the vm): two directors
-balancing HTTP over two real servers with IPVS, a real server failing, and
-the active director losing power while a client keeps asking.
+balancing HTTP over two real servers with IPVS, a real server failing, the
+active director losing power while a client keeps asking, and a planned
+switchover back to it.
 
     tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build build
     tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build build --nat
@@ -220,8 +221,41 @@ def demo(build, nat=False):
         for node in (backup, active):
             show("tandemctl status on %s" % node, live.status_text(node))
 
+        heading("A planned switchover back to %s" % active)
+        if nat:
+            say("`tandemctl standby` on %s hands the addresses back to %s while the client "
+                "keeps sending a request every 10 ms: %s adds and announces them, then %s "
+                "removes its own (NAT services go over at once; a request in flight at "
+                "that moment may be cut)." % (backup, active, active, backup))
+        else:
+            say("`tandemctl standby` on %s hands the VIP back to %s while the client keeps "
+                "sending a request every 10 ms. It goes in stages: %s adds the VIP without "
+                "announcing it, %s sends its new connections to %s for 3 s (so none is "
+                "opened on one director and continued on the other), then %s announces the "
+                "VIP and %s lets go." % (backup, active, active, backup, active, active, backup))
+        probe = live.start_probe(every=0.01, timeout=0.25)
+        time.sleep(1.0)
+        begun = time.monotonic()
+        p = live.lab.ctl(backup, "standby", timeout=10)
+        print("    tandemctl standby on %s: %s" % (backup, (p.stdout + p.stderr).strip()))
+        moved, took = labmod.wait_until(lambda: all(live.holders(a) == [active] for a in addresses), 15.0,
+                                        step=0.01)
+        if not moved:
+            probe.stop()
+            return fail("%s did not take the VIP back within 15 s" % active)
+        print("    %s holds %s alone %.2f s after the command" % (active, " and ".join(addresses),
+                                                                  time.monotonic() - begun))
+        time.sleep(1.0)
+        result = livelab.outage(probe.stop(), t_from=begun - 1.0)
+        print("    the client made %d requests meanwhile: %d answered, %d failed; longest time without an "
+              "answer %.0f ms" % (result["requests"], result["ok"], result["failed"], result["longest_gap"] * 1000))
+        if result["errors"]:
+            print("    the failures: %s" % "; ".join(result["errors"]))
+        for node in (active, backup):
+            print("    %s: %s" % (node, live.lab.status(node)["status_line"]))
+
         heading("Clean up")
-        for node in (active, backup):  # the backup first: nothing to hand over
+        for node in (backup, active):  # the backup first: nothing to hand over
             print("    tandemd on %s stopped (exit status %s)" % (node, live.lab.stop(node)))
         print("    removing the namespaces; the demo took %.0f s" % (time.monotonic() - t0))
         return 0
