@@ -549,10 +549,22 @@ PeerParams staged(const std::string& self, const std::string& peer) {
 
 }  // namespace
 
-TEST(PeerState, StagedStandbyForwardsThenHandsOver) {
-  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
-  sim.start_both();
-  sim.run_for(2s);
+// Two nodes with a 500 ms forwarding stage, settled (d1 active, d2 backup).
+class StagedPair : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim.start_both();
+    sim.run_for(2s);
+  }
+  // tandemctl standby on d1, then until d1 forwards new connections to d2.
+  bool standby_until_forwarding() {
+    sim.deliver(0, AdminStandby{});
+    return sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms).has_value();
+  }
+  Sim sim{staged("d1", "d2"), staged("d2", "d1")};
+};
+
+TEST_F(StagedPair, StagedStandbyForwardsThenHandsOver) {
   const std::size_t a0 = sim.node(0).actions.size(), a1 = sim.node(1).actions.size();
   const int announced = sim.node(1).announcements;
   const TimePoint t0 = sim.now();
@@ -597,12 +609,8 @@ TEST(PeerState, StagedStandbyForwardsThenHandsOver) {
   EXPECT_TRUE(any_log(sim.node(0), "new connections go to it for 500ms"));
 }
 
-TEST(PeerState, StagedHandoverCancelledWhenThePeerDies) {
-  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
-  sim.start_both();
-  sim.run_for(2s);
-  sim.deliver(0, AdminStandby{});
-  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+TEST_F(StagedPair, StagedHandoverCancelledWhenThePeerDies) {
+  ASSERT_TRUE(standby_until_forwarding());
   sim.power_off(1);
   auto back = sim.run_until([&] { return !sim.node(0).state.forwarding; }, 1s);
   ASSERT_TRUE(back);
@@ -612,12 +620,8 @@ TEST(PeerState, StagedHandoverCancelledWhenThePeerDies) {
   EXPECT_TRUE(any_log(sim.node(0), "handover cancelled"));
 }
 
-TEST(PeerState, StagedPeerTakesOverWhenTheActiveDies) {
-  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
-  sim.start_both();
-  sim.run_for(2s);
-  sim.deliver(0, AdminStandby{});
-  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+TEST_F(StagedPair, StagedPeerTakesOverWhenTheActiveDies) {
+  ASSERT_TRUE(standby_until_forwarding());
   const int announced = sim.node(1).announcements;
   sim.power_off(0);
   ASSERT_TRUE(sim.run_until([&] { return sim.role(1) == Role::active; }, 1s));
@@ -625,12 +629,8 @@ TEST(PeerState, StagedPeerTakesOverWhenTheActiveDies) {
   EXPECT_TRUE(sim.node(1).holds);
 }
 
-TEST(PeerState, StagedPeerLetsGoWhenTheHandoverIsCancelled) {
-  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
-  sim.start_both();
-  sim.run_for(2s);
-  sim.deliver(0, AdminStandby{});
-  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+TEST_F(StagedPair, StagedPeerLetsGoWhenTheHandoverIsCancelled) {
+  ASSERT_TRUE(standby_until_forwarding());
   // d1 stops hearing d2 (d2 still hears d1): after deadtime d1 gives the
   // handover up, announces the VIPs again (d2 may have answered for them)
   // and d2, seeing d1 active without `prepare`, removes its unannounced VIPs.
@@ -675,12 +675,8 @@ TEST(PeerState, StagedHandoverCancelledWhenThePeerLosesItsStaging) {
   EXPECT_EQ(acquires, 1);
 }
 
-TEST(PeerState, ShutdownDuringAStandbyDoesNotRestartTheHandover) {
-  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
-  sim.start_both();
-  sim.run_for(2s);
-  sim.deliver(0, AdminStandby{});
-  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+TEST_F(StagedPair, ShutdownDuringAStandbyDoesNotRestartTheHandover) {
+  ASSERT_TRUE(standby_until_forwarding());
   const auto until = sim.node(0).state.forward_until;
   sim.run_for(100ms);
   sim.deliver(0, Shutdown{});
@@ -690,10 +686,7 @@ TEST(PeerState, ShutdownDuringAStandbyDoesNotRestartTheHandover) {
   EXPECT_EQ(sim.role(1), Role::active);
 }
 
-TEST(PeerState, StagedShutdownHandsOverThenExits) {
-  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
-  sim.start_both();
-  sim.run_for(2s);
+TEST_F(StagedPair, StagedShutdownHandsOverThenExits) {
   sim.deliver(0, Shutdown{});
   ASSERT_TRUE(sim.run_until([&] { return sim.node(0).exited; }, 3s));
   EXPECT_EQ(sim.role(1), Role::active);
@@ -764,12 +757,8 @@ TEST(PeerState, HandoverStageFromTheConfiguration) {
   EXPECT_EQ(handover_forward_stage(cfg), 0ms);
 }
 
-TEST(PeerState, StandbyAgainDuringAHandoverChangesNothing) {
-  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
-  sim.start_both();
-  sim.run_for(2s);
-  sim.deliver(0, AdminStandby{});
-  ASSERT_TRUE(sim.run_until([&] { return sim.node(0).state.forwarding; }, 50ms));
+TEST_F(StagedPair, StandbyAgainDuringAHandoverChangesNothing) {
+  ASSERT_TRUE(standby_until_forwarding());
   const auto until = sim.node(0).state.forward_until;
   sim.run_for(100ms);
   sim.deliver(0, AdminStandby{});
@@ -778,10 +767,7 @@ TEST(PeerState, StandbyAgainDuringAHandoverChangesNothing) {
   EXPECT_EQ(sim.node(0).state.handover, Handover::forward);
 }
 
-TEST(PeerState, ReloadWhileStagedKeepsTheVipsSilent) {
-  Sim sim(staged("d1", "d2"), staged("d2", "d1"));
-  sim.start_both();
-  sim.run_for(2s);
+TEST_F(StagedPair, ReloadWhileStagedKeepsTheVipsSilent) {
   sim.deliver(0, AdminStandby{});
   ASSERT_TRUE(sim.run_until([&] { return sim.node(1).state.staged; }, 50ms));
   const std::size_t from = sim.node(1).actions.size();
