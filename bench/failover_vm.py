@@ -102,65 +102,6 @@ TARGETS = {
     "sync": "100% of the established connections survive",
 }
 
-# The long-lived connections: `chat ADDR PORT COUNT EVERY OUT` opens COUNT
-# connections, then sends "seq N" on each every EVERY seconds and reads the
-# echoes; on SIGTERM it writes OUT: per connection {"opened", "last_rx"
-# (time.monotonic() of the last echo), "node" (the real server that echoed),
-# "error" (why it ended, or null)}. Prints "chatting" once all are open.
-CHAT = r'''
-import json, select, signal, socket, sys, time
-addr, port, count, every, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
-conns = []
-for i in range(count):
-    s = socket.create_connection((addr, port), timeout=5)
-    s.setblocking(False)
-    conns.append({"sock": s, "opened": time.monotonic(), "last_rx": None, "node": None, "error": None, "buf": b""})
-stop = []
-signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-print("chatting", flush=True)
-seq, nxt = 0, time.monotonic()
-while not stop:
-    now = time.monotonic()
-    if now >= nxt:
-        for c in conns:
-            if c["error"] is None:
-                try:
-                    c["sock"].send(b"seq %d\n" % seq)
-                except BlockingIOError:
-                    pass
-                except OSError as e:
-                    c["error"] = "send: %s" % e
-        seq += 1
-        nxt = max(nxt + every, now)
-    live = [c for c in conns if c["error"] is None]
-    try:
-        r, _, _ = select.select([c["sock"] for c in live], [], [], max(0.0, min(0.05, nxt - time.monotonic())))
-    except InterruptedError:
-        continue
-    for c in live:
-        if c["sock"] not in r:
-            continue
-        try:
-            data = c["sock"].recv(65536)
-        except BlockingIOError:
-            continue
-        except OSError as e:
-            c["error"] = "recv: %s" % e
-            continue
-        if not data:
-            c["error"] = "closed by the server"
-            continue
-        c["buf"] += data
-        if b"\n" in c["buf"]:
-            c["last_rx"] = time.monotonic()
-            c["node"] = c["buf"].split(b" ", 1)[0].decode(errors="replace")
-            c["buf"] = c["buf"].rsplit(b"\n", 1)[1]
-with open(out, "w") as f:
-    json.dump([{k: c[k] for k in ("opened", "last_rx", "node", "error")} for c in conns], f)
-'''
-
-
-
 class BenchError(Exception):
     pass
 
@@ -474,14 +415,7 @@ def sync_run(live, side):
         a = side.start()
         b = live.lab.peer_of(a)
         pid_a, pid_b = side.pid(a), side.pid(b)
-        out = os.path.join(live.lab.dir, "chat-%d.json" % len(live.lab.helpers))
-        chat = live.lab.ns_exec("client", [labmod.PYTHON, "-I", "-S", "-c", CHAT, VIP, str(SYNC_PORT),
-                                           str(SYNC_CONNECTIONS), "0.1", out],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        live.lab.helpers.append(chat)
-        line = chat.stdout.readline()
-        if "chatting" not in line:
-            raise BenchError("the long-lived connections did not open: %r" % line)
+        chat = vmlab.Chat(live.lab, VIP, SYNC_PORT, every=0.1, count=SYNC_CONNECTIONS)
         t_open = time.monotonic()
         labmod.wait_until(lambda: conn_entries(pid_a) >= SYNC_CONNECTIONS, 5.0, step=0.1)
         synced, took = labmod.wait_until(lambda: conn_entries(pid_b) >= SYNC_CONNECTIONS, 10.0, step=0.1)
@@ -498,16 +432,13 @@ def sync_run(live, side):
             raise BenchError("%s sync: the VIP did not reach %s within 10 s" % (side.name, b))
         t_moved = time.monotonic()
         time.sleep(5.0)  # TCP retransmits back off: give the survivors time to be heard
-        chat.send_signal(signal.SIGTERM)
-        chat.wait(timeout=20)
-        with open(out) as f:
-            conns = json.load(f)
-        alive = [c for c in conns if c["error"] is None and c["last_rx"] is not None and c["last_rx"] > t_moved]
+        conns = chat.stop(timeout=20)
+        alive = [c for c in conns if c["error"] is None and c["received"] and c["received"][-1][1] > t_moved]
         errors = sorted(set(c["error"] for c in conns if c["error"]))
         return {"from": a, "to": b, "takeover": took_vip, "connections": len(conns), "survived": len(alive),
                 "share": len(alive) / float(len(conns)), "on_backup_before": on_backup,
                 "sync_took": took if synced else None, "since_open": t0 - t_open,
-                "servers": sorted(set(c["node"] for c in conns if c["node"])), "errors": errors}
+                "servers": sorted(set(c["received"][-1][2] for c in conns if c["received"])), "errors": errors}
     finally:
         side.stop()
 

@@ -11,13 +11,15 @@ real servers and two clients for the client namespace.
         server behind each connection) and keeps them all open until SIGTERM
         or until stdin closes. Prints {"error": ...} and exits 1 on failure.
 
-    tcpmsg.py chat --addr A --port P --every S --out FILE
-        One connection; sends "seq N" every S seconds without waiting for the
-        answers and reads answers as they come. Never reconnects. On SIGTERM
-        (or --duration), writes FILE: {"connected": t, "sent": [[seq, t]...],
-        "received": [[seq, t, node]...], "error": null or why the connection
-        ended, "closed": t}. Times are time.monotonic(), comparable with the
-        test process. Prints "chatting" once connected.
+    tcpmsg.py chat --addr A --port P [--count N] --every S --out FILE
+        N connections (1 by default), opened one after the other; sends
+        "seq K" on each every S seconds without waiting for the answers and
+        reads answers as they come. Never reconnects. On SIGTERM (or
+        --duration), writes FILE: a list with, per connection,
+        {"connected": t, "sent": [[seq, t]...], "received": [[seq, t,
+        node]...], "error": null or why the connection ended, "closed": t}.
+        Times are time.monotonic(), comparable with the test process.
+        Prints "chatting" once all are connected.
 """
 
 import argparse
@@ -125,76 +127,94 @@ def hold(args):
 
 
 def chat(args):
-    result = {"connected": None, "sent": [], "received": [], "error": None, "closed": None}
+    conns = []  # per connection: its result, socket and unparsed input
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 
     def finish():
-        result["closed"] = time.monotonic()
+        now = time.monotonic()
+        for c in conns:
+            if c["sock"] is not None:
+                c["sock"].close()
+            if c["result"]["closed"] is None:
+                c["result"]["closed"] = now
         tmp = args.out + ".new"
         with open(tmp, "w") as f:
-            json.dump(result, f)
+            json.dump([c["result"] for c in conns], f)
         os.replace(tmp, args.out)
 
-    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
-    s.settimeout(args.timeout)
-    try:
-        s.connect((args.addr, args.port))
-    except OSError as e:
-        result["error"] = "connect: %s" % e
-        finish()
-        print("failed %s" % e, flush=True)
-        return 1
-    s.setblocking(False)
-    result["connected"] = time.monotonic()
+    def end(c, error):
+        c["result"]["error"] = error
+        c["result"]["closed"] = time.monotonic()
+        c["sock"].close()
+        c["sock"] = None
+
+    for _ in range(args.count):
+        c = {"result": {"connected": None, "sent": [], "received": [], "error": None, "closed": None},
+             "sock": socket.socket(family_of(args.addr), socket.SOCK_STREAM), "buf": b""}
+        conns.append(c)
+        c["sock"].settimeout(args.timeout)
+        try:
+            c["sock"].connect((args.addr, args.port))
+        except OSError as e:
+            end(c, "connect: %s" % e)
+            finish()
+            print("failed %s" % e, flush=True)
+            return 1
+        c["sock"].setblocking(False)
+        c["result"]["connected"] = time.monotonic()
     print("chatting", flush=True)
     start = time.monotonic()
     seq = 0
     next_send = start
-    buf = b""
     while not stop:
         now = time.monotonic()
         if args.duration and now - start >= args.duration:
             break
+        live = [c for c in conns if c["sock"] is not None]
+        if not live:
+            break
         if now >= next_send:
-            try:
-                s.send(b"seq %d\n" % seq)
-            except BlockingIOError:
-                pass  # the send buffer is full while the path is down; try next round
-            except OSError as e:
-                result["error"] = "send: %s" % e
-                break
-            else:
-                result["sent"].append([seq, now])
-                seq += 1
+            for c in live:
+                try:
+                    c["sock"].send(b"seq %d\n" % seq)
+                except BlockingIOError:
+                    pass  # the send buffer is full while the path is down; try next round
+                except OSError as e:
+                    end(c, "send: %s" % e)
+                else:
+                    c["result"]["sent"].append([seq, now])
+            seq += 1
             next_send += args.every
             if next_send < now:
                 next_send = now + args.every
+        live = [c for c in conns if c["sock"] is not None]
         try:
-            r, _, _ = select.select([s], [], [], max(0.0, min(0.05, next_send - time.monotonic())))
+            ready, _, _ = select.select([c["sock"] for c in live], [], [],
+                                        max(0.0, min(0.05, next_send - time.monotonic())))
         except InterruptedError:
             continue
-        if not r:
-            continue
-        try:
-            data = s.recv(65536)
-        except BlockingIOError:
-            continue
-        except OSError as e:
-            result["error"] = "recv: %s" % e
-            break
-        if not data:
-            result["error"] = "closed by the server"
-            break
-        buf += data
-        t = time.monotonic()
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            parts = line.decode(errors="replace").split()
-            # "NODE seq N"
-            if len(parts) == 3 and parts[1] == "seq":
-                result["received"].append([int(parts[2]), t, parts[0]])
-    s.close()
+        for c in live:
+            if c["sock"] not in ready:
+                continue
+            try:
+                data = c["sock"].recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError as e:
+                end(c, "recv: %s" % e)
+                continue
+            if not data:
+                end(c, "closed by the server")
+                continue
+            c["buf"] += data
+            t = time.monotonic()
+            while b"\n" in c["buf"]:
+                line, c["buf"] = c["buf"].split(b"\n", 1)
+                parts = line.decode(errors="replace").split()
+                # "NODE seq N"
+                if len(parts) == 3 and parts[1] == "seq":
+                    c["result"]["received"].append([int(parts[2]), t, parts[0]])
     finish()
     return 0
 
@@ -214,6 +234,7 @@ def main():
     a = sub.add_parser("chat")
     a.add_argument("--addr", required=True)
     a.add_argument("--port", type=int, required=True)
+    a.add_argument("--count", type=int, default=1)
     a.add_argument("--every", type=float, default=0.1)
     a.add_argument("--timeout", type=float, default=5.0)
     a.add_argument("--duration", type=float)

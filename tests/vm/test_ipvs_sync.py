@@ -124,7 +124,7 @@ def chat_through_failover(case, with_sync):
     took = wait_role(case, lab, b, "active", 15.0)
     t_active = t_off + took
     time.sleep(6.0)
-    r = chat.stop()
+    r = chat.stop()[0]
     sent, received = r["sent"], r["received"]
     before = [x for x in received if x[1] < t_off]
     after = [x for x in received if x[1] >= t_off]

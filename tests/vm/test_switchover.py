@@ -123,7 +123,7 @@ def case_switchover(case):
         time.sleep(1.5)
         result = livelab.outage(probe.stop(), t_from=t0 - 0.5)
         stalled = meter.stalled(t0)
-        talk = {name: c.stop() for name, c in chats.items()}
+        talk = {name: c.stop()[0] for name, c in chats.items()}
     finally:
         meter.close()
         for c in chats.values():

@@ -439,12 +439,14 @@ def hold_connections(lab, address, port, count, timeout=10.0):
 
 
 class Chat:
-    """tcpmsg.py chat in the client namespace."""
+    """tcpmsg.py chat in the client namespace: `count` connections; stop()
+    returns their results (a list, see tcpmsg.py)."""
 
-    def __init__(self, lab, address, port, every=0.1):
+    def __init__(self, lab, address, port, every=0.1, count=1):
         self.out = os.path.join(lab.dir, "chat-%d.json" % len(lab.helpers))
         self.proc = lab.ns_exec("client", [labmod.PYTHON, os.path.join(HERE, "tcpmsg.py"), "chat", "--addr",
-                                           address, "--port", str(port), "--every", str(every), "--out", self.out],
+                                           address, "--port", str(port), "--count", str(count), "--every",
+                                           str(every), "--out", self.out],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         lab.helpers.append(self.proc)
         line = self.proc.stdout.readline()
