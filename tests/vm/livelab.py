@@ -451,14 +451,21 @@ def real_server_outage(live, meter, require, note, allowance):
     interval*rise + timeout + allowance. `require(condition, message)`
     fails the test, `note(text)` reports."""
     check = live.check()
-    bound = check["interval"] * check["fall"] + check["timeout"] + allowance
-    since = live.stop_server("r1")
-    first = live.wait_weights(lambda w: w.get("r1") == 0, since, bound + 15)
-    stalled = meter.stalled(since)
-    require(None not in first.values(), "r1's weight did not reach 0 on both directors: %s" % first)
-    for node, took in first.items():
-        require(took <= bound + stalled, "r1's weight reached 0 on %s after %s, bound %s (+ %s stalled)"
-                % (node, runner.ms(took), runner.ms(bound), runner.ms(stalled)))
+
+    def r1_weight(weight, changed, checks, what):
+        """r1's weight `weight` on both directors within interval*checks +
+        timeout + allowance of `changed` (monotonic); {node: seconds}."""
+        bound = check["interval"] * checks + check["timeout"] + allowance
+        first = live.wait_weights(lambda w: w.get("r1") == weight, changed, bound + 15)
+        stalled = meter.stalled(changed)
+        require(None not in first.values(), "r1's weight did not %s on both directors: %s" % (what, first))
+        for node, took in first.items():
+            require(took <= bound + stalled, "r1's weight did %s on %s after %s, bound %s (+ %s stalled)"
+                    % (what, node, runner.ms(took), runner.ms(bound), runner.ms(stalled)))
+        return first, bound, stalled
+
+    first, bound, stalled = r1_weight(0, live.stop_server("r1"), check["fall"], "reach 0")
+    for node in first:
         require(live.weights(node) == {"r1": 0, "r2": 1}, "%s's weights %s, expected r1 0, r2 1"
                 % (node, live.weights(node)))
     got = answered(live.get(10))
@@ -466,12 +473,5 @@ def real_server_outage(live, meter, require, note, allowance):
     note("r1 weight 0 after d1 %s, d2 %s (bound %s, stalled %s); 10 requests: %s"
          % (runner.ms(first["d1"]), runner.ms(first["d2"]), runner.ms(bound), runner.ms(stalled), tally(got)))
 
-    bound = check["interval"] * check["rise"] + check["timeout"] + allowance
-    since = live.start_server("r1")
-    first = live.wait_weights(lambda w: w.get("r1") == 1, since, bound + 15)
-    stalled = meter.stalled(since)
-    require(None not in first.values(), "r1's weight did not return to 1 on both directors: %s" % first)
-    for node, took in first.items():
-        require(took <= bound + stalled, "r1's weight returned on %s after %s, bound %s (+ %s stalled)"
-                % (node, runner.ms(took), runner.ms(bound), runner.ms(stalled)))
+    first, _, _ = r1_weight(1, live.start_server("r1"), check["rise"], "return to 1")
     note("r1 weight 1 again after d1 %s, d2 %s" % (runner.ms(first["d1"]), runner.ms(first["d2"])))
