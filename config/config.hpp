@@ -18,6 +18,9 @@ namespace tandem::config {
 struct NodeSection {
   std::string name;  // default: the host name
   int priority = 100;  // 0..65535; higher wins an election
+  // SCHED_RR priority of the daemon (1..99); 0 = normal scheduling.
+  int realtime_priority = 0;
+  bool lock_memory = false;  // mlockall(MCL_CURRENT | MCL_FUTURE)
   friend bool operator==(const NodeSection&, const NodeSection&) = default;
 };
 

@@ -28,7 +28,7 @@ std::string syntax_message(std::string_view description) {
   return "TOML syntax error: " + std::string(description);
 }
 
-constexpr std::array<std::string_view, 2> kNodeKeys = {"name", "priority"};
+constexpr std::array<std::string_view, 4> kNodeKeys = {"name", "priority", "realtime_priority", "lock_memory"};
 constexpr std::array<std::string_view, 9> kClusterKeys = {
     "peer", "preferred", "auto_failback", "interval", "deadtime",
     "warntime", "initdead", "port", "authkeys"};
@@ -134,6 +134,9 @@ class ConfigParser : TomlReader {
     check_keys(s, kNodeKeys);
     if (auto priority = integer_field(s, "priority", 0, 65535); priority.value)
       node.priority = static_cast<int>(*priority.value);
+    if (auto rt = integer_field(s, "realtime_priority", 0, 99); rt.value)
+      node.realtime_priority = static_cast<int>(*rt.value);
+    if (auto lock = bool_field(s, "lock_memory"); lock.value) node.lock_memory = *lock.value;
     const auto name = string_field(s, "name");
     if (name.bad()) return false;
     if (name.value) {

@@ -7,7 +7,7 @@ namespace tandem::daemon {
 bool ConfigDiff::empty() const {
   return refused.empty() && links_to_reopen.empty() && links_closed.empty() && vips_added.empty() &&
          vips_removed.empty() &&
-         !authkeys_path_changed && !election_changed;
+         !authkeys_path_changed && !election_changed && !realtime_changed;
 }
 
 ConfigDiff diff_config(const config::Config& a, const config::Config& b) {
@@ -36,6 +36,8 @@ ConfigDiff diff_config(const config::Config& a, const config::Config& b) {
                        a.cluster.interval != b.cluster.interval || a.cluster.deadtime != b.cluster.deadtime ||
                        a.cluster.warntime != b.cluster.warntime || a.cluster.initdead != b.cluster.initdead ||
                        !(a.garp == b.garp);
+  d.realtime_changed =
+      a.node.realtime_priority != b.node.realtime_priority || a.node.lock_memory != b.node.lock_memory;
   return d;
 }
 

@@ -15,6 +15,7 @@ struct ConfigDiff {
   std::vector<config::Vip> vips_removed;
   bool authkeys_path_changed = false;
   bool election_changed = false;  // priority, preferred, auto_failback, timings, garp
+  bool realtime_changed = false;  // node.realtime_priority, node.lock_memory
   bool empty() const;
 };
 

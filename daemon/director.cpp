@@ -12,6 +12,7 @@
 
 #include "daemon/config_diff.hpp"
 #include "daemon/log.hpp"
+#include "daemon/realtime.hpp"
 #include "ipvs/desired.hpp"
 
 namespace tandem::daemon {
@@ -389,11 +390,14 @@ Reply Director::on_command(Command command) {
     case Command::status_json: {
       StatusReport r = report();
       if (keeper_) {
-        auto kernel = keeper_->kernel_view();
-        if (auto* t = std::get_if<ipvs::Table>(&kernel))
-          add_ipvs(r, keeper_->desired(), t, "");
-        else
-          add_ipvs(r, keeper_->desired(), nullptr, std::get<std::string>(kernel));
+        // The cached kernel view (TableKeeper::observed): no dump here.
+        if (auto at = keeper_->last_dump()) {
+          add_ipvs(r, keeper_->desired(), &keeper_->observed(), keeper_->dump_error());
+          r.ipvs_age_ms = std::chrono::duration<double, std::milli>(Clock::now() - *at).count();
+        } else {
+          add_ipvs(r, keeper_->desired(), nullptr,
+                   keeper_->dump_error().empty() ? "the kernel table has not been read yet" : keeper_->dump_error());
+        }
         add_health(r, cfg_.virtual_servers, health_->board());
       }
       return Reply{true, command == Command::status ? render_text(r) : render_json(r)};
@@ -463,6 +467,7 @@ Reply Director::reload() {
   std::vector<std::unique_ptr<LinkSlot>> old = std::move(links_);
   links_.clear();
   std::vector<std::size_t> to_open;
+  apply_realtime(next.node, &cfg_.node);
   cfg_ = next;
   for (std::size_t i = 0; i < next.links.size(); ++i) {
     bool reopen = std::find(diff.links_to_reopen.begin(), diff.links_to_reopen.end(), i) != diff.links_to_reopen.end();
@@ -499,7 +504,8 @@ Reply Director::reload() {
                         std::to_string(diff.vips_removed.size()) + " removed, " +
                         std::to_string(to_open.size()) + " link(s) opened, " +
                         std::to_string(diff.links_closed.size()) + " closed" +
-                        (diff.election_changed ? ", timing/election settings changed" : "");
+                        (diff.election_changed ? ", timing/election settings changed" : "") +
+                        (diff.realtime_changed ? ", scheduling/memory locking changed" : "");
   log(log_notice, "reloaded " + options_.config_path + ": " + summary);
   update_status();
   return done(Reply{true, "reloaded: " + summary + "\n"});

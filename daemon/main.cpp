@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "daemon/director.hpp"
 #include "daemon/log.hpp"
+#include "daemon/realtime.hpp"
 
 namespace {
 
@@ -125,6 +126,7 @@ int run(const tandem::daemon::DirectorOptions& opts) {
   }
 
   raise_descriptor_limit();
+  daemon::apply_realtime(parsed.config->node, nullptr);
   boost::asio::io_context io;
   daemon::Director director(io, opts, std::move(*parsed.config), std::move(*keys),
                             failover::make_netlink_address_manager(), daemon::make_systemd_notifier());

@@ -97,6 +97,9 @@ struct StatusReport {
   HeartbeatCounters heartbeats;
   std::vector<VirtualServerStatus> virtual_servers;
   std::string ipvs_error;  // why the kernel table could not be read
+  // Age of the kernel view in virtual_servers (the last full pass), in
+  // milliseconds; nullopt without IPVS or before the first pass.
+  std::optional<double> ipvs_age_ms;
   std::size_t reals = 0;          // configured real servers
   std::size_t reals_healthy = 0;  // of those, healthy (or unchecked)
 };

@@ -152,8 +152,13 @@ std::optional<std::string> TableKeeper::reconcile_full() {
   auto t0 = std::chrono::steady_clock::now();
   auto dumped = table_.dump();
   double dump_ms = ms_since(t0);
-  if (auto* err = std::get_if<std::string>(&dumped)) return *err;
+  if (auto* err = std::get_if<std::string>(&dumped)) {
+    dump_error_ = *err;
+    return *err;
+  }
+  dump_error_.clear();
   observed_ = std::move(std::get<Table>(dumped));
+  last_dump_ = t0;
   // Recorded services that are gone from the kernel need no more tracking.
   std::set<ServiceKey> keep;
   for (const auto& e : desired_) keep.insert(e.service.key);

@@ -5,6 +5,7 @@
 // virtual server, or a restart, can still remove what tandem made.
 // Runs on the io_context thread.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <set>
@@ -35,8 +36,15 @@ class TableKeeper {
   // (a reload or a health change: one SET for one weight). Drift made by
   // hand since the last full pass is left to the next one.
   void reconcile_cached();
-  // The table as the kernel reports it now (status).
-  std::variant<Table, std::string> kernel_view() { return table_.dump(); }
+  // The kernel table as of the last full pass, with every operation applied
+  // since (status): serving it costs no dump, so a status request never
+  // waits for 2,000 services to be read back. Connection counters and
+  // drift made by hand are as old as that pass (last_dump()).
+  const Table& observed() const { return observed_; }
+  // When the last full pass read the kernel table; nullopt before the first.
+  std::optional<std::chrono::steady_clock::time_point> last_dump() const { return last_dump_; }
+  // Why the last full pass could not read the kernel table; empty when it could.
+  const std::string& dump_error() const { return dump_error_; }
 
   // The sync daemon: master while active, backup otherwise; nullopt settings
   // = no sync daemon wanted (one we started is stopped).
@@ -57,6 +65,8 @@ class TableKeeper {
   LogSink log_;
   Table desired_;
   Table observed_;
+  std::optional<std::chrono::steady_clock::time_point> last_dump_;
+  std::string dump_error_;
   std::set<ServiceKey> created_;
   std::set<SyncState> started_daemons_;
   std::size_t applied_ = 0;

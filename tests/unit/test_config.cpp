@@ -41,6 +41,8 @@ TEST(ConfigTest, MinimalFileGetsTheDefaults) {
   EXPECT_EQ(c.path, "tandem.toml");
   EXPECT_EQ(c.node.name, "d1");  // from ParseOptions
   EXPECT_EQ(c.node.priority, 100);
+  EXPECT_EQ(c.node.realtime_priority, 0);
+  EXPECT_FALSE(c.node.lock_memory);
   EXPECT_EQ(c.cluster.peer, "d2");
   EXPECT_EQ(c.cluster.preferred, "");
   EXPECT_FALSE(c.cluster.auto_failback);
@@ -66,6 +68,8 @@ TEST(ConfigTest, ReadsEveryKey) {
 [node]
 name = "lb-a"
 priority = 250
+realtime_priority = 50
+lock_memory = true
 
 [cluster]
 peer = "lb-b"
@@ -107,6 +111,8 @@ refresh = "30s"
   const Config& c = *r.config;
   EXPECT_EQ(c.node.name, "lb-a");
   EXPECT_EQ(c.node.priority, 250);
+  EXPECT_EQ(c.node.realtime_priority, 50);
+  EXPECT_TRUE(c.node.lock_memory);
   EXPECT_EQ(c.cluster.peer, "lb-b");
   EXPECT_EQ(c.cluster.preferred, "lb-b");
   EXPECT_TRUE(c.cluster.auto_failback);
@@ -171,6 +177,12 @@ TEST(ConfigTest, EachMistakeIsOneLocatedError) {
       {"priority above 65535", "[node]\npriority = 70000", 2, 12,
        "node.priority 70000 is out of range 0..65535"},
       {"negative priority", "[node]\npriority = -1", 2, 12, "out of range 0..65535"},
+      {"realtime priority above 99", "[node]\nrealtime_priority = 100", 2, 21,
+       "node.realtime_priority 100 is out of range 0..99"},
+      {"realtime priority of the wrong type", "[node]\nrealtime_priority = \"high\"", 2, 21,
+       "node.realtime_priority must be an integer"},
+      {"lock_memory of the wrong type", "[node]\nlock_memory = \"yes\"", 2, 15,
+       "node.lock_memory must be true or false"},
       {"empty node name", "[node]\nname = \"\"", 2, 8, "node.name is empty"},
       {"node name with a space", "[node]\nname = \"d 1\"", 2, 8, "whitespace"},
       {"node name over 64 bytes", "[node]\nname = \"" + std::string(65, 'n') + "\"", 2, 8,

@@ -34,6 +34,7 @@ struct Expect {
   std::vector<std::string> vips_removed;
   bool authkeys_path_changed = false;
   bool election_changed = false;
+  bool realtime_changed = false;
 };
 
 struct Case {
@@ -129,6 +130,10 @@ const std::vector<Case>& cases() {
        {.election_changed = true}},
       {"garp refresh turned on", [](config::Config& c) { c.garp.refresh = 30s; },
        {.election_changed = true}},
+      {"realtime priority turned on: scheduling only",
+       [](config::Config& c) { c.node.realtime_priority = 50; }, {.realtime_changed = true}},
+      {"memory locking turned on: scheduling only", [](config::Config& c) { c.node.lock_memory = true; },
+       {.realtime_changed = true}},
       {"authkeys path changed: new keys, nothing else",
        [](config::Config& c) { c.cluster.authkeys = "/etc/tandem/authkeys.new"; },
        {.authkeys_path_changed = true}},
@@ -164,10 +169,12 @@ TEST(ConfigDiff, Table) {
     EXPECT_EQ(names(d.vips_removed), c.expect.vips_removed);
     EXPECT_EQ(d.authkeys_path_changed, c.expect.authkeys_path_changed);
     EXPECT_EQ(d.election_changed, c.expect.election_changed);
+    EXPECT_EQ(d.realtime_changed, c.expect.realtime_changed);
     const bool nothing = c.expect.refused.empty() && c.expect.links_to_reopen.empty() &&
                          c.expect.links_closed.empty() &&
                          c.expect.vips_added.empty() && c.expect.vips_removed.empty() &&
-                         !c.expect.authkeys_path_changed && !c.expect.election_changed;
+                         !c.expect.authkeys_path_changed && !c.expect.election_changed &&
+                         !c.expect.realtime_changed;
     EXPECT_EQ(d.empty(), nothing);
   }
 }
@@ -191,6 +198,9 @@ TEST(ConfigDiff, EmptyReportsEachKindOfChange) {
   EXPECT_FALSE(d.empty());
   d = {};
   d.election_changed = true;
+  EXPECT_FALSE(d.empty());
+  d = {};
+  d.realtime_changed = true;
   EXPECT_FALSE(d.empty());
 }
 

@@ -373,6 +373,9 @@ TEST_F(StatusReportTest, VirtualServersAsTheKernelReportsThem) {
   EXPECT_NE(render_json(broken).find("\"ipvs_error\":\"IPVS is not available in this kernel (load ip_vs)\""),
             std::string::npos);
   EXPECT_NE(render_text(broken).find("(kernel table unavailable: IPVS is not available"), std::string::npos);
+  EXPECT_EQ(render_json(broken).find("ipvs_age_ms"), std::string::npos);
+  broken.ipvs_age_ms = 1250.5;
+  EXPECT_NE(render_json(broken).find(",\"ipvs_age_ms\":1250.500}"), std::string::npos) << render_json(broken);
 }
 
 TEST_F(StatusReportTest, RenderJsonRejectCountersAreKeyedByReasonName) {

@@ -153,6 +153,34 @@ TEST_F(TableKeeperTest, DumpFailureIsReported) {
   EXPECT_EQ(kernel.apply_calls, 0);
 }
 
+// Status serves observed(): the last full read with every change since
+// applied, so it matches the kernel without a dump of its own.
+TEST_F(TableKeeperTest, ObservedViewFollowsTheChangesWithoutADump) {
+  FakeIpvsTable kernel;
+  auto keeper = make(kernel);
+  auto vs = web("10.0.0.100", {"10.0.0.11", "10.0.0.12"});
+  keeper.set_desired(desired_table({vs}));
+  EXPECT_FALSE(keeper.last_dump().has_value());
+  keeper.reconcile_full();
+  ASSERT_TRUE(keeper.last_dump().has_value());
+  EXPECT_EQ(keeper.dump_error(), "");
+  const int dumps = kernel.dump_calls;
+  keeper.set_desired(desired_table({vs}, {{true, false}}));
+  keeper.reconcile_cached();
+  EXPECT_EQ(kernel.dump_calls, dumps);
+  ASSERT_EQ(keeper.observed().size(), kernel.table.size());
+  EXPECT_EQ(keeper.observed()[0].service, kernel.table[0].service);
+  EXPECT_EQ(keeper.observed()[0].dests, kernel.table[0].dests);
+  kernel.fail_dump = "netlink: Connection refused";
+  const auto first = *keeper.last_dump();
+  EXPECT_TRUE(keeper.reconcile_full().has_value());
+  EXPECT_EQ(keeper.dump_error(), "netlink: Connection refused");
+  EXPECT_EQ(*keeper.last_dump(), first);  // the view is the older read, and says so
+  kernel.fail_dump.reset();
+  keeper.reconcile_full();
+  EXPECT_EQ(keeper.dump_error(), "");
+}
+
 TEST_F(TableKeeperTest, SyncDaemonFollowsTheRole) {
   FakeIpvsTable kernel;
   auto keeper = make(kernel);

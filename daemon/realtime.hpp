@@ -1,0 +1,13 @@
+// [node] realtime_priority and lock_memory (SPEC "Sections added by the open
+// issues"): the daemon's scheduling class and memory locking. Applied at
+// start and again when a reload changes them. A missing capability is
+// logged with what to grant and the daemon runs on without it.
+#pragma once
+#include "config/config.hpp"
+
+namespace tandem::daemon {
+
+// `before` is the running setting (nullptr at start: nothing applied yet).
+void apply_realtime(const config::NodeSection& want, const config::NodeSection* before);
+
+}  // namespace tandem::daemon
