@@ -391,13 +391,11 @@ Reply Director::on_command(Command command) {
       StatusReport r = report();
       if (keeper_) {
         // The cached kernel view (TableKeeper::observed): no dump here.
-        if (auto at = keeper_->last_dump()) {
-          add_ipvs(r, keeper_->desired(), &keeper_->observed(), keeper_->dump_error());
-          r.ipvs_age_ms = std::chrono::duration<double, std::milli>(Clock::now() - *at).count();
-        } else {
-          add_ipvs(r, keeper_->desired(), nullptr,
-                   keeper_->dump_error().empty() ? "the kernel table has not been read yet" : keeper_->dump_error());
-        }
+        const auto at = keeper_->last_dump();
+        std::string error = keeper_->dump_error();
+        if (!at && error.empty()) error = "the kernel table has not been read yet";
+        add_ipvs(r, keeper_->desired(), at ? &keeper_->observed() : nullptr, error);
+        if (at) r.ipvs_age_ms = std::chrono::duration<double, std::milli>(Clock::now() - *at).count();
         add_health(r, cfg_.virtual_servers, health_->board());
       }
       return Reply{true, command == Command::status ? render_text(r) : render_json(r)};

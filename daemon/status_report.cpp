@@ -371,10 +371,7 @@ std::string render_json(const StatusReport& r) {
   }
   w.end_array();
   if (!r.ipvs_error.empty()) w.field("ipvs_error", r.ipvs_error);
-  if (r.ipvs_age_ms) {
-    w.key("ipvs_age_ms");
-    w.value(*r.ipvs_age_ms);
-  }
+  if (r.ipvs_age_ms) w.field("ipvs_age_ms", *r.ipvs_age_ms);
   w.end_object();
   return w.str() + "\n";
 }
