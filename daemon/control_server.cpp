@@ -41,10 +41,18 @@ asio::awaitable<void> serve(std::shared_ptr<stream_protocol::socket> sock, Contr
   std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + std::ptrdiff_t(n));
   line.pop_back();
   Reply reply;
-  if (auto cmd = parse_command(line))
-    reply = (*handler)(*cmd);
-  else
+  if (auto cmd = parse_command(line)) {
+    auto answer = std::make_shared<std::optional<Reply>>();
+    auto ready = std::make_shared<asio::steady_timer>(sock->get_executor(), asio::steady_timer::time_point::max());
+    (*handler)(*cmd, [answer, ready](Reply r) {
+      *answer = std::move(r);
+      ready->cancel();
+    });
+    if (!*answer) co_await ready->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    reply = answer->value_or(Reply{false, "no answer"});
+  } else {
     reply = Reply{false, "unknown request \"" + line.substr(0, 64) + "\""};
+  }
   std::string out = format_reply(reply);
   co_await asio::async_write(*sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
   sock->shutdown(stream_protocol::socket::shutdown_both, ec);

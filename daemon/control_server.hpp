@@ -15,7 +15,10 @@ namespace tandem::daemon {
 
 class ControlServer {
  public:
-  using Handler = std::function<Reply(Command)>;
+  // Answers a command by calling the responder, at once or later (a
+  // reload waits for the checker); the connection waits for it.
+  using Responder = std::function<void(Reply)>;
+  using Handler = std::function<void(Command, Responder)>;
 
   ControlServer(boost::asio::io_context& io, std::string path, Handler handler);
   ~ControlServer();

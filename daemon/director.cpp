@@ -3,17 +3,12 @@
 #include <signal.h>
 #include <time.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <fstream>
+#include <sstream>
 
-#include "daemon/config_diff.hpp"
 #include "daemon/log.hpp"
 #include "daemon/realtime.hpp"
-#include "ipvs/desired.hpp"
 
 namespace tandem::daemon {
 namespace asio = boost::asio;
@@ -29,150 +24,94 @@ std::uint64_t new_generation() {
   return std::uint64_t(ts.tv_sec) * 1000000000ull + std::uint64_t(ts.tv_nsec);
 }
 
-asio::awaitable<void> run_link(std::shared_ptr<HeartbeatLink> link, HeartbeatLink::Handler handler) {
-  co_await link->receive_loop(std::move(handler));
-}
-
 std::string join(const config::Diagnostics& ds, const char* severity) {
   std::string out;
   for (const auto& d : ds) out += d.format(severity) + "\n";
   return out;
 }
 
-std::string join_lines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : "; ") + l;
-  return out;
+// The engine keeps what the state machine and status need; the virtual
+// servers (2,000 of them, with every real server) live in the checker.
+config::Config without_virtual_servers(config::Config cfg) {
+  cfg.virtual_servers.clear();
+  cfg.virtual_servers.shrink_to_fit();
+  return cfg;
 }
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The checker answers pings every 250 ms; the watchdog is fed only while
+// it answered within this (a restart with the longest backoff fits).
+constexpr auto checker_answer_window = std::chrono::seconds(10);
 
 }  // namespace
 
-Director::Director(asio::io_context& io, DirectorOptions options, config::Config cfg, config::AuthKeys keys,
-                   std::unique_ptr<failover::AddressManager> addresses, std::unique_ptr<ServiceNotifier> notifier)
+// What the reload thread read and parsed.
+struct Director::Parsed {
+  std::string text;
+  config::ConfigResult config;
+  std::optional<config::AuthKeysResult> keys;
+  failover::PeerParams params;
+};
+
+Director::Director(asio::io_context& io, DirectorOptions options, config::Config cfg, std::string config_text,
+                   config::AuthKeys keys, DirectorAdapters adapters)
     : io_(io),
       options_(std::move(options)),
-      cfg_(std::move(cfg)),
-      keys_(std::move(keys)),
-      addresses_(std::move(addresses)),
-      notifier_(std::move(notifier)),
-      control_(io, options_.socket_path, [this](Command c) { return on_command(c); }),
+      params_(failover::PeerParams::from(cfg)),
+      cfg_(without_virtual_servers(std::move(cfg))),
+      addresses_(std::move(adapters.addresses)),
+      notifier_(std::move(adapters.notifier)),
+      control_(io, options_.socket_path, [this](Command c, Respond r) { on_command(c, std::move(r)); }),
       timer_(io),
       watchdog_timer_(io),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       generation_(new_generation()),
+      links_(io, cfg_, generation_, [this](failover::Event e) { handle(std::move(e)); }),
       vips_(*addresses_, cfg_.vips, [](int priority, const std::string& message) { log(priority, message); }),
-      reconcile_timer_(io),
-      health_(std::make_unique<HealthChecker>(io, [this] { on_health_changed(); })) {
-  state_ = failover::initial_state(failover::PeerParams::from(cfg_), Clock::now());
-  for (const auto& l : cfg_.links) links_.push_back(make_slot(l));
+      checker_(io, std::move(adapters.spawn_checker), std::move(adapters.reap_checker),
+               std::move(adapters.kill_checker),
+               CheckerLink::Events{[this](const checker::Configured& c) {
+                                     if (!started_ && c.id == start_id_)
+                                       finish_start(c);
+                                     else if (reload_ && c.id == reload_->id)
+                                       on_reload_configured(c);
+                                   },
+                                   [this](bool on) { handle(failover::ForwardApplied{on}); }}),
+      lag_(io),
+      config_text_(std::move(config_text)) {
+  links_.set_keys(std::move(keys));
+  state_ = failover::initial_state(params_, Clock::now());
 }
 
-Director::~Director() { stop_everything(); }
-
-std::unique_ptr<Director::LinkSlot> Director::make_slot(const config::Link& link) {
-  auto slot = std::unique_ptr<LinkSlot>(new LinkSlot{
-      std::make_shared<HeartbeatLink>(io_, link, cfg_.cluster.port),
-      failover::HeartbeatReceiver(cfg_.node.name, cfg_.cluster.peer, generation_)});
-  return slot;
-}
-
-// How often the whole kernel table is read back and drift repaired.
-constexpr auto ipvs_reconcile_period = std::chrono::seconds(5);
-
-// At start (and when a reload brings the first virtual server) the kernel
-// table is read in full; a later reload applies the difference against what
-// the last pass saw, without reading 2,000 services back.
-std::optional<std::string> Director::configure_ipvs() {
-  const bool wanted = !cfg_.virtual_servers.empty() || cfg_.sync.has_value();
-  const bool fresh = !keeper_;
-  if (wanted && !ipvs_table_) {
-    auto opened = ipvs::open_netlink_table();
-    if (auto* err = std::get_if<std::string>(&opened)) return *err;
-    ipvs_table_ = std::move(std::get<std::unique_ptr<ipvs::IpvsTable>>(opened));
-  }
-  if (wanted && !keeper_ && cfg_.sync) {
-    std::string error;
-    if (sync_pause_.recover_leftover(&error))
-      log(log_notice, "ipvs: the sync threshold was left paused by an earlier run; set back to " +
-                          std::string(ipvs::kDefaultThreshold));
-    else if (!error.empty())
-      log(log_warning, "ipvs: " + error);
-  }
-  if (wanted && !keeper_) {
-    std::filesystem::path state = std::filesystem::path(options_.socket_path).parent_path() / "ipvs-created";
-    keeper_ = std::make_unique<ipvs::TableKeeper>(
-        *ipvs_table_, state.string(), [](int priority, const std::string& message) { log(priority, message); });
-  }
-  if (!keeper_) return std::nullopt;
-  keeper_->set_desired(desired_ipvs());
-  if (!fresh) {
-    keeper_->reconcile_cached();
-    return std::nullopt;
-  }
-  if (auto err = keeper_->reconcile_full()) return "IPVS: " + *err;
-  return std::nullopt;
-}
-
-ipvs::Table Director::desired_ipvs() const {
-  ipvs::Handover handover;
-  if (forwarding_to_peer_)
-    for (const auto& vs : cfg_.virtual_servers)
-      handover.push_back(failover::forwards_on_handover(cfg_, vs)
-                             ? failover::handover_peer_address(cfg_, vs.family)
-                             : std::nullopt);
-  return ipvs::desired_table(cfg_.virtual_servers, health_->board().healthy(), handover);
-}
-
-// Transitions are applied once per turn of the loop: the results that
-// completed together (a switch failing takes many servers at once) cost one
-// table derivation and one batch of netlink operations, not one each.
-void Director::on_health_changed() {
-  if (health_apply_pending_) return;
-  health_apply_pending_ = true;
-  asio::post(io_, [this] {
-    health_apply_pending_ = false;
-    if (stopped_) return;
-    if (keeper_) {
-      keeper_->set_desired(desired_ipvs());
-      keeper_->reconcile_cached();
-    }
-    update_status();
-  });
-}
-
-void Director::reconcile_ipvs() {
-  if (!keeper_ || stopped_) return;
-  if (auto err = keeper_->reconcile_full()) log(log_err, "IPVS: " + *err);
-}
-
-void Director::schedule_reconcile() {
-  if (!keeper_ || stopped_) return;
-  reconcile_timer_.expires_after(ipvs_reconcile_period);
-  reconcile_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    reconcile_ipvs();
-    schedule_reconcile();
-  });
-}
-
-void Director::apply_sync_role() {
-  if (!keeper_) return;
-  std::optional<ipvs::SyncDaemon> settings;
-  if (cfg_.sync) settings = ipvs::sync_daemon_of(*cfg_.sync);
-  if (auto err = keeper_->set_sync(settings, sync_master_)) log(log_err, "IPVS " + *err);
+Director::~Director() {
+  stop_everything();
+  if (reload_thread_.joinable()) reload_thread_.join();
 }
 
 std::optional<std::string> Director::start() {
   // Both directors check the real servers and program the IPVS table (hot
-  // standby) before anything else. Every real server starts healthy.
-  auto board = HealthChecker::prepare(cfg_.virtual_servers);
-  if (auto* errors = std::get_if<std::vector<std::string>>(&board)) return "health checks: " + join_lines(*errors);
-  health_->start(std::move(std::get<health::HealthBoard>(board)));
-  if (auto err = configure_ipvs()) return err;
-  schedule_reconcile();
-  if (auto err = control_.start()) return err;
-  for (std::size_t i = 0; i < links_.size(); ++i) open_link(*links_[i], i);
+  // standby) before anything else: the checker does, and says when.
+  auto id = checker_.start(options_.config_path, std::move(config_text_));
+  config_text_.clear();
+  if (auto* err = std::get_if<std::string>(&id)) return *err;
+  start_id_ = std::get<std::uint64_t>(id);
+  lag_.start();
   watch_signals();
+  return std::nullopt;
+}
+
+void Director::finish_start(const checker::Configured& c) {
+  if (!c.ok) return fail(c.message);
+  if (auto err = control_.start()) return fail(*err);
+  started_ = true;
+  links_.open_all();
   if (auto interval = notifier_->watchdog_interval()) {
     log(log_info, "watchdog enabled: pinging every " + std::to_string(interval->count() / 2000) + "ms");
     watchdog_tick();
@@ -181,61 +120,16 @@ std::optional<std::string> Director::start() {
                       std::to_string(cfg_.links.size()) + " link(s), " + std::to_string(cfg_.vips.size()) +
                       " VIP(s), generation " + std::to_string(generation_));
   handle(failover::Start{});
-  return std::nullopt;
 }
 
-// A link that cannot be opened is reported to the state machine as locally
-// down by send_heartbeats(), which also retries the open every interval.
-void Director::open_link(LinkSlot& slot, [[maybe_unused]] std::size_t index) {
-  if (auto err = slot.link->open()) {
-    if (!slot.open_failing) log(log_warning, *err + "; retrying every interval");
-    slot.open_failing = true;
-    return;
-  }
-  slot.open_failing = false;
-  log(log_info, "link " + slot.link->link().name + " open on " + slot.link->link().interface + " to " +
-                    (slot.link->link().peer ? slot.link->link().peer->str() : slot.link->link().group->str()) +
-                    " port " + std::to_string(cfg_.cluster.port));
-  asio::co_spawn(io_,
-                 run_link(slot.link, [this, link = slot.link.get()](std::span<const std::uint8_t> packet) {
-                   for (std::size_t i = 0; i < links_.size(); ++i)
-                     if (links_[i]->link.get() == link) on_packet(i, packet);
-                 }),
-                 asio::detached);
-}
-
-void Director::on_packet(std::size_t index, std::span<const std::uint8_t> packet) {
-  LinkSlot& slot = *links_[index];
-  auto result = slot.receiver.receive(packet, keys_);
-  if (auto* reason = std::get_if<failover::Reject>(&result)) {
-    const std::string what = "link " + slot.link->link().name + ": dropped heartbeat: " +
-                             std::string(failover::to_string(*reason));
-    // Our own multicast echoes and the first packets of a new peer
-    // generation (before it acknowledges ours) are expected.
-    if (*reason == failover::Reject::own_packet || *reason == failover::Reject::unverified_generation) {
-      log(log_debug, what);
-      return;
-    }
-    auto i = static_cast<std::size_t>(*reason);
-    auto now = Clock::now();
-    ++slot.unreported[i];
-    if (!slot.warned_at[i] || now - *slot.warned_at[i] >= std::chrono::minutes(1)) {
-      log(log_warning, what + " (" + std::to_string(slot.unreported[i]) +
-                           (slot.warned_at[i] ? " in the last minute)" : ")") +
-                           (*reason == failover::Reject::bad_hmac || *reason == failover::Reject::unknown_key
-                                ? "; check that both nodes use the same authkeys"
-                                : ""));
-      slot.warned_at[i] = now;
-      slot.unreported[i] = 0;
-    } else {
-      log(log_debug, what);
-    }
-    return;
-  }
-  handle(failover::HeartbeatIn{index, std::get<failover::Heartbeat>(std::move(result))});
+void Director::fail(const std::string& why) {
+  log(log_err, why);
+  exit_code_ = 1;
+  stop_everything();
 }
 
 void Director::handle(failover::Event event) {
+  if (stopped_ || !started_) return;
   pending_.push_back(std::move(event));
   if (processing_) return;
   processing_ = true;
@@ -260,7 +154,11 @@ void Director::handle(failover::Event event) {
 void Director::arm_timer(failover::TimePoint deadline) {
   timer_.expires_at(deadline);
   timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) handle(failover::Tick{});
+    if (ec) return;
+    // Whatever waits in the sockets counts before a deadline is judged: a
+    // busy moment of ours does not make the peer look dead.
+    for (auto& e : links_.drain()) handle(std::move(e));
+    handle(failover::Tick{});
   });
 }
 
@@ -279,10 +177,10 @@ void Director::apply(const failover::Action& action) {
         } else if constexpr (std::is_same_v<A, failover::SendHeartbeat>) {
           send_heartbeats();
         } else if constexpr (std::is_same_v<A, failover::SetSyncRole>) {
-          sync_master_ = a.master;
-          apply_sync_role();
+          checker_.set_sync(a.master);
         } else if constexpr (std::is_same_v<A, failover::ForwardToPeer>) {
-          forward_to_peer(a.on);
+          // Asynchronous: the stage starts from ForwardApplied.
+          checker_.forward(a.on);
         } else if constexpr (std::is_same_v<A, failover::Log>) {
           log(a.priority, a.message);
         } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {
@@ -294,7 +192,6 @@ void Director::apply(const failover::Action& action) {
         } else if constexpr (std::is_same_v<A, failover::AdminReply>) {
           admin_reply_ = Reply{a.ok, a.message};
         } else if constexpr (std::is_same_v<A, failover::Exit>) {
-          if (keeper_) keeper_->stop_sync();
           log(log_notice, "stopped");
           stop_everything();
         }
@@ -302,103 +199,62 @@ void Director::apply(const failover::Action& action) {
       action);
 }
 
-// The staged handover's forwarding (failover::ForwardToPeer). With [sync],
-// the sync daemon's copies of new connections pause for as long (see
-// ipvs/sync_pause.hpp): their entries here name the peer as destination.
-void Director::forward_to_peer(bool on) {
-  forwarding_to_peer_ = on;
-  if (on && cfg_.sync) {
-    if (auto err = sync_pause_.pause()) log(log_warning, "ipvs: could not pause the sync of new connections: " + *err);
-  }
-  if (keeper_) {
-    keeper_->set_desired(desired_ipvs());
-    keeper_->reconcile_cached();
-  }
-  if (!on) {
-    if (auto err = sync_pause_.resume()) log(log_err, "ipvs: could not restore the sync threshold: " + *err);
-  }
-  log(log_info, on ? "ipvs: new connections of direct-routing services go to " + cfg_.cluster.peer
-                   : "ipvs: new connections go to the real servers again");
-}
-
 void Director::send_heartbeats() {
-  std::uint64_t ack = 0;
-  for (const auto& s : links_) ack = std::max(ack, s->receiver.guard().ack_generation());
+  sent_intervals_.event(Clock::now());
   failover::Heartbeat hb;
   hb.node = cfg_.node.name;
   hb.generation = generation_;
-  hb.ack_generation = ack;
   hb.role = state_.role;
   hb.priority = static_cast<std::uint16_t>(cfg_.node.priority);
   hb.flags = state_.heartbeat_flags();
-  const config::AuthKey& key = keys_.send_key();
-  for (std::size_t i = 0; i < links_.size(); ++i) {
-    LinkSlot& slot = *links_[i];
-    const auto iface = failover::query_interface(slot.link->link().interface);
-    if (!slot.link->is_open() && iface.exists) open_link(slot, i);
-    bool usable = iface.usable() && slot.link->is_open();
-    if (usable != slot.local_up) {
-      slot.local_up = usable;
-      pending_.push_back(failover::LinkLocal{i, usable});
-    }
-    if (!slot.link->is_open()) continue;
-    hb.sequence = ++sequence_;  // one stream per link: every datagram has its own number
-    auto packet = failover::encode_heartbeat(hb, key);
-    if (auto err = slot.link->send(packet)) {
-      ++send_errors_;
-      if (!slot.send_failing) log(log_warning, *err);
-      slot.send_failing = true;
-    } else {
-      ++sent_;
-      if (slot.send_failing) log(log_notice, "link " + slot.link->link().name + ": sending again");
-      slot.send_failing = false;
-    }
-  }
+  for (auto& e : links_.send(std::move(hb))) pending_.push_back(std::move(e));
 }
 
-HeartbeatCounters Director::counters() const {
-  HeartbeatCounters c = retired_;
-  c.sent = sent_;
-  c.send_errors = send_errors_;
-  for (const auto& s : links_) {
-    c.accepted += s->receiver.accepted();
-    for (std::size_t i = 0; i < c.rejected.size(); ++i) c.rejected[i] += s->receiver.rejected()[i];
+StatusReport Director::report(bool with_loops) const {
+  const auto now = Clock::now();
+  StatusReport r = make_report(state_, cfg_, vips_.held(), links_.counters(), generation_, links_.peer_generation(),
+                               now, std::chrono::system_clock::now());
+  if (const auto& snap = checker_.snapshot()) {
+    r.reals = snap->reals;
+    r.reals_healthy = snap->reals_healthy;
+    r.checker_section = CheckerSection{snap->text, snap->json};
+    if (snap->dump_at_ns) {
+      const auto at = Clock::time_point(std::chrono::nanoseconds(snap->dump_at_ns));
+      r.ipvs_age_ms = std::chrono::duration<double, std::milli>(now - at).count();
+    }
   }
-  return c;
-}
-
-StatusReport Director::report() const {
-  std::uint64_t peer_generation = 0;
-  for (const auto& s : links_) peer_generation = std::max(peer_generation, s->receiver.guard().peer_generation());
-  StatusReport r = make_report(state_, cfg_, vips_.held(), counters(), generation_, peer_generation, Clock::now(),
-                               std::chrono::system_clock::now());
-  r.reals = health_->board().entries().size();
-  r.reals_healthy = health_->board().healthy_count();
+  if (with_loops) {
+    EngineStatus e;
+    e.loop_lag = lag_.summary();
+    e.heartbeat_interval = sent_intervals_.summary(now);
+    e.interval_ms = double(cfg_.cluster.interval.count());
+    CheckerStatus c;
+    c.pid = checker_.pid();
+    c.restarts = checker_.restarts();
+    c.last_exit = checker_.last_exit();
+    if (auto since = checker_.since_answer()) c.answered_ms = std::chrono::duration<double, std::milli>(*since).count();
+    c.loop_lag = checker_.loop_lag();
+    if (auto at = checker_.snapshot_at()) c.snapshot_age_ms = std::chrono::duration<double, std::milli>(now - *at).count();
+    add_loops(r, e, c, double(cfg_.cluster.warntime.count()));
+  }
   return r;
 }
 
 void Director::update_status() {
-  std::string line = status_line(report());
+  std::string line = status_line(report(false));
   if (line == last_status_line_) return;
   last_status_line_ = line;
   notifier_->status(line);
 }
 
-Reply Director::on_command(Command command) {
+void Director::on_command(Command command, Respond respond) {
   switch (command) {
     case Command::status:
     case Command::status_json: {
-      StatusReport r = report();
-      if (keeper_) {
-        // The cached kernel view (TableKeeper::observed): no dump here.
-        const auto at = keeper_->last_dump();
-        std::string error = keeper_->dump_error();
-        if (!at && error.empty()) error = "the kernel table has not been read yet";
-        add_ipvs(r, keeper_->desired(), at ? &keeper_->observed() : nullptr, error);
-        if (at) r.ipvs_age_ms = std::chrono::duration<double, std::milli>(Clock::now() - *at).count();
-        add_health(r, cfg_.virtual_servers, health_->board());
-      }
-      return Reply{true, command == Command::status ? render_text(r) : render_json(r)};
+      // Served from the engine's state and the checker's last snapshot:
+      // nothing here reads the kernel or waits for the checker.
+      StatusReport r = report(true);
+      return respond(Reply{true, command == Command::status ? render_text(r) : render_json(r)});
     }
     case Command::standby:
     case Command::takeover: {
@@ -410,123 +266,148 @@ Reply Director::on_command(Command command) {
       Reply r = admin_reply_.value_or(Reply{false, "no answer from the state machine"});
       log(log_notice, std::string("control: ") + std::string(command_line(command)) + ": " + r.body);
       if (r.ok) r.body += "\n";
-      return r;
+      return respond(r);
     }
-    case Command::reload: return reload();
+    case Command::reload: return reload(std::move(respond));
   }
-  return Reply{false, "unknown command"};
+  respond(Reply{false, "unknown command"});
 }
 
-Reply Director::reload() {
+// A reload reads and parses the file on a thread, checks what would change
+// here, then lets the checker parse and apply its part (health checks,
+// IPVS); only when it has does the engine apply its own (links, VIPs, keys,
+// timings), which cannot fail. Until then the running configuration stays
+// in force everywhere.
+void Director::reload(Respond respond) {
+  if (reload_ || reload_thread_.joinable()) {
+    // One at a time; a reload asked for meanwhile runs after this one, so
+    // it sees the file as it is then.
+    reload_waiting_.push_back(std::move(respond));
+    return;
+  }
   notifier_->reloading();
   log(log_notice, "reloading " + options_.config_path);
-  auto done = [&](Reply r) {
-    notifier_->ready();
-    return r;
+  reload_.emplace();
+  reload_->respond.push_back(std::move(respond));
+  reload_thread_ = std::thread([this, path = options_.config_path, hostname = options_.hostname] {
+    Parsed p;
+    if (auto text = read_file(path)) {
+      p.text = std::move(*text);
+      p.config = config::parse_config(p.text, path, {hostname});
+    } else {
+      p.config = config::load_config(path, {hostname});  // the reason, as at start
+    }
+    if (p.config.config) {
+      p.keys = config::load_authkeys(p.config.config->cluster.authkeys);
+      p.params = failover::PeerParams::from(*p.config.config);
+    }
+    asio::post(io_, [this, p = std::move(p)]() mutable { on_reload_parsed(std::move(p)); });
+  });
+}
+
+void Director::on_reload_parsed(Parsed p) {
+  if (reload_thread_.joinable()) reload_thread_.join();
+  if (stopped_) return;
+  for (const auto& w : p.config.warnings) log(log_warning, w.format("warning"));
+  auto refuse = [&](const std::string& why) {
+    log(log_err, "reload rejected; keeping the running configuration");
+    finish_reload(Reply{false, "reload rejected, keeping the running configuration:\n" + why});
   };
-  auto parsed = config::load_config(options_.config_path, {options_.hostname});
-  for (const auto& w : parsed.warnings) log(log_warning, w.format("warning"));
-  if (!parsed.config) {
-    for (const auto& e : parsed.errors) log(log_err, e.format());
-    log(log_err, "reload rejected; keeping the running configuration");
-    return done(Reply{false, "reload rejected, keeping the running configuration:\n" + join(parsed.errors, "error")});
+  if (!p.config.config) {
+    for (const auto& e : p.config.errors) log(log_err, e.format());
+    return refuse(join(p.config.errors, "error"));
   }
-  config::Config next = std::move(*parsed.config);
-  auto keys = config::load_authkeys(next.cluster.authkeys);
-  for (const auto& w : keys.warnings) log(log_warning, w.format("warning"));
-  if (!keys.keys) {
-    for (const auto& e : keys.errors) log(log_err, e.format());
-    log(log_err, "reload rejected; keeping the running configuration");
-    return done(Reply{false, "reload rejected, keeping the running configuration:\n" + join(keys.errors, "error")});
+  for (const auto& w : p.keys->warnings) log(log_warning, w.format("warning"));
+  if (!p.keys->keys) {
+    for (const auto& e : p.keys->errors) log(log_err, e.format());
+    return refuse(join(p.keys->errors, "error"));
   }
-  ConfigDiff diff = diff_config(cfg_, next);
-  if ((!next.virtual_servers.empty() || next.sync) && !ipvs_table_) {
-    // The first virtual server: IPVS must be there before anything changes.
-    auto opened = ipvs::open_netlink_table();
-    if (auto* err = std::get_if<std::string>(&opened))
-      diff.refused.push_back(*err);
-    else
-      ipvs_table_ = std::move(std::get<std::unique_ptr<ipvs::IpvsTable>>(opened));
-  }
-  auto board = HealthChecker::prepare(next.virtual_servers);
-  if (auto* errors = std::get_if<std::vector<std::string>>(&board))
-    for (const auto& e : *errors) diff.refused.push_back("health check of " + e);
-  if (!diff.refused.empty()) {
+  reload_->next = without_virtual_servers(std::move(*p.config.config));
+  reload_->params = std::move(p.params);
+  reload_->keys = std::move(*p.keys->keys);
+  reload_->diff = diff_config(cfg_, reload_->next);
+  if (!reload_->diff.refused.empty()) {
     std::string why;
-    for (const auto& r : diff.refused) {
+    for (const auto& r : reload_->diff.refused) {
       log(log_err, "reload rejected: " + r);
       why += r + "\n";
     }
-    return done(Reply{false, "reload rejected, keeping the running configuration:\n" + why});
+    return refuse(why);
   }
+  reload_->id = checker_.configure(std::move(p.text));
+}
 
-  // Links: keep the ones whose settings did not change, with their replay
-  // state; open the others; close the ones that are gone.
-  std::vector<std::unique_ptr<LinkSlot>> old = std::move(links_);
-  links_.clear();
-  std::vector<std::size_t> to_open;
-  apply_realtime(next.node, &cfg_.node);
-  cfg_ = next;
-  for (std::size_t i = 0; i < next.links.size(); ++i) {
-    bool reopen = std::find(diff.links_to_reopen.begin(), diff.links_to_reopen.end(), i) != diff.links_to_reopen.end();
-    auto same = std::find_if(old.begin(), old.end(), [&](const auto& s) {
-      return s && s->link->link() == next.links[i];
-    });
-    if (!reopen && same != old.end()) {
-      links_.push_back(std::move(*same));
-    } else {
-      links_.push_back(make_slot(next.links[i]));
-      to_open.push_back(i);
-    }
+void Director::on_reload_configured(const checker::Configured& c) {
+  if (!c.ok) {
+    std::string why = c.message;
+    std::istringstream lines(why);
+    for (std::string line; std::getline(lines, line);) log(log_err, "reload rejected: " + line);
+    finish_reload(Reply{false, "reload rejected, keeping the running configuration:\n" + why + "\n"});
+    return;
   }
-  for (auto& s : old) {
-    if (!s) continue;
-    for (std::size_t i = 0; i < retired_.rejected.size(); ++i) retired_.rejected[i] += s->receiver.rejected()[i];
-    retired_.accepted += s->receiver.accepted();
-    s->link->close();
-  }
-  for (auto i : to_open) open_link(*links_[i], i);
-
+  Reload& rl = *reload_;
+  apply_realtime(rl.next.node, &cfg_.node);
+  cfg_ = std::move(rl.next);
+  params_ = std::move(rl.params);
+  const std::size_t opened = links_.reconfigure(cfg_, rl.diff.links_to_reopen);
   // The state machine releases removed VIPs and adds new ones.
   vips_.reconfigure(cfg_.vips);
-  health_->start(std::move(std::get<health::HealthBoard>(board)));
-  if (auto err = configure_ipvs()) log(log_err, *err);
-  if (keeper_) {
-    schedule_reconcile();
-    apply_sync_role();
-  }
-  keys_ = std::move(*keys.keys);
-  handle(failover::Reconfigure{failover::PeerParams::from(cfg_)});
-
+  links_.set_keys(std::move(rl.keys));
+  handle(failover::Reconfigure{params_});
+  const ConfigDiff& diff = rl.diff;
   std::string summary = std::to_string(diff.vips_added.size()) + " VIP(s) added, " +
-                        std::to_string(diff.vips_removed.size()) + " removed, " +
-                        std::to_string(to_open.size()) + " link(s) opened, " +
-                        std::to_string(diff.links_closed.size()) + " closed" +
+                        std::to_string(diff.vips_removed.size()) + " removed, " + std::to_string(opened) +
+                        " link(s) opened, " + std::to_string(diff.links_closed.size()) + " closed" +
                         (diff.election_changed ? ", timing/election settings changed" : "") +
                         (diff.realtime_changed ? ", scheduling/memory locking changed" : "");
   log(log_notice, "reloaded " + options_.config_path + ": " + summary);
   update_status();
-  return done(Reply{true, "reloaded: " + summary + "\n"});
+  finish_reload(Reply{true, "reloaded: " + summary + "\n"});
+}
+
+void Director::finish_reload(Reply reply) {
+  auto respond = std::move(reload_->respond);
+  reload_.reset();
+  notifier_->ready();
+  for (auto& r : respond) r(reply);
+  if (!reload_waiting_.empty() && !stopped_) {
+    auto waiting = std::move(reload_waiting_);
+    reload_waiting_.clear();
+    reload(std::move(waiting.front()));
+    for (std::size_t i = 1; i < waiting.size(); ++i) reload_->respond.push_back(std::move(waiting[i]));
+  }
 }
 
 void Director::watch_signals() {
   signals_.async_wait([this](boost::system::error_code ec, int signo) {
     if (ec) return;
     if (signo == SIGHUP) {
-      reload();
+      if (started_) reload([](Reply) {});
     } else {
       log(log_notice, std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT"));
       notifier_->stopping();
-      handle(failover::Shutdown{});
+      if (started_)
+        handle(failover::Shutdown{});
+      else
+        stop_everything();
     }
     if (!stopped_) watch_signals();
   });
 }
 
+// WATCHDOG=1 goes out from this timer on the engine's loop, so a stalled
+// loop stops it; and only while the checker answers, so a checker that
+// cannot be brought back ends in a restart of the service.
 void Director::watchdog_tick() {
   auto interval = notifier_->watchdog_interval();
   if (!interval || stopped_) return;
-  notifier_->watchdog();
+  auto since = checker_.since_answer();
+  if (since && *since <= checker_answer_window)
+    notifier_->watchdog();
+  else if (since)
+    log(log_err, "watchdog: the checker has not answered for " +
+                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*since).count()) +
+                     " s; not feeding the watchdog");
   watchdog_timer_.expires_after(*interval / 2);
   watchdog_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) watchdog_tick();
@@ -539,12 +420,18 @@ void Director::stop_everything() {
   boost::system::error_code ec;
   timer_.cancel(ec);
   watchdog_timer_.cancel(ec);
-  reconcile_timer_.cancel(ec);
-  health_->stop();
   signals_.cancel(ec);
+  lag_.stop();
   control_.stop();
-  for (auto& s : links_) s->link->close();
-  io_.stop();
+  links_.close_all();
+  const Reply stopping{false, "tandemd is stopping"};
+  if (reload_)
+    for (auto& r : reload_->respond) r(stopping);
+  reload_.reset();
+  for (auto& r : reload_waiting_) r(stopping);
+  reload_waiting_.clear();
+  // The checker stops its sync daemons and exits; then the loop ends.
+  checker_.stop(std::chrono::seconds(2), [this] { io_.stop(); });
 }
 
 }  // namespace tandem::daemon

@@ -1,34 +1,31 @@
-// The director: the thin shell around the peer state machine. It owns the
-// heartbeat links, the control socket, the address manager and the service
-// notifier, feeds events to failover::step and carries out its actions.
-// Everything runs on one io_context thread; there are no locks.
+// The director: the HA engine's shell around the peer state machine. It
+// feeds failover::step the events of the link bank, the control socket, the
+// signals and the checker, and carries out the returned actions: VIPs and
+// announcements here, the IPVS side through the checker process
+// (daemon/checker_link.hpp). Everything runs on one io_context thread; it
+// holds nothing that grows with the number of real servers.
 #pragma once
-#include <utility>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
+#include <thread>
 
 #include "config/authkeys.hpp"
 #include "config/config.hpp"
+#include "daemon/checker_link.hpp"
+#include "daemon/config_diff.hpp"
 #include "daemon/control_server.hpp"
-#include "daemon/health_checker.hpp"
-#include "daemon/heartbeat_link.hpp"
+#include "daemon/link_bank.hpp"
+#include "daemon/loop_lag.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_report.hpp"
 #include "failover/address_manager.hpp"
-#include "failover/heartbeat_codec.hpp"
 #include "failover/peer_state.hpp"
-#include "ipvs/sync_pause.hpp"
 #include "failover/vip_set.hpp"
-#include "ipvs/ipvs_table.hpp"
-#include "ipvs/table_keeper.hpp"
 
 namespace tandem::daemon {
 
@@ -38,85 +35,88 @@ struct DirectorOptions {
   std::string hostname;
 };
 
+// The adapters main() chooses: the real ones, or fakes in tests.
+struct DirectorAdapters {
+  std::unique_ptr<failover::AddressManager> addresses;
+  std::unique_ptr<ServiceNotifier> notifier;
+  SpawnChecker spawn_checker;
+  ReapChecker reap_checker;
+  KillChecker kill_checker;
+};
+
 class Director {
  public:
-  Director(boost::asio::io_context& io, DirectorOptions options, config::Config cfg, config::AuthKeys keys,
-           std::unique_ptr<failover::AddressManager> addresses, std::unique_ptr<ServiceNotifier> notifier);
+  // `cfg` as parsed from `config_text` (the file's bytes, which the checker
+  // parses for itself).
+  Director(boost::asio::io_context& io, DirectorOptions options, config::Config cfg, std::string config_text,
+           config::AuthKeys keys, DirectorAdapters adapters);
   ~Director();
 
-  // Opens the control socket and the links and starts the state machine.
-  // A control socket failure is fatal (returned); a link that cannot be
-  // opened yet is retried every interval.
+  // Starts the checker; once it has programmed the table (or found there is
+  // none), opens the control socket and the links and starts the state
+  // machine. A failure at once is returned; a later one ends the loop with
+  // exit_code() 1.
   std::optional<std::string> start();
   int exit_code() const { return exit_code_; }
 
  private:
-  struct LinkSlot {
-    std::shared_ptr<HeartbeatLink> link;
-    failover::HeartbeatReceiver receiver;
-    bool local_up = true;
-    bool send_failing = false;
-    bool open_failing = false;
-    // Rejections are logged at warning at most once a minute per reason.
-    std::array<std::optional<failover::TimePoint>, failover::reject_reason_count> warned_at{};
-    std::array<std::uint64_t, failover::reject_reason_count> unreported{};
+  using Respond = std::function<void(Reply)>;
+  // A reload whose new file is being read and parsed off the loop, then
+  // checked by the checker.
+  struct Reload {
+    std::uint64_t id = 0;  // the checker's Configure
+    config::Config next;   // without its virtual servers
+    failover::PeerParams params;
+    config::AuthKeys keys;
+    ConfigDiff diff;
+    std::vector<Respond> respond;
   };
+  struct Parsed;  // what the reload thread hands back
 
+  void finish_start(const checker::Configured& c);
   void handle(failover::Event event);
   void apply(const failover::Action& action);
   void arm_timer(failover::TimePoint deadline);
   void send_heartbeats();
-  void open_link(LinkSlot& slot, std::size_t index);
-  void on_packet(std::size_t index, std::span<const std::uint8_t> packet);
-  Reply on_command(Command command);
-  Reply reload();
-  StatusReport report() const;
+  void on_command(Command command, Respond respond);
+  void reload(Respond respond);
+  void on_reload_parsed(Parsed parsed);
+  void on_reload_configured(const checker::Configured& c);
+  void finish_reload(Reply reply);
+  StatusReport report(bool with_loops) const;
   void update_status();
   void watch_signals();
   void watchdog_tick();
+  void fail(const std::string& why);
   void stop_everything();
-  // IPVS: opened only when virtual servers or [sync] are configured.
-  std::optional<std::string> configure_ipvs();
-  void reconcile_ipvs();
-  void schedule_reconcile();
-  void apply_sync_role();
-  void forward_to_peer(bool on);
-  // The healthy set changed: re-derive the table, apply the difference.
-  void on_health_changed();
-  ipvs::Table desired_ipvs() const;
-  HeartbeatCounters counters() const;
-  std::unique_ptr<LinkSlot> make_slot(const config::Link& link);
 
   boost::asio::io_context& io_;
   DirectorOptions options_;
-  config::Config cfg_;
-  config::AuthKeys keys_;
+  failover::PeerParams params_;
+  config::Config cfg_;  // without the virtual servers: the checker has them
   std::unique_ptr<failover::AddressManager> addresses_;
   std::unique_ptr<ServiceNotifier> notifier_;
   ControlServer control_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::signal_set signals_;
-
   std::uint64_t generation_;
-  std::uint64_t sequence_ = 0;
   failover::PeerState state_;
-  std::vector<std::unique_ptr<LinkSlot>> links_;
+  LinkBank links_;
   failover::VipSet vips_;
-  std::unique_ptr<ipvs::IpvsTable> ipvs_table_;
-  std::unique_ptr<ipvs::TableKeeper> keeper_;
-  boost::asio::steady_timer reconcile_timer_;
-  std::unique_ptr<HealthChecker> health_;
-  bool health_apply_pending_ = false;
-  bool sync_master_ = false;
-  bool forwarding_to_peer_ = false;  // staged handover: failover::ForwardToPeer
-  ipvs::SyncPause sync_pause_;       // ... with [sync]: new connections not synced meanwhile
-  HeartbeatCounters retired_;   // counts of links closed by reloads
-  std::uint64_t sent_ = 0;
-  std::uint64_t send_errors_ = 0;
+  CheckerLink checker_;
+  LoopLag lag_;
+  IntervalWindow sent_intervals_;
+  std::string config_text_;  // until the checker has it
+  std::uint64_t start_id_ = 0;
+
+  std::optional<Reload> reload_;
+  std::vector<Respond> reload_waiting_;  // reloads asked for while one runs
+  std::thread reload_thread_;
 
   std::deque<failover::Event> pending_;
   bool processing_ = false;
+  bool started_ = false;
   bool ready_sent_ = false;
   bool stopped_ = false;
   int exit_code_ = 0;

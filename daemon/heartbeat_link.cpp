@@ -7,7 +7,9 @@
 #include <array>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <cstring>
+#include <ctime>
 
 namespace tandem::daemon {
 namespace asio = boost::asio;
@@ -51,6 +53,9 @@ std::optional<std::string> HeartbeatLink::open() {
   int fd = socket_.native_handle();
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // Arrival times: a heartbeat that waited in the socket while the loop was
+  // busy still counts from when it came.
+  ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   if (v6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, link_.interface.c_str(),
                    socklen_t(link_.interface.size() + 1)) != 0) {
@@ -112,16 +117,60 @@ std::optional<std::string> HeartbeatLink::send(std::span<const std::uint8_t> pac
 }
 
 asio::awaitable<void> HeartbeatLink::receive_loop(Handler on_packet) {
-  std::array<std::uint8_t, 2048> buffer{};
-  udp::endpoint from;
   while (socket_.is_open()) {
     boost::system::error_code ec;
-    std::size_t n = co_await socket_.async_receive_from(asio::buffer(buffer), from,
-                                                        asio::redirect_error(asio::use_awaitable, ec));
+    co_await socket_.async_wait(udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !socket_.is_open()) co_return;
-    if (ec) continue;  // ICMP errors surface here on unicast sockets; keep listening
-    on_packet(std::span<const std::uint8_t>(buffer.data(), n));
+    drain(on_packet);
   }
+}
+
+namespace {
+
+// A CLOCK_REALTIME kernel timestamp on the steady clock, by the offset
+// between the two clocks now; never in the future.
+HeartbeatLink::Arrival to_steady(const timespec& ts) {
+  const auto steady_now = std::chrono::steady_clock::now();
+  const auto wall_now = std::chrono::system_clock::now();
+  const auto wall = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(ts.tv_sec) +
+                                                                      std::chrono::nanoseconds(ts.tv_nsec)));
+  const auto age = wall_now - wall;
+  if (age <= std::chrono::system_clock::duration::zero() || age > std::chrono::seconds(10)) return steady_now;
+  return steady_now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(age);
+}
+
+}  // namespace
+
+std::size_t HeartbeatLink::drain(const Handler& on_packet) {
+  std::size_t n = 0;
+  std::array<std::uint8_t, 2048> buffer{};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec)) + 64> control{};
+  // Bounded: a flood cannot keep the loop here.
+  for (int i = 0; i < 256 && socket_.is_open(); ++i) {
+    iovec iov{buffer.data(), buffer.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    ssize_t got = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      continue;  // ICMP errors surface here on unicast sockets; keep listening
+    }
+    Arrival arrived = std::chrono::steady_clock::now();
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        arrived = to_steady(ts);
+      }
+    ++n;
+    on_packet(std::span<const std::uint8_t>(buffer.data(), std::size_t(got)), arrived);
+  }
+  return n;
 }
 
 }  // namespace tandem::daemon

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -18,7 +19,9 @@ namespace tandem::daemon {
 
 class HeartbeatLink {
  public:
-  using Handler = std::function<void(std::span<const std::uint8_t>)>;
+  using Arrival = std::chrono::steady_clock::time_point;
+  // A datagram and when it reached the socket (SO_TIMESTAMPNS).
+  using Handler = std::function<void(std::span<const std::uint8_t>, Arrival)>;
 
   HeartbeatLink(boost::asio::io_context& io, config::Link link, std::uint16_t port);
   ~HeartbeatLink();
@@ -34,6 +37,9 @@ class HeartbeatLink {
 
   // Receives until the socket is closed, calling `on_packet` for every datagram.
   boost::asio::awaitable<void> receive_loop(Handler on_packet);
+  // Hands every datagram already waiting in the socket to `on_packet`,
+  // without blocking (before the peer is declared dead); how many.
+  std::size_t drain(const Handler& on_packet);
 
  private:
   config::Link link_;

@@ -30,6 +30,14 @@ std::string json_quote(std::string_view s) {
   return out;
 }
 
+JsonWriter& JsonWriter::raw(std::string_view fields) {
+  if (fields.empty()) return *this;
+  separate();
+  out_ += fields;
+  need_comma_ = true;
+  return *this;
+}
+
 void JsonWriter::separate() {
   if (need_comma_) out_ += ',';
   need_comma_ = true;

@@ -27,6 +27,9 @@ class JsonWriter {
   JsonWriter& value(int v) { return value(static_cast<std::int64_t>(v)); }
   JsonWriter& value(double v);
   JsonWriter& null();
+  // Appends fields written elsewhere ("k":v,... without braces) into the
+  // open object; an empty fragment adds nothing.
+  JsonWriter& raw(std::string_view fields);
   template <class T>
   JsonWriter& field(std::string_view k, const T& v) {
     key(k);

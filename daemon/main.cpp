@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 #include <string>
 
 #include "config/authkeys.hpp"
 #include "config/config.hpp"
+#include "daemon/checker.hpp"
 #include "daemon/director.hpp"
 #include "daemon/log.hpp"
 #include "daemon/realtime.hpp"
@@ -49,6 +52,9 @@ int run(const tandem::daemon::DirectorOptions& opts);
 int main(int argc, char** argv) {
   using namespace tandem;
   daemon::DirectorOptions opts{"/etc/tandem/tandem.toml", "/run/tandem/tandemd.sock", hostname()};
+  // The checker child (daemon/checker.hpp) is this binary started with
+  // --checker FD by the engine; not for people.
+  std::optional<daemon::CheckerOptions> checker;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -64,6 +70,15 @@ int main(int argc, char** argv) {
       opts.socket_path = value();
     else if (a == "--check-config")
       check_only = true;
+    else if (a == "--checker") {
+      checker.emplace();
+      checker->fd = std::atoi(value());
+    } else if (a == "--state-dir" && checker)
+      checker->state_dir = value();
+    else if (a == "--hostname" && checker)
+      checker->hostname = value();
+    else if (a == "--restarted" && checker)
+      checker->restarted = true;
     else if (a == "--log-level") {
       auto level = daemon::parse_log_level(value());
       if (!level) {
@@ -81,6 +96,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (checker) return daemon::run_checker(*checker);
     return run(opts);
   } catch (const std::exception& e) {
     daemon::log(daemon::log_err, std::string("tandemd: ") + e.what());
@@ -104,7 +120,16 @@ void raise_descriptor_limit() {
 
 int run(const tandem::daemon::DirectorOptions& opts) {
   using namespace tandem;
-  auto parsed = config::load_config(opts.config_path, {opts.hostname});
+  // The file's bytes are kept until the checker has them: it parses the
+  // same text, not the file again.
+  std::string text;
+  if (std::FILE* f = std::fopen(opts.config_path.c_str(), "rb")) {
+    char buf[65536];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+    std::fclose(f);
+  }
+  auto parsed = text.empty() ? config::load_config(opts.config_path, {opts.hostname})
+                             : config::parse_config(text, opts.config_path, {opts.hostname});
   print(parsed.warnings, "warning");
   print(parsed.errors, "error");
   std::optional<config::AuthKeys> keys;
@@ -128,8 +153,12 @@ int run(const tandem::daemon::DirectorOptions& opts) {
   raise_descriptor_limit();
   daemon::apply_realtime(parsed.config->node, nullptr);
   boost::asio::io_context io;
-  daemon::Director director(io, opts, std::move(*parsed.config), std::move(*keys),
-                            failover::make_netlink_address_manager(), daemon::make_systemd_notifier());
+  const std::string state_dir = std::filesystem::path(opts.socket_path).parent_path().string();
+  daemon::Director director(io, opts, std::move(*parsed.config), std::move(text), std::move(*keys),
+                            daemon::DirectorAdapters{failover::make_netlink_address_manager(),
+                                                     daemon::make_systemd_notifier(),
+                                                     daemon::make_process_spawner(state_dir, opts.hostname),
+                                                     daemon::reap_process, daemon::kill_process});
   if (auto err = director.start()) {
     daemon::log(daemon::log_err, *err);
     return 1;

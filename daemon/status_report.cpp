@@ -205,6 +205,178 @@ std::string status_line(const StatusReport& r) {
   return line;
 }
 
+namespace {
+
+void write_virtual_servers(JsonWriter& w, const StatusReport& r) {
+  w.key("virtual_servers").begin_array();
+  for (const auto& v : r.virtual_servers) {
+    w.begin_object();
+    w.field("service", v.service);
+    w.field("scheduler", v.scheduler);
+    w.field("in_kernel", v.in_kernel);
+    w.key("dests").begin_array();
+    for (const auto& d : v.dests) {
+      w.begin_object();
+      w.field("address", d.address);
+      w.field("forwarding", d.forwarding);
+      w.field("weight", d.weight);
+      w.field("configured_weight", d.configured_weight);
+      w.field("in_kernel", d.in_kernel);
+      w.field("active_conns", static_cast<std::uint64_t>(d.active_conns));
+      w.field("inactive_conns", static_cast<std::uint64_t>(d.inactive_conns));
+      w.field("persistent_conns", static_cast<std::uint64_t>(d.persistent_conns));
+      w.field("fallback", d.fallback);
+      if (d.health) {
+        const DestHealth& h = *d.health;
+        w.field("health", h.state);
+        w.field("check", or_null(h.check));
+        w.key("last_check");
+        if (h.last) {
+          w.begin_object();
+          w.field("ok", h.last->ok);
+          w.field("reason", h.last->detail);
+          w.field("latency_ms", static_cast<double>(h.last->latency.count()) / 1000.0);
+          w.field("at", h.last_at);
+          w.end_object();
+        } else {
+          w.null();
+        }
+        w.field("last_change", or_null(h.last_change));
+        w.field("probes", h.probes);
+        w.field("failed_probes", h.failed);
+      }
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  if (!r.ipvs_error.empty()) w.field("ipvs_error", r.ipvs_error);
+}
+
+void write_summary(JsonWriter& w, std::string_view key, const Summary& s) {
+  w.key(key).begin_object();
+  w.field("p50", s.p50_ms);
+  w.field("p99", s.p99_ms);
+  w.field("max", s.max_ms);
+  w.field("samples", static_cast<std::uint64_t>(s.samples));
+  w.end_object();
+}
+
+void write_loops_json(JsonWriter& w, const StatusReport& r) {
+  if (r.engine) {
+    w.key("engine").begin_object();
+    write_summary(w, "loop_lag_ms", r.engine->loop_lag);
+    write_summary(w, "heartbeat_interval_ms", r.engine->heartbeat_interval);
+    w.field("interval_ms", r.engine->interval_ms);
+    w.end_object();
+  }
+  if (r.checker) {
+    const CheckerStatus& c = *r.checker;
+    w.key("checker").begin_object();
+    w.key("pid");
+    if (c.pid)
+      w.value(static_cast<std::int64_t>(*c.pid));
+    else
+      w.null();
+    w.field("restarts", c.restarts);
+    w.field("last_exit", or_null(c.last_exit));
+    w.field("answered_ms", c.answered_ms);
+    write_summary(w, "loop_lag_ms", c.loop_lag);
+    w.field("snapshot_age_ms", c.snapshot_age_ms);
+    w.end_object();
+  }
+  if (r.engine || !r.warnings.empty()) {
+    w.key("warnings").begin_array();
+    for (const auto& warning : r.warnings) w.value(warning);
+    w.end_array();
+  }
+}
+
+std::string ms_text(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+  return buf;
+}
+
+void write_loops_text(std::ostream& o, const StatusReport& r) {
+  if (r.engine) {
+    const EngineStatus& e = *r.engine;
+    o << "engine: loop lag p99 " << ms_text(e.loop_lag.p99_ms) << ", max " << ms_text(e.loop_lag.max_ms)
+      << "; heartbeats sent every " << ms_text(e.heartbeat_interval.p50_ms) << " (p99 "
+      << ms_text(e.heartbeat_interval.p99_ms) << ", max " << ms_text(e.heartbeat_interval.max_ms)
+      << ") over the last minute\n";
+  }
+  if (r.checker) {
+    const CheckerStatus& c = *r.checker;
+    o << "checker: ";
+    if (c.pid)
+      o << "pid " << *c.pid;
+    else
+      o << "restarting";
+    o << ", loop lag p99 " << ms_text(c.loop_lag.p99_ms) << ", max " << ms_text(c.loop_lag.max_ms);
+    if (c.restarts) o << ", restarted " << c.restarts << " time" << (c.restarts == 1 ? "" : "s");
+    if (!c.last_exit.empty()) o << " (last: " << c.last_exit << ")";
+    o << "\n";
+  }
+  for (const auto& warning : r.warnings) o << "warning: " << warning << "\n";
+}
+
+}  // namespace
+
+std::string render_virtual_servers_text(const StatusReport& r) {
+  std::ostringstream o;
+  if (!r.virtual_servers.empty() || !r.ipvs_error.empty()) o << "virtual servers:\n";
+  if (!r.ipvs_error.empty()) o << "  (kernel table unavailable: " << r.ipvs_error << ")\n";
+  for (const auto& v : r.virtual_servers) {
+    o << "  " << v.service << " " << v.scheduler << (v.in_kernel ? "" : " (not in the kernel)") << "\n";
+    for (const auto& d : v.dests) {
+      o << "    -> " << d.address << " " << d.forwarding << " weight " << d.weight;
+      if (!d.in_kernel) o << " (not in the kernel)";
+      o << ", active " << d.active_conns << ", inactive " << d.inactive_conns;
+      if (d.fallback) o << ", fallback";
+      if (d.health) {
+        const DestHealth& h = *d.health;
+        o << ", " << h.state;
+        if (!h.last_change_local.empty()) o << " since " << h.last_change_local;
+        if (h.last) {
+          char latency[32];
+          std::snprintf(latency, sizeof latency, "%.1f ms", static_cast<double>(h.last->latency.count()) / 1000.0);
+          o << " (" << h.check << ": " << h.last->detail << ", " << latency << ")";
+        } else if (!h.check.empty() && h.state != "unchecked") {
+          o << " (" << h.check << ": not probed yet)";
+        }
+      }
+      o << "\n";
+    }
+  }
+  return o.str();
+}
+
+std::string render_virtual_servers_json(const StatusReport& r) {
+  JsonWriter w;
+  w.begin_object();
+  write_virtual_servers(w, r);
+  w.end_object();
+  const std::string& s = w.str();
+  return s.substr(1, s.size() - 2);
+}
+
+void add_loops(StatusReport& r, EngineStatus engine, std::optional<CheckerStatus> checker, double warntime_ms) {
+  const double bound = warntime_ms / 2;
+  if (engine.loop_lag.max_ms > bound)
+    r.warnings.push_back("the engine's loop ran " + ms_text(engine.loop_lag.max_ms) +
+                         " late in the last minute (warntime/2 = " + ms_text(bound) + ")");
+  if (engine.heartbeat_interval.max_ms > engine.interval_ms + bound)
+    r.warnings.push_back("a heartbeat was sent " + ms_text(engine.heartbeat_interval.max_ms - engine.interval_ms) +
+                         " late in the last minute (warntime/2 = " + ms_text(bound) + ")");
+  if (checker && checker->loop_lag.max_ms > bound)
+    r.warnings.push_back("the checker's loop ran " + ms_text(checker->loop_lag.max_ms) +
+                         " late in the last minute (warntime/2 = " + ms_text(bound) + ")");
+  r.engine = engine;
+  r.checker = std::move(checker);
+}
+
 std::string render_text(const StatusReport& r) {
   std::ostringstream o;
   o << "node " << r.node << ": " << failover::to_string(r.role) << " since " << r.since_local << " ("
@@ -244,30 +416,11 @@ std::string render_text(const StatusReport& r) {
   }
   if (r.heartbeats.send_errors) o << ", send errors " << r.heartbeats.send_errors;
   o << "\n";
-  if (!r.virtual_servers.empty() || !r.ipvs_error.empty()) o << "virtual servers:\n";
-  if (!r.ipvs_error.empty()) o << "  (kernel table unavailable: " << r.ipvs_error << ")\n";
-  for (const auto& v : r.virtual_servers) {
-    o << "  " << v.service << " " << v.scheduler << (v.in_kernel ? "" : " (not in the kernel)") << "\n";
-    for (const auto& d : v.dests) {
-      o << "    -> " << d.address << " " << d.forwarding << " weight " << d.weight;
-      if (!d.in_kernel) o << " (not in the kernel)";
-      o << ", active " << d.active_conns << ", inactive " << d.inactive_conns;
-      if (d.fallback) o << ", fallback";
-      if (d.health) {
-        const DestHealth& h = *d.health;
-        o << ", " << h.state;
-        if (!h.last_change_local.empty()) o << " since " << h.last_change_local;
-        if (h.last) {
-          char latency[32];
-          std::snprintf(latency, sizeof latency, "%.1f ms", static_cast<double>(h.last->latency.count()) / 1000.0);
-          o << " (" << h.check << ": " << h.last->detail << ", " << latency << ")";
-        } else if (!h.check.empty() && h.state != "unchecked") {
-          o << " (" << h.check << ": not probed yet)";
-        }
-      }
-      o << "\n";
-    }
-  }
+  write_loops_text(o, r);
+  if (r.checker_section)
+    o << r.checker_section->text;
+  else
+    o << render_virtual_servers_text(r);
   return o.str();
 }
 
@@ -327,50 +480,11 @@ std::string render_json(const StatusReport& r) {
     w.field(failover::to_string(static_cast<failover::Reject>(i)), r.heartbeats.rejected[i]);
   w.end_object();
   w.end_object();
-  w.key("virtual_servers").begin_array();
-  for (const auto& v : r.virtual_servers) {
-    w.begin_object();
-    w.field("service", v.service);
-    w.field("scheduler", v.scheduler);
-    w.field("in_kernel", v.in_kernel);
-    w.key("dests").begin_array();
-    for (const auto& d : v.dests) {
-      w.begin_object();
-      w.field("address", d.address);
-      w.field("forwarding", d.forwarding);
-      w.field("weight", d.weight);
-      w.field("configured_weight", d.configured_weight);
-      w.field("in_kernel", d.in_kernel);
-      w.field("active_conns", static_cast<std::uint64_t>(d.active_conns));
-      w.field("inactive_conns", static_cast<std::uint64_t>(d.inactive_conns));
-      w.field("persistent_conns", static_cast<std::uint64_t>(d.persistent_conns));
-      w.field("fallback", d.fallback);
-      if (d.health) {
-        const DestHealth& h = *d.health;
-        w.field("health", h.state);
-        w.field("check", or_null(h.check));
-        w.key("last_check");
-        if (h.last) {
-          w.begin_object();
-          w.field("ok", h.last->ok);
-          w.field("reason", h.last->detail);
-          w.field("latency_ms", static_cast<double>(h.last->latency.count()) / 1000.0);
-          w.field("at", h.last_at);
-          w.end_object();
-        } else {
-          w.null();
-        }
-        w.field("last_change", or_null(h.last_change));
-        w.field("probes", h.probes);
-        w.field("failed_probes", h.failed);
-      }
-      w.end_object();
-    }
-    w.end_array();
-    w.end_object();
-  }
-  w.end_array();
-  if (!r.ipvs_error.empty()) w.field("ipvs_error", r.ipvs_error);
+  if (r.checker_section)
+    w.raw(r.checker_section->json);
+  else
+    write_virtual_servers(w, r);
+  write_loops_json(w, r);
   if (r.ipvs_age_ms) w.field("ipvs_age_ms", *r.ipvs_age_ms);
   w.end_object();
   return w.str() + "\n";

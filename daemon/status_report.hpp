@@ -13,6 +13,7 @@
 #include "failover/heartbeat_codec.hpp"
 #include "failover/peer_state.hpp"
 #include "health/board.hpp"
+#include "daemon/loop_stats.hpp"
 #include "ipvs/model.hpp"
 
 namespace tandem::daemon {
@@ -73,6 +74,27 @@ struct VirtualServerStatus {
   std::vector<DestStatus> dests;
 };
 
+// The two processes (tandemctl status --json "engine" and "checker").
+struct EngineStatus {
+  Summary loop_lag;            // the engine loop's lateness, last minute
+  Summary heartbeat_interval;  // between heartbeats sent, last minute
+  double interval_ms = 0;      // the configured interval
+};
+struct CheckerStatus {
+  std::optional<long> pid;        // nullopt while it is being restarted
+  std::uint64_t restarts = 0;     // since tandemd started
+  std::string last_exit;          // why the last one ended ("killed by signal 9"); empty before any
+  std::optional<double> answered_ms;  // since its last answer to a ping
+  Summary loop_lag;               // its loop's lateness, as it reports it
+  std::optional<double> snapshot_age_ms;
+};
+// The checker's part of the report as it rendered it (daemon/checker.hpp):
+// replaces virtual_servers and ipvs_error when set.
+struct CheckerSection {
+  std::string text;  // render_virtual_servers_text
+  std::string json;  // render_virtual_servers_json
+};
+
 struct StatusReport {
   std::string node;
   failover::Role role = failover::Role::init;
@@ -102,6 +124,11 @@ struct StatusReport {
   std::optional<double> ipvs_age_ms;
   std::size_t reals = 0;          // configured real servers
   std::size_t reals_healthy = 0;  // of those, healthy (or unchecked)
+  std::optional<CheckerSection> checker_section;
+  std::optional<EngineStatus> engine;
+  std::optional<CheckerStatus> checker;
+  // Loop lag or heartbeat delays above warntime/2 in the last minute (add_loops).
+  std::vector<std::string> warnings;
 };
 
 // Wall-clock times are given as seconds since the epoch so the report stays
@@ -121,6 +148,16 @@ void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* ke
 // in the table, is marked.
 void add_health(StatusReport& r, const std::vector<config::VirtualServer>& servers,
                 const health::HealthBoard& board);
+
+// Fills engine, checker and warnings: a loop lag, or a heartbeat interval
+// beyond the configured one by more than warntime/2, is warned about.
+void add_loops(StatusReport& r, EngineStatus engine, std::optional<CheckerStatus> checker, double warntime_ms);
+
+// The virtual servers' section alone, as the checker renders it for
+// CheckerSection: the text lines, and the JSON fields ("virtual_servers":
+// [...] and "ipvs_error" when set, without braces).
+std::string render_virtual_servers_text(const StatusReport& r);
+std::string render_virtual_servers_json(const StatusReport& r);
 
 // "active since 12:01:07, peer d2 backup, 1 VIP"
 std::string status_line(const StatusReport& r);

@@ -68,6 +68,7 @@ struct Builder {
   void start_handover() {
     s.relinquish_until = now + std::max(2 * s.params.deadtime, 10 * s.params.interval) + s.params.forward_stage;
     s.handover = s.params.forward_stage.count() > 0 ? Handover::prepare : Handover::relinquish;
+    s.stage_since = now;
     s.next_send = now;  // tell the peer at once
   }
 
@@ -75,6 +76,7 @@ struct Builder {
     s.relinquish_until.reset();
     s.handover = Handover::none;
     s.forward_until.reset();
+    s.stage_since.reset();
     forward(false);
   }
 
@@ -142,6 +144,14 @@ void cancel_handover(Builder& b, const std::string& why) {
   b.actions.push_back(SendHeartbeat{});
 }
 
+// "120 ms": how long the handover's stage that ends now lasted; the next
+// one starts.
+std::string stage_took(Builder& b) {
+  const auto since = b.s.stage_since.value_or(b.now);
+  b.s.stage_since = b.now;
+  return ms(std::chrono::duration_cast<Duration>(b.now - since));
+}
+
 // The active side of a staged handover: once the peer holds the VIPs
 // unannounced, new connections are forwarded to it for forward_stage; then
 // it is asked to take over.
@@ -151,15 +161,14 @@ void advance_handover(Builder& b) {
   if (s.handover == Handover::prepare && s.peer.alive && (s.peer.flags & flag::staged)) {
     b.forward(true);
     s.handover = Handover::forward;
-    s.forward_until = b.now + s.params.forward_stage;
-    b.log(5, "handover: " + s.params.peer_name + " holds the VIPs unannounced; new connections go to it for " +
-                 ms(s.params.forward_stage));
+    b.log(5, "handover: " + s.params.peer_name + " holds the VIPs unannounced after " + stage_took(b) +
+                 "; forwarding new connections to it");
   }
   if (s.handover == Handover::forward && s.forward_until && b.now >= *s.forward_until) {
     s.handover = Handover::relinquish;
     s.forward_until.reset();
     s.next_send = b.now;
-    b.log(6, "handover: asking " + s.params.peer_name + " to take over");
+    b.log(5, "handover: forwarded for " + stage_took(b) + "; asking " + s.params.peer_name + " to take over");
   }
 }
 
@@ -507,11 +516,15 @@ Step step(PeerState state, const Event& event, TimePoint now) {
         } else if constexpr (std::is_same_v<E, Tick>) {
           // evaluation below
         } else if constexpr (std::is_same_v<E, HeartbeatIn>) {
-          if (ev.link < s.links.size()) s.links[ev.link].last_heard = now;
+          // Heard when it arrived (never later than now, never before the
+          // last one).
+          TimePoint heard = std::min(ev.arrived.value_or(now), now);
+          if (s.peer.last_heard) heard = std::max(heard, *s.peer.last_heard);
+          if (ev.link < s.links.size()) s.links[ev.link].last_heard = heard;
           const bool was_alive = s.peer.alive;
           const Role previous = s.peer.role;
           s.peer.ever_heard = true;
-          s.peer.last_heard = now;
+          s.peer.last_heard = heard;
           s.peer.role = ev.heartbeat.role;
           s.peer.priority = ev.heartbeat.priority;
           s.peer.flags = ev.heartbeat.flags;
@@ -523,6 +536,15 @@ Step step(PeerState state, const Event& event, TimePoint now) {
               (!was_alive || previous == Role::active)) {
             b.log(5, "peer " + s.params.peer_name + " released the VIPs; announcing again");
             b.start_burst();
+          }
+        } else if constexpr (std::is_same_v<E, ForwardApplied>) {
+          // The forwarding stage runs from when the table forwards, however
+          // long the checker took to get there.
+          if (ev.on && s.handover == Handover::forward && s.forwarding && !s.forward_until) {
+            s.forward_until = now + s.params.forward_stage;
+            const std::string took = stage_took(b);
+            b.log(5, "handover: new connections go to it for " + ms(s.params.forward_stage) + " (the table forwards after " +
+                         took + ")");
           }
         } else if constexpr (std::is_same_v<E, LinkLocal>) {
           if (ev.link < s.links.size() && s.links[ev.link].local_up != ev.up) {

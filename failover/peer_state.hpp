@@ -81,6 +81,8 @@ struct PeerState {
   std::optional<TimePoint> drain_until;       // planned handover: release at this time
   Handover handover = Handover::none;         // while relinquish_until is set
   std::optional<TimePoint> forward_until;     // Handover::forward: ask the peer to take over then
+                                              // (set once ForwardApplied arrives)
+  std::optional<TimePoint> stage_since;       // when the handover's current stage began (logs)
   bool forwarding = false;                    // ForwardToPeer{true} is in effect
   bool staged = false;                        // not active, yet holding the VIPs silently
   bool stage_failed = false;                  // adding them failed: not again in this handover
@@ -101,6 +103,9 @@ struct Tick {};                        // a deadline passed (or any wakeup)
 struct HeartbeatIn {                   // authenticated, from our peer
   std::size_t link = 0;
   Heartbeat heartbeat;
+  // When it reached the socket (SO_TIMESTAMPNS); the peer counts as heard
+  // then, not when the event is processed. Unset: now.
+  std::optional<TimePoint> arrived;
 };
 struct LinkLocal {                     // local interface state of a link changed
   std::size_t link = 0;
@@ -111,9 +116,10 @@ struct AdminTakeover {};
 struct Reconfigure { PeerParams params; };
 struct AcquireFailed { std::string reason; };
 struct Shutdown {};
+struct ForwardApplied { bool on = false; };  // the checker carried out ForwardToPeer{on}
 
 using Event = std::variant<Start, Tick, HeartbeatIn, LinkLocal, AdminStandby, AdminTakeover,
-                           Reconfigure, AcquireFailed, Shutdown>;
+                           Reconfigure, AcquireFailed, Shutdown, ForwardApplied>;
 
 // ---- actions, carried out by the shell in order -------------------------
 struct RemoveStaleVips { std::vector<config::Vip> vips; };  // at start: crash leftovers

@@ -81,6 +81,13 @@ void HealthBoard::carry_over(const HealthBoard& old) {
   }
 }
 
+void HealthBoard::assume_down(const std::vector<std::vector<bool>>& healthy) {
+  for (auto& e : entries_) {
+    if (!e.spec || e.vs >= healthy.size() || e.real >= healthy[e.vs].size() || healthy[e.vs][e.real]) continue;
+    e.state = HealthState{Health::down, 0, 0};
+  }
+}
+
 std::size_t HealthBoard::healthy_in(const Service& s) const {
   std::size_t n = 0;
   for (std::size_t i = s.first; i < s.first + s.count; ++i) n += entries_[i].state.health == Health::up;

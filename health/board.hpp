@@ -47,6 +47,11 @@ class HealthBoard {
   // reload neither resets a down server to up nor forgets its counts.
   void carry_over(const HealthBoard& old);
 
+  // Starts the probed entries that healthy[v][r] calls unhealthy as down
+  // (ipvs::health_in_kernel, for a restarted checker): they come back
+  // after `rise` good probes instead of being trusted at once.
+  void assume_down(const std::vector<std::vector<bool>>& healthy);
+
   // Records one probe result of entry `index`; returns the log lines (empty
   // when the health did not change). A transition also says what happens to
   // the server in IPVS, and to the fallback when the last healthy server

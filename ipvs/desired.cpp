@@ -144,6 +144,27 @@ Table desired_table(const std::vector<config::VirtualServer>& servers, const Hea
   return table;
 }
 
+Health health_in_kernel(const std::vector<config::VirtualServer>& servers, const Table& kernel) {
+  Health healthy(servers.size());
+  for (std::size_t v = 0; v < servers.size(); ++v) {
+    const auto& vs = servers[v];
+    healthy[v].assign(vs.reals.size(), true);
+    const ServiceKey key = service_key(vs);
+    auto entry = std::find_if(kernel.begin(), kernel.end(), [&](const ServiceEntry& e) { return e.service.key == key; });
+    if (entry == kernel.end()) continue;
+    for (std::size_t r = 0; r < vs.reals.size(); ++r) {
+      const Destination want = destination_of(vs, vs.reals[r]);
+      auto have = std::find_if(entry->dests.begin(), entry->dests.end(),
+                               [&](const Destination& d) { return d.key == want.key; });
+      if (have == entry->dests.end())
+        healthy[v][r] = vs.on_failure != config::OnFailure::remove;
+      else
+        healthy[v][r] = !(have->weight == 0 && want.weight > 0);
+    }
+  }
+  return healthy;
+}
+
 SyncDaemon sync_daemon_of(const config::SyncSection& sync) {
   SyncDaemon d;
   d.interface = sync.interface;

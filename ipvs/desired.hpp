@@ -26,6 +26,13 @@ using Handover = std::vector<std::optional<config::IpAddress>>;
 Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy = {},
                     const Handover& handover = {});
 
+// The health the kernel table shows, for a checker that starts while the
+// table is already programmed (a restarted checker): a real server whose
+// destination has weight 0 although its configured weight is not, or which
+// is missing from a service that is there (on_failure = "remove"), counts
+// as unhealthy. Missing services and other weights count as healthy.
+Health health_in_kernel(const std::vector<config::VirtualServer>& servers, const Table& kernel);
+
 // The sync daemon settings of [sync] (the state is set by the role).
 SyncDaemon sync_daemon_of(const config::SyncSection& sync);
 

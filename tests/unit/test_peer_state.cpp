@@ -92,6 +92,9 @@ class Sim {
       if (std::holds_alternative<SendHeartbeat>(a)) send(i);
     }
     min_holders_ = std::min(min_holders_, holders());
+    // The checker applies the forwarding at once and says so.
+    for (auto& a : st.actions)
+      if (auto* f = std::get_if<ForwardToPeer>(&a)) deliver(i, ForwardApplied{f->on});
   }
 
   void send(int from) {

@@ -1,0 +1,203 @@
+#include "daemon/checker.hpp"
+
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <memory>
+
+#include "config/config.hpp"
+#include "daemon/checker_channel.hpp"
+#include "daemon/health_checker.hpp"
+#include "daemon/ipvs_driver.hpp"
+#include "daemon/log.hpp"
+#include "daemon/loop_lag.hpp"
+#include "daemon/status_report.hpp"
+
+namespace tandem::daemon {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// A snapshot goes out at most this often when something changed, and at
+// least every second (the last probe of each server moves on).
+constexpr auto snapshot_tick = 100ms;
+constexpr auto snapshot_refresh = 1s;
+
+class Checker {
+ public:
+  Checker(asio::io_context& io, const CheckerOptions& options)
+      : io_(io),
+        options_(options),
+        channel_(std::make_shared<CheckerChannel>(
+            io, options.fd, [this](checker::Message m) { on_message(std::move(m)); },
+            [this](const std::string& why) { on_closed(why); })),
+        health_(io, [this] { on_health_changed(); }),
+        ipvs_(io, (std::filesystem::path(options.state_dir) / "ipvs-created").string(), ipvs::open_netlink_table,
+              [this] { dirty_ = true; }),
+        lag_(io),
+        snapshot_timer_(io) {}
+
+  void start() {
+    channel_->start();
+    lag_.start();
+    tick();
+  }
+
+ private:
+  void on_message(checker::Message m) {
+    std::visit(
+        [&](auto& msg) {
+          using M = std::decay_t<decltype(msg)>;
+          if constexpr (std::is_same_v<M, checker::Configure>) {
+            configure(msg);
+          } else if constexpr (std::is_same_v<M, checker::SetSync>) {
+            ipvs_.set_sync_role(msg.master);
+          } else if constexpr (std::is_same_v<M, checker::Forward>) {
+            ipvs_.forward_to_peer(msg.on, health_.board());
+            send_snapshot();
+            channel_->send(checker::ForwardApplied{msg.on});
+          } else if constexpr (std::is_same_v<M, checker::Ping>) {
+            channel_->send(checker::Pong{msg.id, static_cast<std::uint64_t>(lag_.take_max_ms() * 1000)});
+          } else if constexpr (std::is_same_v<M, checker::Stop>) {
+            ipvs_.stop_sync();
+            log(log_info, "stopped");
+            stop();
+          } else {
+            log(log_warning, std::string("unexpected ") + checker::name(m) + " message from the engine");
+          }
+        },
+        m);
+  }
+
+  void configure(const checker::Configure& m) {
+    auto fail = [&](std::string why) {
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      channel_->send(checker::Configured{m.id, false, why});
+    };
+    auto parsed = config::parse_config(m.text, m.path, {options_.hostname});
+    if (!parsed.config) {
+      std::string why;
+      for (const auto& e : parsed.errors) why += e.format("error") + "\n";
+      return fail(why);
+    }
+    auto next = std::make_unique<config::Config>(std::move(*parsed.config));
+    auto prepared = HealthChecker::prepare(next->virtual_servers);
+    if (auto* errors = std::get_if<std::vector<std::string>>(&prepared)) {
+      std::string why;
+      for (const auto& e : *errors) why += "health check of " + e + "\n";
+      return fail(why);
+    }
+    if (auto err = ipvs_.prepare(*next)) return fail(*err);
+    auto& board = std::get<health::HealthBoard>(prepared);
+    // A replacement checker takes the health the kernel shows.
+    if (!cfg_ && options_.restarted) ipvs_.inherit_health(*next, board);
+    health_.start(std::move(board));
+    std::swap(cfg_, next);
+    auto err = ipvs_.configure(*cfg_, health_.board());
+    send_snapshot();
+    if (err && !next) {
+      // The first configuration: the table must be there before the
+      // engine starts the state machine.
+      channel_->send(checker::Configured{m.id, false, *err});
+      return;
+    }
+    if (err) log(log_err, *err);
+    channel_->send(checker::Configured{m.id, true, ""});
+  }
+
+  void on_health_changed() {
+    if (health_pending_) return;
+    health_pending_ = true;
+    // Results that completed together cost one derivation and one batch.
+    asio::post(io_, [this] {
+      health_pending_ = false;
+      if (!stopped_ && cfg_) ipvs_.health_changed(health_.board());
+      dirty_ = true;
+    });
+  }
+
+  void tick() {
+    snapshot_timer_.expires_after(snapshot_tick);
+    snapshot_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped_) return;
+      if (cfg_ && (dirty_ || StatsClock::now() - sent_at_ >= snapshot_refresh)) send_snapshot();
+      tick();
+    });
+  }
+
+  void send_snapshot() {
+    if (!cfg_) return;
+    dirty_ = false;
+    sent_at_ = StatsClock::now();
+    StatusReport r;
+    checker::Snapshot s;
+    if (const ipvs::TableKeeper* k = ipvs_.keeper()) {
+      const auto at = k->last_dump();
+      std::string error = k->dump_error();
+      if (!at && error.empty()) error = "the kernel table has not been read yet";
+      add_ipvs(r, k->desired(), at ? &k->observed() : nullptr, error);
+      if (at) s.dump_at_ns = static_cast<std::uint64_t>(
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count());
+      add_health(r, cfg_->virtual_servers, health_.board());
+    }
+    s.reals = static_cast<std::uint32_t>(health_.board().entries().size());
+    s.reals_healthy = static_cast<std::uint32_t>(health_.board().healthy_count());
+    s.text = render_virtual_servers_text(r);
+    s.json = render_virtual_servers_json(r);
+    channel_->send(s);
+  }
+
+  void on_closed(const std::string& why) {
+    if (!stopped_) log(log_notice, "the engine went away (" + why + "); exiting");
+    stop();
+  }
+
+  void stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    health_.stop();
+    ipvs_.stop();
+    lag_.stop();
+    boost::system::error_code ec;
+    snapshot_timer_.cancel(ec);
+    channel_->close();
+    io_.stop();
+  }
+
+  asio::io_context& io_;
+  CheckerOptions options_;
+  std::shared_ptr<CheckerChannel> channel_;
+  HealthChecker health_;
+  IpvsDriver ipvs_;
+  LoopLag lag_;
+  asio::steady_timer snapshot_timer_;
+  std::unique_ptr<config::Config> cfg_;
+  StatsClock::time_point sent_at_{};
+  bool dirty_ = true;
+  bool health_pending_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+int run_checker(const CheckerOptions& options) {
+  // The engine decides when the checker ends (Stop, or closing the
+  // socketpair): a SIGTERM to the service's cgroup, a ^C to the terminal
+  // or a SIGHUP must not take the IPVS side away before the engine's
+  // shutdown (a staged handover still forwards through it).
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  set_log_prefix("checker: ");
+  asio::io_context io;
+  Checker checker(io, options);
+  checker.start();
+  io.run();
+  return 0;
+}
+
+}  // namespace tandem::daemon

@@ -1,0 +1,140 @@
+#include "daemon/ipvs_driver.hpp"
+
+#include "daemon/log.hpp"
+#include "failover/peer_state.hpp"
+#include "ipvs/desired.hpp"
+
+namespace tandem::daemon {
+
+// How often the whole kernel table is read back and drift repaired.
+constexpr auto ipvs_reconcile_period = std::chrono::seconds(5);
+
+namespace {
+bool wants_ipvs(const config::Config& cfg) { return !cfg.virtual_servers.empty() || cfg.sync.has_value(); }
+void log_sink(int priority, const std::string& message) { log(priority, message); }
+}  // namespace
+
+IpvsDriver::IpvsDriver(boost::asio::io_context& io, std::string state_path, OpenTable open,
+                       std::function<void()> changed, std::string sync_threshold_path)
+    : io_(io),
+      state_path_(std::move(state_path)),
+      open_(std::move(open)),
+      changed_(std::move(changed)),
+      reconcile_timer_(io),
+      sync_pause_(std::move(sync_threshold_path)) {}
+
+IpvsDriver::~IpvsDriver() { stop(); }
+
+std::optional<std::string> IpvsDriver::prepare(const config::Config& next) {
+  if (!wants_ipvs(next) || table_) return std::nullopt;
+  auto opened = open_();
+  if (auto* err = std::get_if<std::string>(&opened)) return *err;
+  table_ = std::move(std::get<std::unique_ptr<ipvs::IpvsTable>>(opened));
+  return std::nullopt;
+}
+
+void IpvsDriver::inherit_health(const config::Config& cfg, health::HealthBoard& board) {
+  if (!table_ || forwarding_) return;
+  auto kernel = table_->dump();
+  if (auto* err = std::get_if<std::string>(&kernel)) {
+    log(log_warning, "ipvs: could not read the kernel table to keep its weights: " + *err);
+    return;
+  }
+  board.assume_down(ipvs::health_in_kernel(cfg.virtual_servers, std::get<ipvs::Table>(kernel)));
+  if (auto down = board.entries().size() - board.healthy_count())
+    log(log_notice, std::to_string(down) + " real server(s) quiesced in the kernel start down");
+}
+
+std::optional<std::string> IpvsDriver::configure(const config::Config& cfg, const health::HealthBoard& board) {
+  cfg_ = &cfg;
+  board_ = &board;
+  if (!wants_ipvs(cfg) && !keeper_) return std::nullopt;
+  if (!table_) return "IPVS: the table is not open";
+  const bool fresh = !keeper_;
+  if (fresh) {
+    if (cfg.sync) {
+      std::string error;
+      if (sync_pause_.recover_leftover(&error))
+        log(log_notice, "ipvs: the sync threshold was left paused by an earlier run; set back to " +
+                            std::string(ipvs::kDefaultThreshold));
+      else if (!error.empty())
+        log(log_warning, "ipvs: " + error);
+    }
+    keeper_ = std::make_unique<ipvs::TableKeeper>(*table_, state_path_, log_sink);
+  }
+  auto err = apply(board, fresh ? Pass::full : Pass::cached);
+  schedule_reconcile();
+  // At start the state machine sets the role; a reload re-applies it with
+  // the new [sync] settings.
+  if (!fresh) set_sync_role(sync_master_);
+  return err;
+}
+
+std::optional<std::string> IpvsDriver::apply(const health::HealthBoard& board, Pass pass) {
+  if (!keeper_ || !cfg_) return std::nullopt;
+  ipvs::Handover handover;
+  if (forwarding_)
+    for (const auto& vs : cfg_->virtual_servers)
+      handover.push_back(failover::forwards_on_handover(*cfg_, vs) ? failover::handover_peer_address(*cfg_, vs.family)
+                                                                   : std::nullopt);
+  keeper_->set_desired(ipvs::desired_table(cfg_->virtual_servers, board.healthy(), handover));
+  std::optional<std::string> err;
+  if (pass == Pass::full) {
+    if (auto e = keeper_->reconcile_full()) err = "IPVS: " + *e;
+  } else {
+    keeper_->reconcile_cached();
+  }
+  if (changed_) changed_();
+  return err;
+}
+
+void IpvsDriver::health_changed(const health::HealthBoard& board) {
+  board_ = &board;
+  apply(board, Pass::cached);
+}
+
+void IpvsDriver::schedule_reconcile() {
+  if (!keeper_ || stopped_) return;
+  reconcile_timer_.expires_after(ipvs_reconcile_period);
+  reconcile_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_ || !board_) return;
+    if (auto err = apply(*board_, Pass::full)) log(log_err, *err);
+    schedule_reconcile();
+  });
+}
+
+void IpvsDriver::set_sync_role(bool master) {
+  sync_master_ = master;
+  if (!keeper_ || !cfg_) return;
+  std::optional<ipvs::SyncDaemon> settings;
+  if (cfg_->sync) settings = ipvs::sync_daemon_of(*cfg_->sync);
+  if (auto err = keeper_->set_sync(settings, master)) log(log_err, "IPVS " + *err);
+}
+
+// With [sync], the sync daemon's copies of new connections pause while
+// forwarding (ipvs/sync_pause.hpp): their entries here name the peer.
+void IpvsDriver::forward_to_peer(bool on, const health::HealthBoard& board) {
+  forwarding_ = on;
+  if (on && cfg_ && cfg_->sync) {
+    if (auto err = sync_pause_.pause()) log(log_warning, "ipvs: could not pause the sync of new connections: " + *err);
+  }
+  apply(board, Pass::cached);
+  if (!on) {
+    if (auto err = sync_pause_.resume()) log(log_err, "ipvs: could not restore the sync threshold: " + *err);
+  }
+  if (cfg_)
+    log(log_info, on ? "ipvs: new connections of direct-routing services go to " + cfg_->cluster.peer
+                     : "ipvs: new connections go to the real servers again");
+}
+
+void IpvsDriver::stop_sync() {
+  if (keeper_) keeper_->stop_sync();
+}
+
+void IpvsDriver::stop() {
+  stopped_ = true;
+  boost::system::error_code ec;
+  reconcile_timer_.cancel(ec);
+}
+
+}  // namespace tandem::daemon
