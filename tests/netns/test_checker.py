@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""netns: the checker child can die or hang without costing a heartbeat.
+
+tandemd is two processes: the HA engine (links, state machine, VIPs) and the
+checker (health checks, IPVS). Both directors run at interval 50 ms and
+deadtime 200 ms. On the active director:
+
+  sigkill   the checker is killed with SIGKILL. The engine restarts it (a
+            new pid, restarts = 1), the VIP stays where it was, neither
+            node changes role, and no heartbeat interval of the active
+            director goes beyond interval + warntime/2.
+  sigstop   the checker is stopped with SIGSTOP and left stopped: it stops
+            answering, the engine kills and restarts it after its stall
+            bound, with the same guarantees.
+  blocked   the checker is stopped for 2 s, then continued (its loop blocked
+            for 2 s, shorter than the stall bound): no failover, no
+            restart, heartbeats on time.
+"""
+
+import os
+import signal
+import time
+
+import lab as L
+from runner import main, ms
+
+TIMINGS = {"interval": 0.050, "deadtime": 0.200, "warntime": 0.150, "initdead": 1.0}
+
+
+def checker_pid(lab, node):
+    return lab.status(node)["checker"]["pid"]
+
+
+def watch(case, lab, a, b, seconds, until=None):
+    """Polls both nodes for `seconds` (or until until() is true after at
+    least that long a quiet stretch has been checked): a stays active with
+    the VIP, b stays backup."""
+    t0 = time.monotonic()
+    samples = 0
+    while time.monotonic() - t0 < seconds or (until and not until()):
+        case.check(time.monotonic() - t0 < seconds + 15, "gave up waiting after %s" % ms(seconds + 15))
+        sa, sb = lab.status(a), lab.status(b)
+        case.check(sa["role"] == "active" and lab.held_in_status(sa),
+                   "%s lost the VIP or its role: %s, held %s" % (a, sa["role"], lab.held_in_status(sa)))
+        case.check(sb["role"] == "backup", "%s became %s" % (b, sb["role"]))
+        case.check(not lab.has_address(b), "%s holds the VIP too" % b)
+        samples += 1
+        time.sleep(0.02)
+    return samples
+
+
+def check_heartbeats(case, lab, a):
+    st = lab.status(a)
+    hb = st["engine"]["heartbeat_interval_ms"]
+    bound = (TIMINGS["interval"] + TIMINGS["warntime"] / 2) * 1000
+    case.note("%s heartbeat intervals over the last minute: p50 %.1f ms, p99 %.1f ms, max %.1f ms (bound %.0f ms)"
+              % (a, hb["p50"], hb["p99"], hb["max"], bound))
+    case.check(hb["max"] <= bound, "a heartbeat interval reached %.1f ms, bound %.0f ms" % (hb["max"], bound))
+    # The checker's own lag may be warned about (it was blocked); the
+    # engine's must not.
+    engine = [w for w in st["warnings"] if "checker" not in w]
+    case.check(not engine, "status warns: %s" % engine)
+    return st
+
+
+def setup(case):
+    lab = case.lab(timings=TIMINGS)
+    lab.start_pair()
+    a = lab.wait_stable(timeout=TIMINGS["initdead"] + 5)
+    b = lab.peer_of(a)
+    pid = checker_pid(lab, a)
+    case.check(isinstance(pid, int) and pid > 0, "no checker pid in %s's status" % a)
+    case.check(os.path.exists("/proc/%d" % pid), "checker pid %d is not running" % pid)
+    return lab, a, b, pid
+
+
+def restarted(lab, a, old):
+    st = lab.try_status(a)
+    return st and st["checker"]["pid"] not in (None, old) and st["checker"]["restarts"] >= 1
+
+
+def case_sigkill(case):
+    lab, a, b, pid = setup(case)
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    watch(case, lab, a, b, 1.0, until=lambda: restarted(lab, a, pid))
+    st = lab.status(a)["checker"]
+    case.note("checker pid %d killed; pid %d running after %s, restarts %d, last exit: %s"
+              % (pid, st["pid"], ms(time.monotonic() - t0), st["restarts"], st["last_exit"]))
+    case.check("signal 9" in st["last_exit"], "last_exit %r does not name SIGKILL" % st["last_exit"])
+    watch(case, lab, a, b, 1.0)
+    case.check("checker pid %d killed by signal 9" % pid in lab.log_text(a), "the engine did not log why")
+    check_heartbeats(case, lab, a)
+
+
+def case_sigstop(case):
+    lab, a, b, pid = setup(case)
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGSTOP)
+    watch(case, lab, a, b, 2.0, until=lambda: restarted(lab, a, pid))
+    st = lab.status(a)["checker"]
+    case.note("checker pid %d stopped; replaced by pid %d after %s" % (pid, st["pid"], ms(time.monotonic() - t0)))
+    case.check(not os.path.exists("/proc/%d" % pid), "the stopped checker %d is still there" % pid)
+    case.check("has not answered for" in lab.log_text(a), "the engine did not log the stall")
+    watch(case, lab, a, b, 1.0)
+    check_heartbeats(case, lab, a)
+
+
+def case_blocked(case):
+    lab, a, b, pid = setup(case)
+    os.kill(pid, signal.SIGSTOP)
+    samples = watch(case, lab, a, b, 2.0)
+    os.kill(pid, signal.SIGCONT)
+    watch(case, lab, a, b, 0.5)
+    st = lab.status(a)["checker"]
+    case.note("checker blocked 2 s (%d status samples of both nodes): no failover, restarts %d"
+              % (samples, st["restarts"]))
+    case.check(st["pid"] == pid and st["restarts"] == 0, "the checker was restarted: %s" % st)
+    st = check_heartbeats(case, lab, a)
+    case.check(any("checker's loop ran" in w for w in st["warnings"]),
+               "status does not warn about the checker's loop: %s" % st["warnings"])
+
+
+if __name__ == "__main__":
+    main([case_sigkill, case_sigstop, case_blocked], "the checker child dies or hangs")
