@@ -14,6 +14,7 @@
 #include "daemon/log.hpp"
 #include "daemon/loop_lag.hpp"
 #include "daemon/status_report.hpp"
+#include "ipvs/memory_table.hpp"
 
 namespace tandem::daemon {
 namespace {
@@ -26,6 +27,10 @@ using namespace std::chrono_literals;
 constexpr auto snapshot_tick = 100ms;
 constexpr auto snapshot_refresh = 1s;
 
+std::variant<std::unique_ptr<ipvs::IpvsTable>, std::string> open_memory_table() {
+  return std::unique_ptr<ipvs::IpvsTable>(std::make_unique<ipvs::MemoryTable>());
+}
+
 class Checker {
  public:
   Checker(asio::io_context& io, const CheckerOptions& options)
@@ -35,7 +40,8 @@ class Checker {
             io, options.fd, [this](checker::Message m) { on_message(std::move(m)); },
             [this](const std::string& why) { on_closed(why); })),
         health_(io, [this] { on_health_changed(); }),
-        ipvs_(io, (std::filesystem::path(options.state_dir) / "ipvs-created").string(), ipvs::open_netlink_table,
+        ipvs_(io, options.ipvs_in_memory ? "" : (std::filesystem::path(options.state_dir) / "ipvs-created").string(),
+              options.ipvs_in_memory ? IpvsDriver::OpenTable(open_memory_table) : IpvsDriver::OpenTable(ipvs::open_netlink_table),
               [this] { dirty_ = true; }),
         lag_(io),
         snapshot_timer_(io) {}

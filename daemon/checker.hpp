@@ -13,6 +13,7 @@ struct CheckerOptions {
   std::string hostname;   // for the configuration's [node] name default
   std::string state_dir;  // where the IPVS keeper records what it created
   bool restarted = false; // a replacement: start from the weights in the kernel
+  bool ipvs_in_memory = false;  // an in-memory table instead of the kernel's
 };
 
 // Runs until the engine sends Stop or goes away; the exit status.

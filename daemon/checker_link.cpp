@@ -32,8 +32,8 @@ const char* level_name(int level) {
 }
 }  // namespace
 
-SpawnChecker make_process_spawner(std::string state_dir, std::string hostname) {
-  return [state_dir = std::move(state_dir), hostname = std::move(hostname)](
+SpawnChecker make_process_spawner(std::string state_dir, std::string hostname, std::vector<std::string> extra) {
+  return [state_dir = std::move(state_dir), hostname = std::move(hostname), extra = std::move(extra)](
              bool restarted) -> std::variant<SpawnedChecker, std::string> {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -44,6 +44,7 @@ SpawnChecker make_process_spawner(std::string state_dir, std::string hostname) {
                                      state_dir,     "--hostname", hostname, "--log-level",
                                      level_name(log_level())};
     if (restarted) args.push_back("--restarted");
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "daemon/checker_channel.hpp"
 #include "daemon/checker_protocol.hpp"
@@ -31,8 +32,9 @@ using SpawnChecker = std::function<std::variant<SpawnedChecker, std::string>(boo
 using ReapChecker = std::function<std::string(long pid)>;
 using KillChecker = std::function<void(long pid)>;
 
-// fork + execve of this binary as `tandemd --checker 3 ...`.
-SpawnChecker make_process_spawner(std::string state_dir, std::string hostname);
+// fork + execve of this binary as `tandemd --checker 3 ...`, with `extra`
+// arguments (--ipvs-in-memory).
+SpawnChecker make_process_spawner(std::string state_dir, std::string hostname, std::vector<std::string> extra = {});
 std::string reap_process(long pid);
 void kill_process(long pid);
 

@@ -23,7 +23,8 @@ const char* usage =
     "  -c, --config FILE   configuration (default /etc/tandem/tandem.toml)\n"
     "  --socket PATH       control socket (default /run/tandem/tandemd.sock)\n"
     "  --check-config      validate the configuration and the authkeys file, then exit\n"
-    "  --log-level LEVEL   err, warning, notice, info (default) or debug\n";
+    "  --log-level LEVEL   err, warning, notice, info (default) or debug\n"
+    "  --ipvs-in-memory    keep the IPVS table in memory, not in the kernel (testing)\n";
 
 std::string hostname() {
   char buf[256] = {};
@@ -34,6 +35,9 @@ std::string hostname() {
 // --check-config prints plain FILE:LINE:COL lines for a person; a starting
 // daemon logs them with priority prefixes for journald.
 bool check_only = false;
+// Health checks and the IPVS logic against a table in memory, for a kernel
+// without IPVS (testing, benchmarks): nothing reaches the kernel's table.
+bool ipvs_in_memory = false;
 
 void print(const tandem::config::Diagnostics& ds, const char* severity) {
   for (const auto& d : ds) {
@@ -79,6 +83,10 @@ int main(int argc, char** argv) {
       checker->hostname = value();
     else if (a == "--restarted" && checker)
       checker->restarted = true;
+    else if (a == "--ipvs-in-memory") {
+      ipvs_in_memory = true;
+      if (checker) checker->ipvs_in_memory = true;
+    }
     else if (a == "--log-level") {
       auto level = daemon::parse_log_level(value());
       if (!level) {
@@ -157,7 +165,10 @@ int run(const tandem::daemon::DirectorOptions& opts) {
   daemon::Director director(io, opts, std::move(*parsed.config), std::move(text), std::move(*keys),
                             daemon::DirectorAdapters{failover::make_netlink_address_manager(),
                                                      daemon::make_systemd_notifier(),
-                                                     daemon::make_process_spawner(state_dir, opts.hostname),
+                                                     daemon::make_process_spawner(
+                                                         state_dir, opts.hostname,
+                                                         ipvs_in_memory ? std::vector<std::string>{"--ipvs-in-memory"}
+                                                                        : std::vector<std::string>{}),
                                                      daemon::reap_process, daemon::kill_process});
   if (auto err = director.start()) {
     daemon::log(daemon::log_err, *err);
