@@ -71,6 +71,8 @@ class CheckerLink {
 
   std::optional<long> pid() const;
   std::uint64_t restarts() const { return restarts_; }
+  // The wait before the next restart (the last one used).
+  std::chrono::milliseconds backoff() const { return backoff_; }
   const std::string& last_exit() const { return last_exit_; }
   // Time since the checker last answered a ping; nullopt before the first answer.
   std::optional<std::chrono::steady_clock::duration> since_answer() const;

@@ -407,7 +407,9 @@ class Lab:
 
     # ---- daemons ---------------------------------------------------------
 
-    def start(self, node, log_level=None):
+    def start(self, node, log_level=None, extra_args=()):
+        """Starts tandemd in the node's namespace; extra_args are appended to
+        its command line (e.g. ["--ipvs-in-memory"])."""
         if node in self.daemons and self.daemons[node].running():
             raise LabError("%s already running" % node)
         sock = self.socket_path(node)
@@ -417,7 +419,7 @@ class Lab:
         log.write("---- start %.3f\n" % time.monotonic())
         log.flush()
         cmd = ["ip", "netns", "exec", self.ns[node], self.tandemd, "-c", self.config_path(node),
-               "--socket", sock, "--log-level", log_level or self.log_level]
+               "--socket", sock, "--log-level", log_level or self.log_level] + list(extra_args)
         # `ip netns exec` execs tandemd in place: the pid is the daemon's.
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 preexec_fn=_die_with_parent)
