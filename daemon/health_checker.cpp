@@ -17,24 +17,44 @@ std::variant<health::HealthBoard, std::vector<std::string>> HealthChecker::prepa
 }
 
 void HealthChecker::start(health::HealthBoard board) {
+  const auto same = board.same_checks(board_);
   board.carry_over(board_);
+  // The old schedule entry of each old board entry.
+  std::vector<std::optional<std::size_t>> old_id(board_.entries().size());
+  for (std::size_t id = 0; id < entry_of_.size(); ++id) old_id[entry_of_[id]] = id;
+  const health::ProbeSchedule old_schedule = std::move(schedule_);
+  std::vector<Slot> old_slots = std::move(slots_);
+  for (auto& slot : old_slots) *slot = gone;
   board_ = std::move(board);
-  prober_.cancel_all();
   ++epoch_;
   schedule_ = health::ProbeSchedule(kMaxProbesInFlight);
   entry_of_.clear();
+  slots_.clear();
   const auto now = std::chrono::steady_clock::now();
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
-  std::size_t probed = 0;
+  std::size_t kept = 0;
   for (std::size_t i = 0; i < board_.entries().size(); ++i) {
     const auto& e = board_.entries()[i];
     if (!e.spec) continue;
     const auto interval = e.spec->interval;
-    schedule_.add(interval, now + health::warmup_delay(interval, fraction(random_)));
+    const std::size_t id = schedule_.size();
+    if (same[i] && old_id[*same[i]]) {
+      const std::size_t was = *old_id[*same[i]];
+      schedule_.add(interval, old_schedule.due(was), old_schedule.running(was));
+      slots_.push_back(old_slots[was]);
+      ++kept;
+    } else {
+      schedule_.add(interval, now + health::warmup_delay(interval, fraction(random_)));
+      slots_.push_back(std::make_shared<std::size_t>());
+    }
+    *slots_.back() = id;
     entry_of_.push_back(i);
-    ++probed;
   }
-  if (probed) log(log_info, "health: checking " + std::to_string(probed) + " real server" + (probed == 1 ? "" : "s"));
+  const std::size_t probed = entry_of_.size();
+  if (probed)
+    log(log_info, "health: checking " + std::to_string(probed) + " real server" + (probed == 1 ? "" : "s") +
+                      (kept ? " (" + std::to_string(kept) + " kept, " + std::to_string(probed - kept) + " new or changed)"
+                            : ""));
   stopped_ = false;
   armed_at_.reset();
   arm();
@@ -43,6 +63,7 @@ void HealthChecker::start(health::HealthBoard board) {
 void HealthChecker::stop() {
   stopped_ = true;
   ++epoch_;
+  for (auto& slot : slots_) *slot = gone;
   prober_.cancel_all();
   boost::system::error_code ec;
   timer_.cancel(ec);
@@ -74,16 +95,16 @@ void HealthChecker::run_due() {
     for (const std::size_t id : due) {
       const auto& spec = *board_.entries()[entry_of_[id]].spec;
       prober_.start(
-          spec, [this, epoch = epoch_, id, wall](health::ProbeResult result) { on_result(epoch, id, wall, std::move(result)); },
+          spec, [this, slot = slots_[id], wall](health::ProbeResult result) { on_result(slot, wall, std::move(result)); },
           now);
     }
   }
   arm();
 }
 
-void HealthChecker::on_result(std::uint64_t epoch, std::size_t id, health::WallTime started,
-                              health::ProbeResult result) {
-  if (epoch != epoch_ || stopped_) return;
+void HealthChecker::on_result(const Slot& slot, health::WallTime started, health::ProbeResult result) {
+  if (stopped_ || *slot == gone) return;
+  const std::size_t id = *slot;
   schedule_.finished(id);
   const std::size_t entry = entry_of_[id];
   const auto ended = started + std::chrono::duration_cast<health::WallTime::duration>(result.latency);

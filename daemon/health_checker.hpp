@@ -42,9 +42,10 @@ class HealthChecker {
   // cannot run, if any (then nothing changes).
   static std::variant<health::HealthBoard, std::vector<std::string>> prepare(
       const std::vector<config::VirtualServer>& servers);
-  // Starts checking with `board` (from prepare), keeping the state of the
-  // servers whose check did not change. Probes in flight are abandoned and
-  // every server gets a new random first delay.
+  // Starts checking with `board` (from prepare). A server whose check did
+  // not change keeps its state, its cadence and its probe in flight; a new
+  // or changed check starts after a random first delay, and the probes of
+  // removed ones are ignored when they end.
   void start(health::HealthBoard board);
   void stop();
 
@@ -53,7 +54,11 @@ class HealthChecker {
  private:
   void arm();
   void run_due();
-  void on_result(std::uint64_t epoch, std::size_t id, health::WallTime started, health::ProbeResult result);
+  // Which schedule entry a probe reports to: reassigned when a reload keeps
+  // the check, npos when it removed it.
+  using Slot = std::shared_ptr<std::size_t>;
+  static constexpr std::size_t gone = static_cast<std::size_t>(-1);
+  void on_result(const Slot& slot, health::WallTime started, health::ProbeResult result);
 
   boost::asio::io_context& io_;
   Changed changed_;
@@ -62,6 +67,7 @@ class HealthChecker {
   health::HealthBoard board_;
   health::ProbeSchedule schedule_{kMaxProbesInFlight};
   std::vector<std::size_t> entry_of_;  // schedule id -> board entry
+  std::vector<Slot> slots_;            // schedule id -> its slot
   std::optional<std::chrono::steady_clock::time_point> armed_at_;
   std::uint64_t epoch_ = 0;
   std::mt19937_64 random_;

@@ -64,13 +64,22 @@ BoardBuild HealthBoard::make(const std::vector<config::VirtualServer>& servers) 
   return out;
 }
 
-void HealthBoard::carry_over(const HealthBoard& old) {
+std::vector<std::optional<std::size_t>> HealthBoard::same_checks(const HealthBoard& old) const {
   std::unordered_map<std::string, std::size_t> by_identity;
   for (std::size_t i = 0; i < old.entries_.size(); ++i) by_identity.emplace(old.identity_[i], i);
+  std::vector<std::optional<std::size_t>> same(entries_.size());
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     auto it = by_identity.find(identity_[i]);
-    if (it == by_identity.end() || !(old.checks_[it->second] == checks_[i])) continue;
-    const RealHealth& was = old.entries_[it->second];
+    if (it != by_identity.end() && old.checks_[it->second] == checks_[i]) same[i] = it->second;
+  }
+  return same;
+}
+
+void HealthBoard::carry_over(const HealthBoard& old) {
+  const auto same = same_checks(old);
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (!same[i]) continue;
+    const RealHealth& was = old.entries_[*same[i]];
     RealHealth& e = entries_[i];
     e.state = was.state;
     e.last = was.last;

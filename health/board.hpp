@@ -46,6 +46,10 @@ class HealthBoard {
   // same real server of the same virtual server (after a reload), so a
   // reload neither resets a down server to up nor forgets its counts.
   void carry_over(const HealthBoard& old);
+  // For each entry, the entry of `old` that is the same check of the same
+  // real server of the same virtual server (the ones carry_over takes
+  // over), or nullopt: a new or changed check.
+  std::vector<std::optional<std::size_t>> same_checks(const HealthBoard& old) const;
 
   // Starts the probed entries that healthy[v][r] calls unhealthy as down
   // (ipvs::health_in_kernel, for a restarted checker): they come back

@@ -20,9 +20,10 @@ SteadyTime align_up(SteadyTime at, std::chrono::milliseconds tick) {
 
 ProbeSchedule::ProbeSchedule(std::size_t max_in_flight) : max_in_flight_(std::max<std::size_t>(max_in_flight, 1)) {}
 
-std::size_t ProbeSchedule::add(std::chrono::milliseconds interval, SteadyTime first_due) {
+std::size_t ProbeSchedule::add(std::chrono::milliseconds interval, SteadyTime first_due, bool running) {
   const std::size_t id = entries_.size();
-  entries_.push_back(Entry{std::max(interval, std::chrono::milliseconds(1)), first_due, false});
+  entries_.push_back(Entry{std::max(interval, std::chrono::milliseconds(1)), first_due, running});
+  if (running) ++in_flight_;
   queue_.push(Due{first_due, id});
   return id;
 }

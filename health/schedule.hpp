@@ -28,8 +28,9 @@ class ProbeSchedule {
   explicit ProbeSchedule(std::size_t max_in_flight);
 
   // Adds an entry (ids are 0, 1, 2... in the order added) first due at
-  // `first_due`, then every `interval` after that.
-  std::size_t add(std::chrono::milliseconds interval, SteadyTime first_due);
+  // `first_due`, then every `interval` after that. `running`: its probe,
+  // started under an earlier schedule, is still in flight (a reload kept it).
+  std::size_t add(std::chrono::milliseconds interval, SteadyTime first_due, bool running = false);
 
   // The entries due at `now` that may start, marked running. An entry taken
   // late keeps its cadence; one that fell a whole interval behind (the limit
@@ -47,6 +48,7 @@ class ProbeSchedule {
   std::size_t size() const { return entries_.size(); }
   std::size_t in_flight() const { return in_flight_; }
   bool running(std::size_t id) const { return entries_.at(id).running; }
+  SteadyTime due(std::size_t id) const { return entries_.at(id).due; }
 
  private:
   struct Entry {

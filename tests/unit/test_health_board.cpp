@@ -139,6 +139,8 @@ TEST(HealthBoardTest, AReloadKeepsTheStateOfUnchangedChecksOnly) {
   next.reals[1].check->request = "/health";  // its check changed
   next.reals.push_back(real("10.0.0.13", 80));  // a new real
   HealthBoard b = make({next});
+  // Only the unchanged check is the same (its schedule is kept by a reload).
+  EXPECT_EQ(b.same_checks(old), (std::vector<std::optional<std::size_t>>{0, std::nullopt, std::nullopt}));
   b.carry_over(old);
   EXPECT_EQ(b.entries()[0].state.health, Health::down);
   EXPECT_EQ(b.entries()[0].probes, 3u);
@@ -149,8 +151,18 @@ TEST(HealthBoardTest, AReloadKeepsTheStateOfUnchangedChecksOnly) {
   config::VirtualServer other = web();
   other.address->port = 8080;
   HealthBoard moved = make({other});
+  EXPECT_FALSE(moved.same_checks(old)[0]);
   moved.carry_over(old);
   EXPECT_EQ(moved.entries()[0].state.health, Health::up);
+}
+
+TEST(HealthBoardTest, ARestartedCheckerAssumesTheKernelsQuiescedServersDown) {
+  HealthBoard b = make({web(), web()});
+  b.assume_down({{true, false}, {}});  // the second vs: missing entries stay up
+  EXPECT_EQ(b.entries()[0].state.health, Health::up);
+  EXPECT_EQ(b.entries()[1].state.health, Health::down);
+  EXPECT_EQ(b.entries()[1].state.successes, 0u);
+  EXPECT_EQ(b.healthy_count(), b.entries().size() - 1);
 }
 
 TEST(HealthStatusTest, StatusShowsHealthRemovedRealsAndTheFallback) {

@@ -110,4 +110,16 @@ TEST(ProbeScheduleTest, ThousandsOfEntriesSpreadByTheirWarmup) {
 }
 
 }  // namespace
+TEST(ProbeScheduleTest, AnEntryAddedRunningHoldsASlotUntilItFinishes) {
+  ProbeSchedule s(1);
+  const SteadyTime t0{};
+  const auto kept = s.add(std::chrono::milliseconds(1000), t0 + std::chrono::milliseconds(500), /*running=*/true);
+  s.add(std::chrono::milliseconds(1000), t0);
+  EXPECT_EQ(s.in_flight(), 1u);
+  EXPECT_TRUE(s.take_due(t0).empty());  // the one slot is taken by the kept probe
+  s.finished(kept);
+  EXPECT_EQ(s.take_due(t0), (std::vector<std::size_t>{1}));
+  EXPECT_EQ(s.due(1), t0 + std::chrono::milliseconds(1000));
+}
+
 }  // namespace tandem::health
