@@ -9,6 +9,7 @@
 
 #include "daemon/log.hpp"
 #include "daemon/realtime.hpp"
+#include "ipvs/handover_topology.hpp"
 
 namespace tandem::daemon {
 namespace asio = boost::asio;
@@ -64,7 +65,7 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
                    config::AuthKeys keys, DirectorAdapters adapters)
     : io_(io),
       options_(std::move(options)),
-      params_(failover::PeerParams::from(cfg)),
+      params_(failover::PeerParams::from(cfg, ipvs::handover_forward_stage(cfg))),
       cfg_(without_virtual_servers(std::move(cfg))),
       addresses_(std::move(adapters.addresses)),
       notifier_(std::move(adapters.notifier)),
@@ -299,7 +300,7 @@ void Director::reload(Respond respond) {
     }
     if (p.config.config) {
       p.keys = config::load_authkeys(p.config.config->cluster.authkeys);
-      p.params = failover::PeerParams::from(*p.config.config);
+      p.params = failover::PeerParams::from(*p.config.config, ipvs::handover_forward_stage(*p.config.config));
     }
     asio::post(io_, [this, p = std::move(p)]() mutable { on_reload_parsed(std::move(p)); });
   });

@@ -1,7 +1,7 @@
 #include "daemon/ipvs_driver.hpp"
 
 #include "daemon/log.hpp"
-#include "failover/peer_state.hpp"
+#include "ipvs/handover_topology.hpp"
 #include "ipvs/desired.hpp"
 
 namespace tandem::daemon {
@@ -72,12 +72,8 @@ std::optional<std::string> IpvsDriver::configure(const config::Config& cfg, cons
 
 std::optional<std::string> IpvsDriver::apply(const health::HealthBoard& board, Pass pass) {
   if (!keeper_ || !cfg_) return std::nullopt;
-  ipvs::Handover handover;
-  if (forwarding_)
-    for (const auto& vs : cfg_->virtual_servers)
-      handover.push_back(failover::forwards_on_handover(*cfg_, vs) ? failover::handover_peer_address(*cfg_, vs.family)
-                                                                   : std::nullopt);
-  keeper_->set_desired(ipvs::desired_table(cfg_->virtual_servers, board.healthy(), handover));
+  keeper_->set_desired(ipvs::desired_table(cfg_->virtual_servers, board.healthy(),
+                                           forwarding_ ? ipvs::handover_targets(*cfg_) : ipvs::Handover{}));
   std::optional<std::string> err;
   if (pass == Pass::full) {
     if (auto e = keeper_->reconcile_full()) err = "IPVS: " + *e;

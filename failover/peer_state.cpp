@@ -423,38 +423,7 @@ std::vector<config::Vip> minus(const std::vector<config::Vip>& a, const std::vec
 
 }  // namespace
 
-std::optional<config::IpAddress> handover_peer_address(const config::Config& cfg, int family) {
-  for (const auto& link : cfg.links) {
-    if (!link.peer || link.peer->family != family) continue;
-    bool on_vip_lan = std::any_of(cfg.vips.begin(), cfg.vips.end(), [&](const config::Vip& v) {
-      return v.interface == link.interface && v.address.address.family == family;
-    });
-    if (on_vip_lan) return link.peer;
-  }
-  return std::nullopt;
-}
-
-bool forwards_on_handover(const config::Config& cfg, const config::VirtualServer& vs) {
-  // The peer must own the service's address once staged: a VIP. (A fwmark
-  // service's addresses are not known here.)
-  if (vs.reals.empty() || !vs.address) return false;
-  bool on_vip = std::any_of(cfg.vips.begin(), cfg.vips.end(),
-                            [&](const config::Vip& v) { return v.address.address == vs.address->address; });
-  if (!on_vip) return false;
-  bool all_dr = std::all_of(vs.reals.begin(), vs.reals.end(), [&](const config::RealServer& r) {
-    return r.forwarding.value_or(vs.forwarding) == config::ForwardingMethod::dr;
-  });
-  return all_dr && handover_peer_address(cfg, vs.family).has_value();
-}
-
-Duration handover_forward_stage(const config::Config& cfg) {
-  bool any = std::any_of(cfg.virtual_servers.begin(), cfg.virtual_servers.end(),
-                         [&](const config::VirtualServer& vs) { return forwards_on_handover(cfg, vs); });
-  if (!any) return Duration(0);
-  return cfg.sync ? Duration(3000) : Duration(200);
-}
-
-PeerParams PeerParams::from(const config::Config& cfg) {
+PeerParams PeerParams::from(const config::Config& cfg, Duration forward_stage) {
   PeerParams p;
   p.own_name = cfg.node.name;
   p.priority = static_cast<std::uint16_t>(cfg.node.priority);
@@ -468,7 +437,7 @@ PeerParams PeerParams::from(const config::Config& cfg) {
   for (const auto& l : cfg.links) p.link_names.push_back(l.name);
   p.vips = cfg.vips;
   p.garp = cfg.garp;
-  p.forward_stage = handover_forward_stage(cfg);
+  p.forward_stage = forward_stage;
   return p;
 }
 

@@ -41,7 +41,9 @@ struct PeerParams {
   // through us either end or reach the peer's connection table first.
   Duration forward_stage{0};
 
-  static PeerParams from(const config::Config& cfg);
+  // `forward_stage`: ipvs::handover_forward_stage(cfg), the IPVS topology's
+  // part (ipvs/handover_topology.hpp).
+  static PeerParams from(const config::Config& cfg, Duration forward_stage = Duration(0));
   friend bool operator==(const PeerParams&, const PeerParams&) = default;
 };
 
@@ -149,21 +151,6 @@ struct Step {
 PeerState initial_state(PeerParams params, TimePoint now);
 Step step(PeerState state, const Event& event, TimePoint now);
 
-// The staged handover's forwarding target for services of `family`: the
-// peer's unicast address on a heartbeat link whose interface carries a VIP
-// (so it is on the LAN the clients reach the VIP on), if there is one.
-std::optional<config::IpAddress> handover_peer_address(const config::Config& cfg, int family);
-// Whether a virtual server's new connections can be forwarded to the peer
-// during a staged handover: its address is a VIP (the peer holds it once
-// staged; not a fwmark service), direct routing for every real server, and
-// a handover_peer_address of its family.
-bool forwards_on_handover(const config::Config& cfg, const config::VirtualServer& vs);
-// PeerParams::forward_stage for a configuration: 0 when no virtual server
-// forwards on handover; else long enough for the sync daemon to have
-// copied the connections opened before forwarding began (3 s: the kernel
-// sends a partly filled sync buffer after at most 2 s, checked every
-// second), or 200 ms without [sync] (short connections end).
-Duration handover_forward_stage(const config::Config& cfg);
 
 // Election order (SPEC): the preferred node, then higher priority, then the
 // lower node name wins.
