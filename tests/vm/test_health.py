@@ -15,6 +15,12 @@ both directors check them and program their own IPVS table.
   back when it answers again.
 - remove: on_failure = "remove": r1's destination leaves both tables and
   comes back with its configured weight (2) when its server returns.
+- checker_restart: r1 down (weight 0), then the checker process of each
+  director killed with SIGKILL: it is restarted (a new pid in status,
+  restarts 1, the kill in the log), and over the 4 s after the kill no
+  weight in either kernel table changes (r1 stays at 0, r2 at 1), the VIP
+  and the roles stay; the new checker still has r1 down and brings it back
+  once its server answers again.
 - fallback: fallback = r3's address: with every real server down the
   fallback is in both tables (status: fallback true), the real servers at
   weight 0 and a request to the VIP reaches r3; one real server back, the
@@ -292,6 +298,50 @@ def case_quiesce(case):
                 % (node, last["reason"]))
 
 
+def case_checker_restart(case):
+    import os
+    import signal
+    import time
+    h = HealthCase(case, ["r1", "r2"], HTTP_CHECK)
+    r1, r2 = dest("r1"), dest("r2")
+    h.measure("refused: r1 weight 0", h.servers["r1"].kill, h.down_bound(),
+              lambda t: weight_of(t, r1) == 0 and weight_of(t, r2) == 1)
+    roles = {node: h.lab.status(node)["role"] for node in NODES}
+    old = {node: h.lab.status(node)["checker"]["pid"] for node in NODES}
+    for node in NODES:
+        os.kill(old[node], signal.SIGKILL)
+    t0 = time.monotonic()
+    polls = 0
+    while time.monotonic() - t0 < 4.0:
+        for node in NODES:
+            w = vmlab.proc_table(h.lab, node).get(SERVICE)
+            have = {d: v.weight for d, v in w.dests.items()} if w else None
+            h.check(have == {r1: 0, r2: 1}, "%s: %.0f ms after the checker was killed the kernel has %s"
+                    % (node, (time.monotonic() - t0) * 1000, have))
+        polls += 1
+        time.sleep(0.02)
+    for node in NODES:
+        st = h.lab.status(node)
+        c = st["checker"]
+        h.check(c["pid"] not in (None, old[node]) and c["restarts"] == 1,
+                "%s: the checker was not restarted: %s" % (node, c))
+        h.check(st["role"] == roles[node], "%s: role %s, was %s" % (node, st["role"], roles[node]))
+        h.check("checker pid %d killed by signal 9" % old[node] in h.lab.log_text(node),
+                "%s: the engine did not log the checker's end" % node)
+        h.check(h.lab.has_address(h.active) and not h.lab.has_address(h.lab.peer_of(h.active)),
+                "the VIP moved")
+    for node in NODES:
+        ds = h.status_dests(node)
+        h.check(ds[r1].get("health") == "down" and ds[r1].get("weight") == 0,
+                "%s: after the restart status has r1 %s" % (node, ds[r1]))
+        h.check(ds[r2].get("health") == "up" and ds[r2].get("weight") == 1,
+                "%s: after the restart status has r2 %s" % (node, ds[r2]))
+    case.note("checkers killed on both directors: restarted, weights unchanged over %d polls of both "
+              "tables in 4 s" % polls)
+    h.measure("restarted checker, r1 answers: weight 1", h.servers["r1"].start, h.up_bound(),
+              lambda t: weight_of(t, r1) == 1 and weight_of(t, r2) == 1)
+
+
 def case_remove(case):
     h = HealthCase(case, ["r1", "r2"], FAST_CHECK, weights={"r1": 2}, on_failure="remove")
     r1, r2 = dest("r1"), dest("r2")
@@ -353,4 +403,4 @@ def case_fallback(case):
 
 
 if __name__ == "__main__":
-    sys.exit(runner.main([case_quiesce, case_remove, case_fallback], "vm: health checks drive the IPVS table"))
+    sys.exit(runner.main([case_quiesce, case_checker_restart, case_remove, case_fallback], "vm: health checks drive the IPVS table"))
