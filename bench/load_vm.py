@@ -309,6 +309,7 @@ class Load:
         self.reloads = []               # (start, seconds, ok, message)
         self.samples = []               # (time, engine, checker, warnings)
         self.ipvs_age_max = None
+        self.status_bytes = 0
         self.toggle = 0
         self.threads = [threading.Thread(target=f, daemon=True)
                         for f in (self._poll_active, self._poll_backup, self._reload)]
@@ -324,11 +325,14 @@ class Load:
         for t in self.threads:
             t.join(timeout=90)
 
-    def _ctl(self, node, *args, timeout=60):
+    def _ctl(self, node, *args, timeout=60, text=True):
         return subprocess.run([self.lab.tandemctl, "--socket", self.lab.socket_path(node)] + list(args),
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+                              stdin=subprocess.DEVNULL, capture_output=True, text=text, timeout=timeout)
 
     def _poll_active(self):
+        """status --json on d1; its output (megabytes with 8,000
+        destinations) is kept as bytes: the role is read from its head, the
+        engine/checker sections and ipvs_age_ms from its tail."""
         every = self.args.status_every
         next_at = time.monotonic()
         while not self.stop_event.is_set():
@@ -338,22 +342,23 @@ class Load:
                 continue
             start = time.monotonic()
             try:
-                p = self._ctl(ACTIVE, "status", "--json", timeout=60)
-                ok, out, err = p.returncode == 0, p.stdout, p.stderr.strip()
+                p = self._ctl(ACTIVE, "status", "--json", timeout=60, text=False)
+                ok, out, err = p.returncode == 0, p.stdout, p.stderr.decode(errors="replace").strip()
             except subprocess.TimeoutExpired:
-                ok, out, err = False, "", "timeout after 60 s"
+                ok, out, err = False, b"", "timeout after 60 s"
             took = time.monotonic() - start
-            m = _ROLE.search(out[:400]) if ok else None
+            m = _ROLE.search(out[:400].decode(errors="replace")) if ok else None
             self.status.append((start, took, ok, m.group(1) if m else None))
+            self.status_bytes = len(out)
             if not ok and len(self.status_errors) < 20:
                 self.status_errors.append("%+.1f s: %s" % (start - self.t0, err))
             if ok:
-                age = tail_object(out[-4096:], "ipvs_age_ms") if '"ipvs_age_ms"' in out[-4096:] else None
+                tail = out[-65536:].decode(errors="replace")
+                age = tail_object(tail[-4096:], "ipvs_age_ms")
                 if isinstance(age, (int, float)):
                     self.ipvs_age_max = age if self.ipvs_age_max is None else max(self.ipvs_age_max, age)
                 if time.monotonic() >= self.next_sample:
                     self.next_sample += self.args.sample_every
-                    tail = out[-65536:]
                     self.samples.append((start - self.t0, tail_object(tail, "engine"), tail_object(tail, "checker"),
                                          tail_object(tail, "warnings")))
             next_at = start + every
@@ -572,6 +577,7 @@ def window(lab, label, args, res, configs, farm):
                      "roles_seen": sorted(set(s[3] for s in load.status if s[3]))}
     res["backup_roles_seen"] = sorted(set(r for _, r in load.backup_roles if r))
     res["ipvs_age_max_ms"] = load.ipvs_age_max
+    res["status"]["bytes"] = load.status_bytes
     res["reloads"] = {"done": sum(1 for r in load.reloads if r[2]), "failed": sum(1 for r in load.reloads if not r[2]),
                       "latency_ms": summary([r[1] * 1000.0 for r in load.reloads]),
                       "failures": [m for _, _, ok, m in load.reloads if not ok][:5]}
@@ -683,6 +689,7 @@ def window_table(builds):
     row("roles seen by status d1 / d2",
         lambda r: "%s / %s" % (",".join(r["status"]["roles_seen"]) or "-", ",".join(r["backup_roles_seen"]) or "-"))
     row("status --json calls (failed)", lambda r: "%d (%d)" % (r["status"]["calls"], r["status"]["failed"]))
+    row("status --json size (MB)", lambda r: "%.2f" % (r["status"]["bytes"] / 1e6))
     row("status latency p50 / p99 / max (ms)", lambda r: trio(r["status"]["latency_ms"], 0))
     row("reloads done / failed", lambda r: "%d / %d" % (r["reloads"]["done"], r["reloads"]["failed"]))
     row("reload latency p50 / max (ms)",

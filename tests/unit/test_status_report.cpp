@@ -329,6 +329,12 @@ TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
   board.board.record(0, health::ProbeResult{true, std::chrono::microseconds(900), "connected"},
                      std::chrono::system_clock::now());
   add_health(r, {vs}, board.board);
+  r.ipvs_age_ms = 2310.5;
+  CheckerStatus c;
+  c.pid = 4242;
+  c.answered_ms = 112;
+  c.snapshot_age_ms = 310;
+  add_loops(r, EngineStatus{}, c, 600);
   auto json = render_json(r);
   for (const auto& name : documented) EXPECT_NE(json.find("\"" + name + "\":"), std::string::npos) << name;
 }
@@ -407,4 +413,73 @@ TEST_F(StatusReportTest, RenderJsonEscapesText) {
   s.reason = "link \"public\"\tdown\\";
   auto json = render_json(report(s));
   EXPECT_NE(json.find(R"("reason":"link \"public\"\tdown\\",)"), std::string::npos) << json;
+}
+
+TEST_F(StatusReportTest, TheCheckersSectionIsSplicedInAsItRenderedIt) {
+  // The checker renders its part of a report...
+  StatusReport part;
+  ipvs::ServiceEntry e;
+  e.service.key.af = AF_INET;
+  e.service.key.protocol = IPPROTO_TCP;
+  e.service.key.address = *config::IpAddress::parse("10.0.0.100");
+  e.service.key.port = 80;
+  ipvs::Table t = {e};
+  add_ipvs(part, t, &t, "");
+  // ... and the engine's report carries it unchanged.
+  StatusReport r = report(active_state(), {true, false}, counters());
+  r.checker_section = CheckerSection{render_virtual_servers_text(part), render_virtual_servers_json(part)};
+  StatusReport whole = report(active_state(), {true, false}, counters());
+  add_ipvs(whole, t, &t, "");
+  EXPECT_EQ(render_json(r), render_json(whole));
+  EXPECT_EQ(render_text(r), render_text(whole));
+  EXPECT_EQ(render_virtual_servers_json(part).rfind("\"virtual_servers\":[", 0), 0u);
+}
+
+TEST_F(StatusReportTest, LoopsAreShownAndLateOnesWarnedAbout) {
+  StatusReport r = report(active_state(), {true, false}, counters());
+  EngineStatus e;
+  e.interval_ms = 200;
+  e.loop_lag = Summary{600, 0.1, 0.5, 2.0};
+  e.heartbeat_interval = Summary{299, 200.0, 200.5, 201.0};
+  CheckerStatus c;
+  c.pid = 4242;
+  c.answered_ms = 12.5;
+  c.loop_lag = Summary{20, 1.0, 5.0, 9.0};
+  add_loops(r, e, c, 600);
+  EXPECT_TRUE(r.warnings.empty());
+  const auto json = render_json(r);
+  EXPECT_NE(json.find("\"engine\":{\"loop_lag_ms\":{\"p50\":0.100,\"p99\":0.500,\"max\":2.000,\"samples\":600},"
+                      "\"heartbeat_interval_ms\":{\"p50\":200.000,\"p99\":200.500,\"max\":201.000,\"samples\":299},"
+                      "\"interval_ms\":200.000}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"checker\":{\"pid\":4242,\"restarts\":0,\"last_exit\":null,\"answered_ms\":12.500,"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"warnings\":[]"), std::string::npos);
+  EXPECT_NE(render_text(r).find("engine: loop lag p99 0.5 ms, max 2.0 ms; heartbeats sent every 200.0 ms (p99 "
+                                "200.5 ms, max 201.0 ms) over the last minute\nchecker: pid 4242, loop lag p99 5.0 "
+                                "ms, max 9.0 ms\n"),
+            std::string::npos)
+      << render_text(r);
+
+  // Above warntime/2 (300 ms): the engine's lag, a late heartbeat, the checker's lag.
+  StatusReport late = report(active_state(), {true, false}, counters());
+  e.loop_lag.max_ms = 350;
+  e.heartbeat_interval.max_ms = 520;
+  c.loop_lag.max_ms = 2000;
+  c.pid.reset();
+  c.restarts = 2;
+  c.last_exit = "killed by signal 9 (Killed)";
+  add_loops(late, e, c, 600);
+  ASSERT_EQ(late.warnings.size(), 3u);
+  EXPECT_EQ(late.warnings[0], "the engine's loop ran 350.0 ms late in the last minute (warntime/2 = 300.0 ms)");
+  EXPECT_EQ(late.warnings[1], "a heartbeat was sent 320.0 ms late in the last minute (warntime/2 = 300.0 ms)");
+  EXPECT_EQ(late.warnings[2], "the checker's loop ran 2000.0 ms late in the last minute (warntime/2 = 300.0 ms)");
+  EXPECT_NE(render_json(late).find("\"pid\":null,\"restarts\":2,\"last_exit\":\"killed by signal 9 (Killed)\""),
+            std::string::npos);
+  EXPECT_NE(render_text(late).find("checker: restarting, loop lag p99 5.0 ms, max 2000.0 ms, restarted 2 times "
+                                   "(last: killed by signal 9 (Killed))\nwarning: the engine's loop ran"),
+            std::string::npos)
+      << render_text(late);
 }
