@@ -18,9 +18,16 @@ ConfigDiff diff_config(const config::Config& a, const config::Config& b) {
   if (a.cluster.peer != b.cluster.peer)
     d.refused.push_back("cluster.peer changed from \"" + a.cluster.peer + "\" to \"" + b.cluster.peer +
                         "\"; restart tandemd to change the peer");
+  std::vector<bool> taken(a.links.size(), false);
   for (std::size_t i = 0; i < b.links.size(); ++i) {
-    auto same = std::find(a.links.begin(), a.links.end(), b.links[i]);
-    if (same == a.links.end() || a.cluster.port != b.cluster.port) d.links_to_reopen.push_back(i);
+    std::optional<std::size_t> kept;
+    for (std::size_t j = 0; j < a.links.size() && !kept && a.cluster.port == b.cluster.port; ++j)
+      if (!taken[j] && a.links[j] == b.links[i]) kept = j;
+    if (kept)
+      taken[*kept] = true;
+    else
+      d.links_to_reopen.push_back(i);
+    d.links_kept.push_back(kept);
   }
   for (const auto& l : a.links)
     if (std::find(b.links.begin(), b.links.end(), l) == b.links.end() || a.cluster.port != b.cluster.port)

@@ -350,7 +350,7 @@ void Director::on_reload_configured(const checker::Configured& c) {
   apply_realtime(rl.next.node, &cfg_.node);
   cfg_ = std::move(rl.next);
   params_ = std::move(rl.params);
-  const std::size_t opened = links_.reconfigure(cfg_, rl.diff.links_to_reopen);
+  const std::size_t opened = links_.reconfigure(cfg_, rl.diff.links_kept);
   // The state machine releases removed VIPs and adds new ones.
   vips_.reconfigure(cfg_.vips);
   links_.set_keys(std::move(rl.keys));

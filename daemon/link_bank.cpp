@@ -57,7 +57,7 @@ void LinkBank::open(Slot& slot) {
                  asio::detached);
 }
 
-std::size_t LinkBank::reconfigure(const config::Config& cfg, const std::vector<std::size_t>& reopen) {
+std::size_t LinkBank::reconfigure(const config::Config& cfg, const std::vector<std::optional<std::size_t>>& kept) {
   std::vector<std::unique_ptr<Slot>> old = std::move(slots_);
   slots_.clear();
   own_name_ = cfg.node.name;
@@ -65,10 +65,9 @@ std::size_t LinkBank::reconfigure(const config::Config& cfg, const std::vector<s
   port_ = cfg.cluster.port;
   std::vector<std::size_t> to_open;
   for (std::size_t i = 0; i < cfg.links.size(); ++i) {
-    const bool again = std::find(reopen.begin(), reopen.end(), i) != reopen.end();
-    auto same = std::find_if(old.begin(), old.end(), [&](const auto& s) { return s && s->link->link() == cfg.links[i]; });
-    if (!again && same != old.end()) {
-      slots_.push_back(std::move(*same));
+    const auto from = i < kept.size() ? kept[i] : std::nullopt;
+    if (from && *from < old.size() && old[*from]) {
+      slots_.push_back(std::move(old[*from]));
     } else {
       slots_.push_back(make_slot(cfg.links[i]));
       to_open.push_back(i);

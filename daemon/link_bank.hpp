@@ -34,10 +34,10 @@ class LinkBank {
 
   // Opens every link; one that cannot be opened yet is retried by send().
   void open_all();
-  // A reload: links whose settings did not change keep their socket and
-  // replay state; `reopen` (indexes into `cfg.links`) and new ones are
-  // opened, the rest closed. How many were opened.
-  std::size_t reconfigure(const config::Config& cfg, const std::vector<std::size_t>& reopen);
+  // A reload, as ConfigDiff::links_kept says: for each of `cfg.links`, the
+  // old link that keeps its socket and replay state, or nullopt (opened);
+  // old links not kept are closed. How many were opened.
+  std::size_t reconfigure(const config::Config& cfg, const std::vector<std::optional<std::size_t>>& kept);
   void close_all();
 
   // Sends `hb` on every open link, each datagram with its own sequence
