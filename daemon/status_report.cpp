@@ -178,13 +178,7 @@ std::optional<std::string> handover_text(const failover::PeerState& s) {
   using failover::Handover;
   const std::string& peer = s.params.peer_name;
   if (s.staged && s.role != failover::Role::active) return "VIPs held unannounced for " + peer + "'s handover";
-  if (!s.relinquish_until) return std::nullopt;
-  switch (s.handover) {
-    case Handover::prepare: return "handing over: waiting for " + peer + " to hold the VIPs unannounced";
-    case Handover::forward: return "handing over: forwarding new connections to " + peer;
-    case Handover::relinquish: return "handing over: waiting for " + peer + " to take over";
-    case Handover::none: break;
-  }
+  if (s.handover) return s.handover->describe(peer);
   return std::nullopt;
 }
 

@@ -64,19 +64,14 @@ struct Builder {
   }
 
   // A planned handover: in stages when forward_stage is set, else the peer
-  // is asked to take over at once. Given up at relinquish_until.
+  // is asked to take over at once.
   void start_handover() {
-    s.relinquish_until = now + std::max(2 * s.params.deadtime, 10 * s.params.interval) + s.params.forward_stage;
-    s.handover = s.params.forward_stage.count() > 0 ? Handover::prepare : Handover::relinquish;
-    s.stage_since = now;
+    s.handover = Handover::begin(now, s.params.interval, s.params.deadtime, s.params.forward_stage);
     s.next_send = now;  // tell the peer at once
   }
 
   void end_handover() {
-    s.relinquish_until.reset();
-    s.handover = Handover::none;
-    s.forward_until.reset();
-    s.stage_since.reset();
+    s.handover.reset();
     forward(false);
   }
 
@@ -131,7 +126,7 @@ struct Builder {
 // is alive and has not taken over (it went to fault, could not add them,
 // restarted): new connections must not go on being forwarded to it.
 bool staging_lost(const PeerState& s) {
-  return s.relinquish_until && s.forwarding && s.peer.alive && !(s.peer.flags & flag::staged) &&
+  return s.handover && s.forwarding && s.peer.alive && !(s.peer.flags & flag::staged) &&
          s.peer.role != Role::active;
 }
 
@@ -144,34 +139,6 @@ void cancel_handover(Builder& b, const std::string& why) {
   b.actions.push_back(SendHeartbeat{});
 }
 
-// "120 ms": how long the handover's stage that ends now lasted; the next
-// one starts.
-std::string stage_took(Builder& b) {
-  const auto since = b.s.stage_since.value_or(b.now);
-  b.s.stage_since = b.now;
-  return ms(std::chrono::duration_cast<Duration>(b.now - since));
-}
-
-// The active side of a staged handover: once the peer holds the VIPs
-// unannounced, new connections are forwarded to it for forward_stage; then
-// it is asked to take over.
-void advance_handover(Builder& b) {
-  PeerState& s = b.s;
-  if (!s.relinquish_until) return;
-  if (s.handover == Handover::prepare && s.peer.alive && (s.peer.flags & flag::staged)) {
-    b.forward(true);
-    s.handover = Handover::forward;
-    b.log(5, "handover: " + s.params.peer_name + " holds the VIPs unannounced after " + stage_took(b) +
-                 "; forwarding new connections to it");
-  }
-  if (s.handover == Handover::forward && s.forward_until && b.now >= *s.forward_until) {
-    s.handover = Handover::relinquish;
-    s.forward_until.reset();
-    s.next_send = b.now;
-    b.log(5, "handover: forwarded for " + stage_took(b) + "; asking " + s.params.peer_name + " to take over");
-  }
-}
-
 // A planned handover keeps our VIPs for a short overlap after the peer has
 // announced itself, so requests already on their way to us complete
 // (make-before-break). True once the overlap is over.
@@ -181,6 +148,41 @@ bool drained(Builder& b) {
     return false;
   }
   return b.now >= *b.s.drain_until;
+}
+
+// The active side of a planned handover moves on (failover/handover.hpp).
+void advance_handover(Builder& b) {
+  PeerState& s = b.s;
+  if (!s.handover) return;
+  auto step = s.handover->advance(s.peer.alive && (s.peer.flags & flag::staged), b.now, s.params.peer_name);
+  if (step.start_forwarding) b.forward(true);
+  if (step.ask_peer) s.next_send = b.now;
+  if (step.log) b.log(5, *step.log);
+}
+
+// The shutdown and the active branch alike: while handing over, true when
+// nothing is to be decided yet (the handover runs on, or the peer took over
+// and our VIPs drain); false when it is over or was cancelled.
+bool handing_over(Builder& b, bool shutting_down) {
+  PeerState& s = b.s;
+  if (!s.handover) return false;
+  const auto& p = s.params;
+  const bool alive = s.peer.alive;
+  advance_handover(b);
+  if (alive && s.peer.role == Role::active) {
+    if (!drained(b)) return true;
+    b.release_to(Role::standby, shutting_down ? "shutting down; " + p.peer_name + " took over"
+                                              : "handed over to " + p.peer_name);
+    return true;
+  }
+  if (staging_lost(s))
+    cancel_handover(b, p.peer_name + (shutting_down ? "" : " is " + std::string(to_string(s.peer.role)) + " and") +
+                           " no longer holds the VIPs unannounced");
+  else if (!alive || b.now >= s.handover->give_up) {
+    if (shutting_down) return false;  // leave all the same
+    cancel_handover(b, p.peer_name + (alive ? " did not take over in time" : " is not alive"));
+  }
+  return shutting_down && s.handover.has_value();
 }
 
 bool all_links_locally_down(const PeerState& s) {
@@ -262,18 +264,11 @@ void decide(Builder& b) {
 
   if (s.shutting_down) {
     // Wait for the peer to take over (make-before-break), then leave.
-    if (s.role == Role::active) advance_handover(b);
-    if (s.role == Role::active && staging_lost(s))
-      cancel_handover(b, p.peer_name + " no longer holds the VIPs unannounced");
-    bool peer_took = alive && peer_role == Role::active;
-    bool waiting = s.role == Role::active && s.relinquish_until && now < *s.relinquish_until &&
-                   alive && !peer_took;
-    if (waiting) return;
-    if (s.role == Role::active && peer_took && !drained(b)) return;
-    if (s.role == Role::active)
-      b.release_to(Role::standby, peer_took ? "shutting down; " + p.peer_name + " took over"
-                                            : "shutting down");
-    else if (s.staged)
+    if (s.role == Role::active && handing_over(b, true)) {
+      if (s.role == Role::active) return;  // still handing over, or draining
+    } else if (s.role == Role::active) {
+      b.release_to(Role::standby, "shutting down");
+    } else if (s.staged)
       b.release_to(s.role, "shutting down");
     else
       b.actions.push_back(SendHeartbeat{});
@@ -351,18 +346,7 @@ void decide(Builder& b) {
       return;
 
     case Role::active:
-      if (s.relinquish_until) {
-        advance_handover(b);
-        if (alive && peer_role == Role::active) {
-          if (drained(b)) b.release_to(Role::standby, "handed over to " + p.peer_name);
-          return;
-        }
-        if (staging_lost(s))
-          cancel_handover(b, p.peer_name + " is " + std::string(to_string(peer_role)) +
-                                 " and no longer holds the VIPs unannounced");
-        else if (!alive || now >= *s.relinquish_until)
-          cancel_handover(b, p.peer_name + (alive ? " did not take over in time" : " is not alive"));
-      }
+      if (handing_over(b, false)) return;
       if (!alive) {
         s.drain_until.reset();
         return;
@@ -406,9 +390,8 @@ TimePoint next_deadline(const PeerState& s, TimePoint now) {
     if (l.up && l.last_heard) consider(*l.last_heard + s.params.warntime + epsilon);
   if (!s.peer.ever_heard) consider(s.started + s.params.initdead + epsilon);
   if (s.peer.alive && s.peer.last_heard) consider(*s.peer.last_heard + s.params.deadtime + epsilon);
-  if (s.relinquish_until) consider(*s.relinquish_until);
+  if (s.handover) consider(s.handover->next_deadline());
   if (s.drain_until) consider(*s.drain_until);
-  if (s.forward_until) consider(*s.forward_until);
   if (s.fault_until) consider(*s.fault_until);
   return d;
 }
@@ -443,8 +426,7 @@ PeerParams PeerParams::from(const config::Config& cfg, Duration forward_stage) {
 
 std::uint16_t PeerState::heartbeat_flags() const {
   std::uint16_t f = 0;
-  if (relinquish_until && handover == Handover::relinquish) f |= flag::relinquish;
-  if (relinquish_until && (handover == Handover::prepare || handover == Handover::forward)) f |= flag::prepare;
+  if (handover) f |= handover->flags();
   if (staged && role != Role::active) f |= flag::staged;
   if (takeover && role == Role::active) f |= flag::takeover;
   if (shutting_down && role != Role::active) f |= flag::leaving;
@@ -509,12 +491,8 @@ Step step(PeerState state, const Event& event, TimePoint now) {
         } else if constexpr (std::is_same_v<E, ForwardApplied>) {
           // The forwarding stage runs from when the table forwards, however
           // long the checker took to get there.
-          if (ev.on && s.handover == Handover::forward && s.forwarding && !s.forward_until) {
-            s.forward_until = now + s.params.forward_stage;
-            const std::string took = stage_took(b);
-            b.log(5, "handover: new connections go to it for " + ms(s.params.forward_stage) + " (the table forwards after " +
-                         took + ")");
-          }
+          if (ev.on && s.handover && s.forwarding)
+            if (auto line = s.handover->forward_applied(now, s.params.forward_stage)) b.log(5, *line);
         } else if constexpr (std::is_same_v<E, LinkLocal>) {
           if (ev.link < s.links.size() && s.links[ev.link].local_up != ev.up) {
             s.links[ev.link].local_up = ev.up;
@@ -524,7 +502,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
         } else if constexpr (std::is_same_v<E, AdminStandby>) {
           if (s.shutting_down) {
             b.actions.push_back(AdminReply{false, "shutting down"});
-          } else if (s.role == Role::active && s.relinquish_until) {
+          } else if (s.role == Role::active && s.handover) {
             b.actions.push_back(AdminReply{true, "already handing over to " + s.params.peer_name});
           } else if (s.role == Role::active) {
             if (!s.peer.alive || s.peer.role == Role::fault) {
@@ -582,7 +560,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           if (!s.shutting_down) {
             s.shutting_down = true;
             b.log(5, "shutting down");
-            if (s.role == Role::active && s.relinquish_until) {
+            if (s.role == Role::active && s.handover) {
               b.log(5, "handing the VIPs over to " + s.params.peer_name + " before leaving (under way)");
             } else if (s.role == Role::active && s.peer.alive &&
                        (s.peer.role == Role::backup || s.peer.role == Role::standby)) {

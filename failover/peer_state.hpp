@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "failover/handover.hpp"
 #include "failover/heartbeat_codec.hpp"
 #include "failover/role.hpp"
 
@@ -65,11 +66,6 @@ struct PeerView {
   std::optional<TimePoint> last_heard;  // newest over all links
 };
 
-// A planned handover on the active side: none, waiting for the peer to
-// stage (prepare), forwarding new connections to it (forward), then asking
-// it to take over (relinquish).
-enum class Handover { none, prepare, forward, relinquish };
-
 struct PeerState {
   PeerParams params;
   Role role = Role::init;
@@ -79,12 +75,8 @@ struct PeerState {
   std::vector<LinkView> links;
   PeerView peer;
   bool takeover = false;       // active on purpose (admin/failback); cleared once the peer yields
-  std::optional<TimePoint> relinquish_until;  // handing over; give up waiting at this time
+  std::optional<Handover> handover;           // handing the VIPs over (failover/handover.hpp)
   std::optional<TimePoint> drain_until;       // planned handover: release at this time
-  Handover handover = Handover::none;         // while relinquish_until is set
-  std::optional<TimePoint> forward_until;     // Handover::forward: ask the peer to take over then
-                                              // (set once ForwardApplied arrives)
-  std::optional<TimePoint> stage_since;       // when the handover's current stage began (logs)
   bool forwarding = false;                    // ForwardToPeer{true} is in effect
   bool staged = false;                        // not active, yet holding the VIPs silently
   bool stage_failed = false;                  // adding them failed: not again in this handover

@@ -524,12 +524,11 @@ TEST(PeerState, HeartbeatFlags) {
   s.role = Role::active;
   s.takeover = true;
   EXPECT_EQ(s.heartbeat_flags(), flag::takeover);
-  s.relinquish_until = TimePoint{};
-  s.handover = Handover::relinquish;
+  s.handover = Handover{TimePoint{}, TimePoint{}, handover::Relinquish{}};
   EXPECT_EQ(s.heartbeat_flags(), flag::takeover | flag::relinquish);
-  s.handover = Handover::prepare;
+  s.handover->stage = handover::Prepare{};
   EXPECT_EQ(s.heartbeat_flags(), flag::takeover | flag::prepare);
-  s.handover = Handover::forward;
+  s.handover->stage = handover::Forward{};
   EXPECT_EQ(s.heartbeat_flags(), flag::takeover | flag::prepare);
   s = initial_state(params("d1", "d2"), TimePoint{});
   s.shutting_down = true;
@@ -680,11 +679,11 @@ TEST(PeerState, StagedHandoverCancelledWhenThePeerLosesItsStaging) {
 
 TEST_F(StagedPair, ShutdownDuringAStandbyDoesNotRestartTheHandover) {
   ASSERT_TRUE(standby_until_forwarding());
-  const auto until = sim.node(0).state.forward_until;
+  const auto until = sim.node(0).state.handover->stage;
   sim.run_for(100ms);
   sim.deliver(0, Shutdown{});
-  EXPECT_EQ(sim.node(0).state.forward_until, until);
-  EXPECT_EQ(sim.node(0).state.handover, Handover::forward);
+  EXPECT_EQ(sim.node(0).state.handover->stage, until);
+  EXPECT_TRUE(sim.node(0).state.handover->in<handover::Forward>());
   ASSERT_TRUE(sim.run_until([&] { return sim.node(0).exited; }, 2s));
   EXPECT_EQ(sim.role(1), Role::active);
 }
@@ -723,12 +722,12 @@ TEST(PeerState, TakeoverAndReleaseOrder) {
 
 TEST_F(StagedPair, StandbyAgainDuringAHandoverChangesNothing) {
   ASSERT_TRUE(standby_until_forwarding());
-  const auto until = sim.node(0).state.forward_until;
+  const auto until = sim.node(0).state.handover->stage;
   sim.run_for(100ms);
   sim.deliver(0, AdminStandby{});
   EXPECT_EQ(sim.replies().back(), "ok: already handing over to d2");
-  EXPECT_EQ(sim.node(0).state.forward_until, until) << "the stage is not restarted";
-  EXPECT_EQ(sim.node(0).state.handover, Handover::forward);
+  EXPECT_EQ(sim.node(0).state.handover->stage, until) << "the stage is not restarted";
+  EXPECT_TRUE(sim.node(0).state.handover->in<handover::Forward>());
 }
 
 TEST_F(StagedPair, ReloadWhileStagedKeepsTheVipsSilent) {

@@ -179,18 +179,17 @@ TEST_F(StatusReportTest, StatusLineCountsVipsAndDownLinks) {
 
 TEST_F(StatusReportTest, StatusLineShowsAHandover) {
   auto s = active_state();
-  s.relinquish_until = steady_now + 3s;
-  s.handover = failover::Handover::forward;
+  s.handover = failover::Handover{steady_now + 3s, steady_now, failover::handover::Forward{}};
   EXPECT_EQ(status_line(report(s)),
             "active since 12:01:07, peer d2 backup, 1 VIP, 1 link down, handing over: forwarding new connections to d2");
-  s.handover = failover::Handover::prepare;
+  s.handover->stage = failover::handover::Prepare{};
   EXPECT_EQ(*report(s).handover, "handing over: waiting for d2 to hold the VIPs unannounced");
-  s.handover = failover::Handover::relinquish;
+  s.handover->stage = failover::handover::Relinquish{};
   EXPECT_EQ(*report(s).handover, "handing over: waiting for d2 to take over");
   EXPECT_NE(render_json(report(s)).find("\"handover\":\"handing over: waiting for d2 to take over\""),
             std::string::npos);
   EXPECT_NE(render_text(report(s)).find("\n  handing over: waiting for d2 to take over\n"), std::string::npos);
-  s.relinquish_until.reset();
+  s.handover.reset();
   EXPECT_FALSE(report(s).handover);
   s.role = Role::backup;
   s.staged = true;
