@@ -107,11 +107,15 @@ def case_switchover(case):
         t_done = time.monotonic()
         took = t_done - t0
         stalled = meter.stalled(t0)
-        require(done, "%s did not hold the VIP alone: holders %s" % (peer, live.holders()))
+        # Each stage's duration, as the active director logged it.
+        stages = "; ".join(line.split("handover: ", 1)[1] for line in live.lab.log_text(active).splitlines()
+                           if "handover: " in line)
+        case.note("%s's handover stages: %s" % (active, stages or "(none logged)"))
+        require(done, "%s did not hold the VIP alone: holders %s; stages: %s" % (peer, live.holders(), stages))
         require(took >= STAGE - 0.5, "the handover completed after %s, before the forwarding stage (%s) was over"
                 % (ms(took), ms(STAGE)))
-        require(took <= STAGE + ALLOWANCE + stalled, "the handover took %s, bound %s (+ %s stalled)"
-                % (ms(took), ms(STAGE + ALLOWANCE), ms(stalled)))
+        require(took <= STAGE + ALLOWANCE + stalled, "the handover took %s, bound %s (+ %s stalled); stages: %s"
+                % (ms(took), ms(STAGE + ALLOWANCE), ms(stalled), stages))
         roles = {n: live.lab.status(n)["role"] for n in livelab.NODES}
         require(roles == {active: "standby", peer: "active"}, "roles after the handover: %s" % roles)
         restored, _ = labmod.wait_until(lambda: dests(active) == {livelab.dest("r1"): 1, livelab.dest("r2"): 1},
