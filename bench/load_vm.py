@@ -86,6 +86,7 @@ FARM_ADDRESS = "127.0.0.1"
 RECEIVE = "Working F[a-z]+"
 ACTIVE, BACKUP = "d1", "d2"
 ACTIVE_PRIVATE = "%s.%d" % (labmod.PRIVATE_NET, labmod.HOST_OCTET["d1"])
+RECONCILE_PERIOD = 5.0     # tandemd's full read + reconcile period (seconds)
 TOGGLE = (SERVICES - 1, 0)  # (virtual server, real server) whose weight each reload toggles
 
 
@@ -135,6 +136,74 @@ def active_config(lab, toggle_weight=1, **kw):
 
 
 # ---- helpers -----------------------------------------------------------------------
+
+BINARIES = ("daemon/tandemd", "tools/tandemctl", "bench/http_farm")
+
+
+def snapshot_build(build, label):
+    """Copies the three binaries of a build directory into a private
+    directory with the same layout, so a rebuild of the directory during the
+    run changes nothing; returns (directory, description)."""
+    import hashlib
+    import shutil
+    import tempfile
+    build = os.path.abspath(build)
+    base = "/run" if os.environ.get("TANDEM_VM") and os.path.isdir("/run") else None
+    out = tempfile.mkdtemp(prefix="tandem-load-%s." % label, dir=base)
+    for rel in BINARIES:
+        src = os.path.join(build, rel)
+        if not os.access(src, os.X_OK):
+            raise BenchError("%s is missing: build it first" % src)
+        os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
+        shutil.copy2(src, os.path.join(out, rel))
+    exe = os.path.join(build, BINARIES[0])
+    with open(os.path.join(out, BINARIES[0]), "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(os.stat(exe).st_mtime))
+    return out, "%s (tandemd built %s UTC, sha256 %s)" % (build, when, digest)
+
+
+def proc_cpu_all():
+    """{pid: (comm, cpu seconds, ppid)} of every process."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw.rsplit(")", 1)[1].split()
+        out[int(name)] = (comm, (int(fields[11]) + int(fields[12])) / hv.CLK_TCK, int(fields[1]))
+    return out
+
+
+def other_cpu(before, after, wall, root=None):
+    """CPU used over the window by processes outside this script's tree
+    (other work on the machine): (share of one CPU, [(comm, seconds)] top 3)."""
+    root = os.getpid() if root is None else root
+    parent = {pid: v[2] for pid, v in after.items()}
+
+    def ours(pid):
+        seen = 0
+        while pid > 1 and seen < 64:
+            if pid == root:
+                return True
+            pid = parent.get(pid, 0)
+            seen += 1
+        return False
+
+    used = {}
+    for pid, (comm, cpu, _) in after.items():
+        if ours(pid):
+            continue
+        d = cpu - (before[pid][1] if pid in before and before[pid][0] == comm else 0.0)
+        if d > 0:
+            used[comm] = used.get(comm, 0.0) + d
+    top = sorted(used.items(), key=lambda kv: -kv[1])[:3]
+    return 100.0 * sum(used.values()) / wall, [(c, round(v, 1)) for c, v in top]
 
 def percentile(values, q):
     return hv.percentile(values, q) if values else None
@@ -346,6 +415,8 @@ class Load:
                 ok, out, err = p.returncode == 0, p.stdout, p.stderr.decode(errors="replace").strip()
             except subprocess.TimeoutExpired:
                 ok, out, err = False, b"", "timeout after 60 s"
+            except OSError as e:  # tandemctl not there or not executable
+                ok, out, err = False, b"", "tandemctl: %s" % e
             took = time.monotonic() - start
             m = _ROLE.search(out[:400].decode(errors="replace")) if ok else None
             self.status.append((start, took, ok, m.group(1) if m else None))
@@ -372,7 +443,7 @@ class Load:
                 p = self._ctl(BACKUP, "status", "--json", timeout=30)
                 m = _ROLE.search(p.stdout[:400]) if p.returncode == 0 else None
                 self.backup_roles.append((t, m.group(1) if m else None))
-            except subprocess.TimeoutExpired:
+            except (subprocess.TimeoutExpired, OSError):
                 self.backup_roles.append((t, None))
             self.stop_event.wait(max(0.0, 1.0 - (time.monotonic() - t)))
 
@@ -396,6 +467,8 @@ class Load:
                 ok, msg = p.returncode == 0, (p.stdout + p.stderr).strip()
             except subprocess.TimeoutExpired:
                 ok, msg = False, "timeout after 90 s"
+            except OSError as e:
+                ok, msg = False, "tandemctl: %s" % e
             self.reloads.append((start, time.monotonic() - start, ok, msg))
             next_at = start + every
             if next_at < time.monotonic():
@@ -533,6 +606,8 @@ def window(lab, label, args, res, configs, farm):
     cpu0 = tandem_cpu(pids)
     backup_cpu0 = tandem_cpu([lab.daemons[BACKUP].pid])
     guest0 = hv.guest_cpu()
+    procs0 = proc_cpu_all()
+    load0 = open("/proc/loadavg").read().split()[:3]
     load = Load(lab, args, configs)
     w0 = time.monotonic()
     load.start()
@@ -565,6 +640,8 @@ def window(lab, label, args, res, configs, farm):
     cpu1 = tandem_cpu(pids)
     backup_cpu1 = tandem_cpu([lab.daemons[BACKUP].pid])
     guest1 = hv.guest_cpu()
+    procs1 = proc_cpu_all()
+    load1 = open("/proc/loadavg").read().split()[:3]
     pids_after = [engine_pid] + hv.children(engine_pid)
 
     res["wall_s"] = wall
@@ -627,7 +704,8 @@ def window(lab, label, args, res, configs, farm):
     res["cpu"] = {"tandemd_s": cpu1 - cpu0, "tandemd_pct": 100.0 * (cpu1 - cpu0) / wall,
                   "backup_s": backup_cpu1 - backup_cpu0,
                   "guest_busy_pct": 100.0 * busy / total if total else 0.0,
-                  "pids_before": pids, "pids_after": pids_after}
+                  "pids_before": pids, "pids_after": pids_after, "loadavg": (load0, load1)}
+    res["cpu"]["others_pct"], res["cpu"]["others_top"] = other_cpu(procs0, procs1, wall)
     return res
 
 
@@ -700,6 +778,7 @@ def window_table(builds):
     row("ipvs_age_ms max (full read period)", lambda r: fmt_ms(r["ipvs_age_max_ms"], 0))
     row("tandemd CPU on d1 (% of a core)", lambda r: "%.1f" % r["cpu"]["tandemd_pct"])
     row("CPU busy (% of all CPUs)", lambda r: "%.0f" % r["cpu"]["guest_busy_pct"])
+    row("other processes' CPU (% of one CPU)", lambda r: "%.0f" % r["cpu"]["others_pct"])
     for r in builds:
         hb = r["heartbeats"]
         lines.append("  %s: longest intervals (ms @ s into the window): %s; kernel timestamps on %d of %d"
@@ -718,6 +797,14 @@ def window_table(builds):
             lines.append("    status warnings: %s" % "; ".join(r["engine"]["warnings"])[:400])
         if r["log"]["errors"]:
             lines.append("    d1 log, e.g.: %s" % " | ".join(x.strip() for x in r["log"]["errors"][:3])[:500])
+        if r["cpu"].get("others_top"):
+            lines.append("    other processes using CPU in the window: %s; load average %s -> %s"
+                         % (", ".join("%s %.1f s" % x for x in r["cpu"]["others_top"]),
+                            " ".join(r["cpu"]["loadavg"][0]), " ".join(r["cpu"]["loadavg"][1])))
+        age = r.get("ipvs_age_max_ms")
+        if age is not None and age > 2 * RECONCILE_PERIOD * 1000:
+            lines.append("    NOTE: ipvs_age_ms reached %.0f ms: tandemd's periodic full read of the table (every "
+                         "%g s) did not run in the window" % (age, RECONCILE_PERIOD))
     return lines
 
 

@@ -50,6 +50,10 @@ std::optional<std::string> Handover::forward_applied(HandoverClock::time_point n
          " (the table forwards after " + took + ")";
 }
 
+std::string Handover::done(HandoverClock::time_point now, const std::string& peer) {
+  return "handover: " + peer + " took over and our VIPs drained after " + stage_took(now);
+}
+
 std::uint16_t Handover::flags() const { return in<handover::Relinquish>() ? flag::relinquish : flag::prepare; }
 
 HandoverClock::time_point Handover::next_deadline() const {

@@ -64,6 +64,8 @@ struct Handover {
   // starts, and give_up moves to `patience` after its end (the checker may
   // have taken a while).
   std::optional<std::string> forward_applied(HandoverClock::time_point now, config::Duration forward_stage);
+  // The peer took over and our VIPs drained: the log line of the last stage.
+  std::string done(HandoverClock::time_point now, const std::string& peer);
   // The heartbeat flags it sets (flag::prepare, flag::relinquish).
   std::uint16_t flags() const;
   // The next time it may move by itself.

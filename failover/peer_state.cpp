@@ -171,6 +171,7 @@ bool handing_over(Builder& b, bool shutting_down) {
   advance_handover(b);
   if (alive && s.peer.role == Role::active) {
     if (!drained(b)) return true;
+    b.log(5, s.handover->done(b.now, p.peer_name));
     b.release_to(Role::standby, shutting_down ? "shutting down; " + p.peer_name + " took over"
                                               : "handed over to " + p.peer_name);
     return true;

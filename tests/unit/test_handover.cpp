@@ -49,6 +49,7 @@ TEST(Handover, StagedRunsPrepareForwardRelinquish) {
   EXPECT_TRUE(h.in<handover::Relinquish>());
   EXPECT_EQ(h.flags(), flag::relinquish);
   EXPECT_EQ(h.next_deadline(), h.give_up);
+  EXPECT_EQ(h.done(t0 + 3490ms, "d2"), "handover: d2 took over and our VIPs drained after 90ms");
 }
 
 TEST(Handover, ForwardAppliedOutsideTheForwardStageIsIgnored) {
