@@ -40,6 +40,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -172,15 +173,24 @@ def main():
     args = ap.parse_args()
     labmod.require_root()
     t_start = time.monotonic()
-    windows, runs, quiet = [], [], None
     header = ("Load on the active director, netns on this machine's kernel (%s, %d CPUs), tandemd --ipvs-in-memory "
               "on d1: %s; %g min window" % (os.uname().release, os.cpu_count(), lv.load_line(args), args.minutes))
     print(header, flush=True)
+    copy, desc = lv.snapshot_build(args.build, "netns")
+    print("build %s, run from a copy in %s" % (desc, copy), flush=True)
+    try:
+        return measure(args, header, copy, desc, t_start)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def measure(args, header, build, desc, t_start):
+    windows, runs, quiet = [], [], None
     for i, timings in enumerate(CANDIDATES[:args.candidates]):
         label = "%d/%d ms" % (round(timings["interval"] * 1000), round(timings["deadtime"] * 1000))
         print("== %s (warntime %s, initdead %s)" % (label, labmod.duration(timings["warntime"]),
                                                    labmod.duration(timings["initdead"])), flush=True)
-        lab = labmod.Lab(args.build, timings=timings, log_level="info", prefix="ln%d-" % i)
+        lab = labmod.Lab(build, timings=timings, log_level="info", prefix="ln%d-" % i)
         try:
             res, configs, farm = lv.prepare(lab, label, args, timings=timings, extra_args=["--ipvs-in-memory"])
             lv.window(lab, label, args, res, configs, farm)
@@ -227,6 +237,7 @@ def main():
             lab.close()
     print()
     print(header)
+    print("  build: %s" % desc)
     if windows:
         lines = lv.window_table(windows)
         for line in lines:

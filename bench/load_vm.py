@@ -711,12 +711,17 @@ def window(lab, label, args, res, configs, farm):
 
 def run_build(label, build, args):
     """One lab, one build, the whole load for args.minutes; returns the figures."""
-    lab = labmod.Lab(build, timings=TIMINGS, log_level="info", prefix="ld%s-" % label[:3])
+    import shutil
+    copy, desc = snapshot_build(build, label)
+    print("[%s] build %s, run from a copy in %s" % (label, desc, copy), flush=True)
+    lab = labmod.Lab(copy, timings=TIMINGS, log_level="info", prefix="ld%s-" % label[:3])
     try:
         res, configs, farm = prepare(lab, label, args)
+        res["build_desc"] = desc
         return window(lab, label, args, res, configs, farm)
     finally:
         lab.close()
+        shutil.rmtree(copy, ignore_errors=True)
 
 
 # ---- the report -------------------------------------------------------------------------
@@ -836,6 +841,8 @@ def report(args, results):
     if not builds:
         return lines
     lines.append("  config: %d lines" % builds[0]["config_lines"])
+    for r in builds:
+        lines.append("  %s build: %s" % (r["label"], r.get("build_desc", r["build"])))
     lines += window_table(builds)
     new = [r for r in builds if r["label"] == "new"]
     if new:
