@@ -15,6 +15,12 @@ deadtime 200 ms. On the active director:
   blocked   the checker is stopped for 2 s, then continued (its loop blocked
             for 2 s, shorter than the stall bound): no failover, no
             restart, heartbeats on time.
+  no_ipvs   (this kernel has no IPVS) a virtual server configured: the
+            checker refuses the configuration at start, tandemd logs why
+            and exits 1 without opening its control socket.
+  in_memory the same with --ipvs-in-memory: it starts, its status lists the
+            virtual server with the real server in the (in-memory) table,
+            and SIGTERM ends it with 0, checker included.
 """
 
 import os
@@ -121,5 +127,53 @@ def case_blocked(case):
                "status does not warn about the checker's loop: %s" % st["warnings"])
 
 
+VS_TOML = """
+[[virtual_server]]
+address = "%s:80"
+
+[[virtual_server.real]]
+address = "10.77.0.11"
+""" % L.VIP
+
+
+def start_with_vs(case, extra_args=()):
+    lab = case.lab(timings=TIMINGS)
+    lab.write_config("d1", lab.config_text("d1") + VS_TOML)
+    return lab, lab.start("d1", extra_args=extra_args)
+
+
+def case_no_ipvs(case):
+    if os.path.exists("/proc/net/ip_vs"):
+        case.note("this kernel has IPVS: nothing to show")
+        return
+    lab, d = start_with_vs(case)
+    try:
+        rc = d.proc.wait(timeout=10)
+    except Exception:
+        rc = None
+    case.check(rc == 1, "tandemd exited with %r, expected 1" % rc)
+    log = lab.log_text("d1")
+    case.check("IPVS is not available in this kernel" in log, "the log does not say why")
+    case.check(not os.path.exists(lab.socket_path("d1")), "the control socket was created")
+    case.check("checker: stopped" in log, "the checker did not stop with it")
+    case.note("exit 1: %s" % [l for l in log.splitlines() if "IPVS is not available" in l][0])
+
+
+def case_in_memory(case):
+    lab, d = start_with_vs(case, ["--ipvs-in-memory"])
+    st, took = L.wait_until(lambda: lab.status("d1"), 5)
+    case.check(st, "no status from d1")
+    vss = st["virtual_servers"]
+    case.check(len(vss) == 1 and vss[0]["in_kernel"] and vss[0]["dests"][0]["address"] == "10.77.0.11:80",
+               "status virtual_servers: %s" % vss)
+    checker = st["checker"]["pid"]
+    rc = lab.stop("d1")
+    case.check(rc == 0, "SIGTERM: exit %r" % rc)
+    case.check(not os.path.exists("/proc/%d" % checker) or open("/proc/%d/stat" % checker).read().split()[2] == "Z",
+               "the checker %d outlived tandemd" % checker)
+    case.note("started with the table in memory, status after %s, exit 0 on SIGTERM" % ms(took))
+
+
 if __name__ == "__main__":
-    main([case_sigkill, case_sigstop, case_blocked], "the checker child dies or hangs")
+    main([case_sigkill, case_sigstop, case_blocked, case_no_ipvs, case_in_memory],
+         "the checker child dies or hangs")
