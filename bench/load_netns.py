@@ -137,8 +137,9 @@ def stats3(values):
 
 
 def power_table(runs, timings):
-    lines = ["power loss of the active director under the load (%d runs), interval %s, deadtime %s"
-             % (len(runs), labmod.duration(timings["interval"]), labmod.duration(timings["deadtime"])),
+    lines = ["power loss of the active director under the load (%d runs), interval %s, deadtime %s, warntime %s"
+             % (len(runs), labmod.duration(timings["interval"]), labmod.duration(timings["deadtime"]),
+                labmod.duration(timings["warntime"])),
              "  %-30s %9s %9s %9s" % ("", "min", "median", "max")]
     for label, key, fmt in (("VIP moved (ms)", "takeover", lambda v: "%.1f" % (v * 1000)),
                             ("client outage (ms)", "outage", lambda v: "%.1f" % (v * 1000)),
@@ -184,8 +185,45 @@ def main():
         shutil.rmtree(copy, ignore_errors=True)
 
 
+def power_series(lab, args, configs, label):
+    """args.runs power losses of d1 with the load going on (the checks, the
+    reloads, the status calls); returns (runs, load figures)."""
+    print("[%s] power loss, %d runs" % (label, args.runs), flush=True)
+    if not getattr(lab, "_probe_servers", None):
+        lab._probe_servers = vmlab.start_http_servers(lab, labmod.NODES, port=PROBE_PORT,
+                                                      body_of=lambda n: "I am %s" % n)
+    load = lv.Load(lab, args, configs)
+    load.start()
+    runs = []
+    try:
+        for k in range(args.runs):
+            time.sleep(args.settle)
+            try:
+                r = power_run(lab, args)
+            except (BenchError, labmod.LabError) as e:
+                print("  run %2d: error: %s" % (k + 1, e), flush=True)
+                for node in labmod.NODES:
+                    print("    %s log: %s" % (node, lab.log_tail(node, 8).replace("\n", " | ")[-1200:]), flush=True)
+                lab.power_on(ACTIVE)
+                if lab.wait_stable(timeout=60) != ACTIVE:
+                    lab.ctl(ACTIVE, "takeover", timeout=30)
+                    lab.wait_stable(timeout=60)
+                continue
+            runs.append(r)
+            print("  run %2d: VIP moved %6.1f ms  outage %6.1f ms  longest gap %6.1f ms  failed %2d of %4d "
+                  "requests  %s" % (k + 1, r["takeover"] * 1000, r["outage"] * 1000, r["gap"] * 1000,
+                                    r["failed"], r["requests"], "; ".join(r["errors"][:2])), flush=True)
+    finally:
+        load.stop()
+    return runs, {"reloads_done": sum(1 for x in load.reloads if x[2]),
+                  "reloads_failed": sum(1 for x in load.reloads if not x[2]),
+                  "status_calls": len(load.status)}
+
+
 def measure(args, header, build, desc, t_start):
-    windows, runs, quiet = [], [], None
+    """The candidates in turn until one is quiet; power-loss runs at the
+    first candidate (10/30 ms) and at the quiet one."""
+    windows, quiet = [], None
     for i, timings in enumerate(CANDIDATES[:args.candidates]):
         label = "%d/%d ms" % (round(timings["interval"] * 1000), round(timings["deadtime"] * 1000))
         print("== %s (warntime %s, initdead %s)" % (label, labmod.duration(timings["warntime"]),
@@ -193,44 +231,19 @@ def measure(args, header, build, desc, t_start):
         lab = labmod.Lab(build, timings=timings, log_level="info", prefix="ln%d-" % i)
         try:
             res, configs, farm = lv.prepare(lab, label, args, timings=timings, extra_args=["--ipvs-in-memory"])
+            res["build_desc"] = desc
             lv.window(lab, label, args, res, configs, farm)
             windows.append(res)
             for line in lv.window_table([res]):
                 print(line, flush=True)
             changes = res["role_changes"]["d1"] + res["role_changes"]["d2"]
-            if changes:
-                print("[%s] %d role change(s): not quiet" % (label, changes), flush=True)
-                continue
-            quiet = res
-            print("[%s] quiet; power loss, %d runs" % (label, args.runs), flush=True)
-            # The load goes on during the runs: the checks, a reload and
-            # status calls, as in the window.
-            vmlab.start_http_servers(lab, labmod.NODES, port=PROBE_PORT, body_of=lambda n: "I am %s" % n)
-            load = lv.Load(lab, args, configs)
-            load.start()
-            try:
-                for k in range(args.runs):
-                    time.sleep(args.settle)
-                    try:
-                        r = power_run(lab, args)
-                    except (BenchError, labmod.LabError) as e:
-                        print("  run %2d: error: %s" % (k + 1, e), flush=True)
-                        for node in labmod.NODES:
-                            print("    %s log: %s" % (node, lab.log_tail(node, 8).replace("\n", " | ")[-1200:]),
-                                  flush=True)
-                        if lab.wait_stable(timeout=60) != ACTIVE:
-                            raise
-                        continue
-                    runs.append(r)
-                    print("  run %2d: VIP moved %6.1f ms  outage %6.1f ms  longest gap %6.1f ms  failed %2d of %4d "
-                          "requests  %s" % (k + 1, r["takeover"] * 1000, r["outage"] * 1000, r["gap"] * 1000,
-                                            r["failed"], r["requests"], "; ".join(r["errors"][:2])), flush=True)
-            finally:
-                load.stop()
-            res["power_load"] = {"reloads_done": sum(1 for x in load.reloads if x[2]),
-                                 "reloads_failed": sum(1 for x in load.reloads if not x[2]),
-                                 "status_calls": len(load.status)}
-            break
+            print("[%s] %s" % (label, "quiet: no role change" if not changes
+                               else "%d role change(s): not quiet" % changes), flush=True)
+            if (not changes or i == 0) and args.runs > 0:
+                res["power_runs"], res["power_load"] = power_series(lab, args, configs, label)
+            if not changes:
+                quiet = res
+                break
         except (BenchError, labmod.LabError, subprocess.TimeoutExpired) as e:
             print("[%s] error: %s" % (label, e), flush=True)
         finally:
@@ -239,25 +252,27 @@ def measure(args, header, build, desc, t_start):
     print(header)
     print("  build: %s" % desc)
     if windows:
-        lines = lv.window_table(windows)
-        for line in lines:
+        for line in lv.window_table(windows):
             print(line)
         for r in windows:
             print("  %s: %s" % (r["label"], lv.targets_line(r)))
-    if quiet:
+    print("  fastest quiet setting: %s" % (quiet["label"] if quiet else "none of the candidates"))
+    for r in windows:
+        if "power_runs" not in r:
+            continue
         print()
-        for line in power_table(runs, quiet["timings"]):
+        for line in power_table(r["power_runs"], r["timings"]):
             print(line)
-        pl = quiet.get("power_load", {})
-        print("  (load during the runs: %d reloads done, %d failed; %d status calls)"
-              % (pl.get("reloads_done", 0), pl.get("reloads_failed", 0), pl.get("status_calls", 0)))
-    else:
-        print("no candidate setting was quiet")
+        pl = r["power_load"]
+        print("  (%s; load during the runs: %d reloads done, %d failed; %d status calls)"
+              % ("the quiet setting" if r is quiet else "not quiet: role changes in the window",
+                 pl["reloads_done"], pl["reloads_failed"], pl["status_calls"]))
     print("(took %.0f s)" % (time.monotonic() - t_start))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"windows": windows, "power_runs": runs}, f, indent=1, default=str)
-    return 0 if quiet and len(runs) == args.runs else 1
+            json.dump({"windows": windows}, f, indent=1, default=str)
+    complete = quiet is not None and len(quiet.get("power_runs", [])) == args.runs
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":

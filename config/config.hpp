@@ -208,5 +208,12 @@ ConfigResult parse_config(std::string_view text, const std::string& path,
                           const ParseOptions& options);
 // Reads the file, then parse_config. A missing file is a "FILE: error:".
 ConfigResult load_config(const std::string& path, const ParseOptions& options);
+// The same, keeping the bytes that were parsed (tandemd hands them to its
+// checker, which parses them again: the same text, not the file again).
+struct LoadedConfig {
+  std::string text;
+  ConfigResult result;
+};
+LoadedConfig load_config_text(const std::string& path, const ParseOptions& options);
 
 }  // namespace tandem::config

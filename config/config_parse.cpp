@@ -361,13 +361,19 @@ ConfigResult parse_config(std::string_view text, const std::string& path, const 
 }
 
 ConfigResult load_config(const std::string& path, const ParseOptions& options) {
+  return load_config_text(path, options).result;
+}
+
+LoadedConfig load_config_text(const std::string& path, const ParseOptions& options) {
+  LoadedConfig loaded;
   TextFile file = read_text_file(path, detail::kMaxConfigBytes);
   if (!file.ok) {
-    ConfigResult result;
-    result.errors.push_back({path, 0, 0, "cannot read configuration: " + file.error});
-    return result;
+    loaded.result.errors.push_back({path, 0, 0, "cannot read configuration: " + file.error});
+    return loaded;
   }
-  return parse_config(file.text, path, options);
+  loaded.result = parse_config(file.text, path, options);
+  loaded.text = std::move(file.text);
+  return loaded;
 }
 
 }  // namespace tandem::config

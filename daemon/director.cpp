@@ -4,7 +4,6 @@
 #include <time.h>
 
 #include <boost/asio/post.hpp>
-#include <fstream>
 #include <sstream>
 
 #include "daemon/log.hpp"
@@ -37,14 +36,6 @@ config::Config without_virtual_servers(config::Config cfg) {
   cfg.virtual_servers.clear();
   cfg.virtual_servers.shrink_to_fit();
   return cfg;
-}
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // The checker answers pings every 250 ms; the watchdog is fed only while
@@ -292,12 +283,9 @@ void Director::reload(Respond respond) {
   reload_->respond.push_back(std::move(respond));
   reload_thread_ = std::thread([this, path = options_.config_path, hostname = options_.hostname] {
     Parsed p;
-    if (auto text = read_file(path)) {
-      p.text = std::move(*text);
-      p.config = config::parse_config(p.text, path, {hostname});
-    } else {
-      p.config = config::load_config(path, {hostname});  // the reason, as at start
-    }
+    auto loaded = config::load_config_text(path, {hostname});
+    p.text = std::move(loaded.text);
+    p.config = std::move(loaded.result);
     if (p.config.config) {
       p.keys = config::load_authkeys(p.config.config->cluster.authkeys);
       p.params = failover::PeerParams::from(*p.config.config, ipvs::handover_forward_stage(*p.config.config));

@@ -130,14 +130,9 @@ int run(const tandem::daemon::DirectorOptions& opts) {
   using namespace tandem;
   // The file's bytes are kept until the checker has them: it parses the
   // same text, not the file again.
-  std::string text;
-  if (std::FILE* f = std::fopen(opts.config_path.c_str(), "rb")) {
-    char buf[65536];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-    std::fclose(f);
-  }
-  auto parsed = text.empty() ? config::load_config(opts.config_path, {opts.hostname})
-                             : config::parse_config(text, opts.config_path, {opts.hostname});
+  auto loaded = config::load_config_text(opts.config_path, {opts.hostname});
+  std::string text = std::move(loaded.text);
+  auto& parsed = loaded.result;
   print(parsed.warnings, "warning");
   print(parsed.errors, "error");
   std::optional<config::AuthKeys> keys;
