@@ -85,14 +85,21 @@ def restarted(lab, a, old):
     return st and st["checker"]["pid"] not in (None, old) and st["checker"]["restarts"] >= 1
 
 
+def replaced(case, lab, a, b, pid, sig, quiet):
+    """Sends `sig` to the checker and watches both nodes (at least `quiet`
+    seconds) until the engine has replaced it: the checker's status then,
+    and how long it took."""
+    t0 = time.monotonic()
+    os.kill(pid, sig)
+    watch(case, lab, a, b, quiet, until=lambda: restarted(lab, a, pid))
+    return lab.status(a)["checker"], time.monotonic() - t0
+
+
 def case_sigkill(case):
     lab, a, b, pid = setup(case)
-    t0 = time.monotonic()
-    os.kill(pid, signal.SIGKILL)
-    watch(case, lab, a, b, 1.0, until=lambda: restarted(lab, a, pid))
-    st = lab.status(a)["checker"]
+    st, took = replaced(case, lab, a, b, pid, signal.SIGKILL, 1.0)
     case.note("checker pid %d killed; pid %d running after %s, restarts %d, last exit: %s"
-              % (pid, st["pid"], ms(time.monotonic() - t0), st["restarts"], st["last_exit"]))
+              % (pid, st["pid"], ms(took), st["restarts"], st["last_exit"]))
     case.check("signal 9" in st["last_exit"], "last_exit %r does not name SIGKILL" % st["last_exit"])
     watch(case, lab, a, b, 1.0)
     case.check("checker pid %d killed by signal 9" % pid in lab.log_text(a), "the engine did not log why")
@@ -101,11 +108,8 @@ def case_sigkill(case):
 
 def case_sigstop(case):
     lab, a, b, pid = setup(case)
-    t0 = time.monotonic()
-    os.kill(pid, signal.SIGSTOP)
-    watch(case, lab, a, b, 2.0, until=lambda: restarted(lab, a, pid))
-    st = lab.status(a)["checker"]
-    case.note("checker pid %d stopped; replaced by pid %d after %s" % (pid, st["pid"], ms(time.monotonic() - t0)))
+    st, took = replaced(case, lab, a, b, pid, signal.SIGSTOP, 2.0)
+    case.note("checker pid %d stopped; replaced by pid %d after %s" % (pid, st["pid"], ms(took)))
     case.check(not os.path.exists("/proc/%d" % pid), "the stopped checker %d is still there" % pid)
     case.check("has not answered for" in lab.log_text(a), "the engine did not log the stall")
     watch(case, lab, a, b, 1.0)
