@@ -116,13 +116,11 @@ std::optional<std::string> HeartbeatLink::send(std::span<const std::uint8_t> pac
   return std::nullopt;
 }
 
-asio::awaitable<void> HeartbeatLink::receive_loop(Handler on_packet) {
-  while (socket_.is_open()) {
-    boost::system::error_code ec;
-    co_await socket_.async_wait(udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !socket_.is_open()) co_return;
-    drain(on_packet);
-  }
+asio::awaitable<bool> HeartbeatLink::wait_readable() {
+  if (!socket_.is_open()) co_return false;
+  boost::system::error_code ec;
+  co_await socket_.async_wait(udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec && socket_.is_open();
 }
 
 namespace {

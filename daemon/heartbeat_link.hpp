@@ -35,8 +35,8 @@ class HeartbeatLink {
   // Sends one datagram to the peer or group; the reason on failure.
   std::optional<std::string> send(std::span<const std::uint8_t> packet);
 
-  // Receives until the socket is closed, calling `on_packet` for every datagram.
-  boost::asio::awaitable<void> receive_loop(Handler on_packet);
+  // Waits until a datagram can be read; false once the socket is closed.
+  boost::asio::awaitable<bool> wait_readable();
   // Hands every datagram already waiting in the socket to `on_packet`,
   // without blocking (before the peer is declared dead); how many.
   std::size_t drain(const Handler& on_packet);

@@ -12,8 +12,14 @@ namespace asio = boost::asio;
 using failover::Clock;
 
 namespace {
-asio::awaitable<void> run_link(std::shared_ptr<HeartbeatLink> link, HeartbeatLink::Handler handler) {
-  co_await link->receive_loop(std::move(handler));
+// Whenever one link has something to read, every link is read: the peer
+// is judged on the newest heartbeat of all (see LinkBank::drain).
+asio::awaitable<void> run_link(std::shared_ptr<HeartbeatLink> link, std::function<void()> on_readable) {
+  for (;;) {
+    const bool readable = co_await link->wait_readable();
+    if (!readable) co_return;
+    on_readable();
+  }
 }
 }  // namespace
 
@@ -50,9 +56,8 @@ void LinkBank::open(Slot& slot) {
                     " port " + std::to_string(port_));
   asio::co_spawn(io_,
                  run_link(slot.link,
-                          [this, link = slot.link.get()](std::span<const std::uint8_t> packet,
-                                                         HeartbeatLink::Arrival arrived) {
-                            if (auto ev = receive(link, packet, arrived)) sink_(std::move(*ev));
+                          [this] {
+                            for (auto& ev : drain()) sink_(std::move(ev));
                           }),
                  asio::detached);
 }
@@ -123,14 +128,22 @@ std::optional<failover::Event> LinkBank::receive(const HeartbeatLink* link, std:
 }
 
 std::vector<failover::Event> LinkBank::drain() {
-  std::vector<failover::Event> events;
+  // Every datagram goes through its link's receiver (replay guard,
+  // counters); of the accepted ones only the newest of each link is an
+  // event: it supersedes the ones before it. Newest first, so that a link
+  // silent for a while is not judged before a recent one is seen.
+  std::vector<failover::HeartbeatIn> newest;
   for (auto& s : slots_) {
     if (!s->link->is_open()) continue;
+    std::optional<failover::HeartbeatIn> latest;
     s->link->drain([&, link = s->link.get()](std::span<const std::uint8_t> packet, HeartbeatLink::Arrival arrived) {
-      if (auto ev = receive(link, packet, arrived)) events.push_back(std::move(*ev));
+      if (auto ev = receive(link, packet, arrived)) latest = std::get<failover::HeartbeatIn>(std::move(*ev));
     });
+    if (latest) newest.push_back(std::move(*latest));
   }
-  return events;
+  std::sort(newest.begin(), newest.end(),
+            [](const failover::HeartbeatIn& a, const failover::HeartbeatIn& b) { return a.arrived > b.arrived; });
+  return std::vector<failover::Event>(std::make_move_iterator(newest.begin()), std::make_move_iterator(newest.end()));
 }
 
 std::vector<failover::Event> LinkBank::send(failover::Heartbeat hb) {

@@ -44,7 +44,8 @@ class LinkBank {
   // number; retries opening the closed ones. The LinkLocal events of links
   // whose local state changed.
   std::vector<failover::Event> send(failover::Heartbeat hb);
-  // Reads what waits in every socket now: the HeartbeatIn events.
+  // Reads what waits in every socket now: the newest HeartbeatIn of each
+  // link, newest first.
   std::vector<failover::Event> drain();
 
   HeartbeatCounters counters() const;

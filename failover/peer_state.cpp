@@ -469,14 +469,14 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           // evaluation below
         } else if constexpr (std::is_same_v<E, HeartbeatIn>) {
           // Heard when it arrived (never later than now, never before the
-          // last one).
-          TimePoint heard = std::min(ev.arrived.value_or(now), now);
-          if (s.peer.last_heard) heard = std::max(heard, *s.peer.last_heard);
-          if (ev.link < s.links.size()) s.links[ev.link].last_heard = heard;
+          // last one), on this link and for the peer.
+          const TimePoint arrived = std::min(ev.arrived.value_or(now), now);
+          auto later = [&](const std::optional<TimePoint>& was) { return was ? std::max(*was, arrived) : arrived; };
+          if (ev.link < s.links.size()) s.links[ev.link].last_heard = later(s.links[ev.link].last_heard);
           const bool was_alive = s.peer.alive;
           const Role previous = s.peer.role;
           s.peer.ever_heard = true;
-          s.peer.last_heard = heard;
+          s.peer.last_heard = later(s.peer.last_heard);
           s.peer.role = ev.heartbeat.role;
           s.peer.priority = ev.heartbeat.priority;
           s.peer.flags = ev.heartbeat.flags;

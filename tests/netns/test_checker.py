@@ -15,6 +15,10 @@ deadtime 200 ms. On the active director:
   blocked   the checker is stopped for 2 s, then continued (its loop blocked
             for 2 s, shorter than the stall bound): no failover, no
             restart, heartbeats on time.
+  stalled_backup  the backup's engine is stopped for 3 x deadtime, then
+            continued: the heartbeats that waited in its sockets meanwhile
+            count from their arrival (SO_TIMESTAMPNS) and are read before
+            any deadline is judged, so it does not take the VIP.
   no_ipvs   (this kernel has no IPVS) a virtual server configured: the
             checker refuses the configuration at start, tandemd logs why
             and exits 1 without opening its control socket.
@@ -131,6 +135,22 @@ def case_blocked(case):
                "status does not warn about the checker's loop: %s" % st["warnings"])
 
 
+def case_stalled_backup(case):
+    lab = case.lab(timings=TIMINGS)
+    lab.start_pair()
+    a = lab.wait_stable(timeout=TIMINGS["initdead"] + 5)
+    b = lab.peer_of(a)
+    pid = lab.daemons[b].pid
+    os.kill(pid, signal.SIGSTOP)
+    time.sleep(3 * TIMINGS["deadtime"])
+    os.kill(pid, signal.SIGCONT)
+    watch(case, lab, a, b, 1.0)
+    took = [l for l in lab.log_text(b).splitlines() if "-> active" in l]
+    case.check(not took, "%s took over after its stall: %s" % (b, took))
+    case.note("%s's engine stopped for %s (deadtime %s): it stayed backup, the VIP stayed on %s"
+              % (b, ms(3 * TIMINGS["deadtime"]), ms(TIMINGS["deadtime"]), a))
+
+
 VS_TOML = """
 [[virtual_server]]
 address = "%s:80"
@@ -179,5 +199,5 @@ def case_in_memory(case):
 
 
 if __name__ == "__main__":
-    main([case_sigkill, case_sigstop, case_blocked, case_no_ipvs, case_in_memory],
+    main([case_sigkill, case_sigstop, case_blocked, case_stalled_backup, case_no_ipvs, case_in_memory],
          "the checker child dies or hangs")

@@ -747,3 +747,36 @@ TEST_F(StagedPair, ReloadWhileStagedKeepsTheVipsSilent) {
   EXPECT_EQ(seen, (std::vector<std::string>{"release 10.0.0.100/24", "acquire 10.0.0.101/24"}));
   EXPECT_EQ(sim.node(1).announcements, announced);
 }
+
+// A backup whose loop was stalled: the heartbeats that waited in its sockets
+// count from when they arrived, newest first, so the peer is not declared
+// dead; a heartbeat that arrived long ago does not make it look alive.
+TEST(PeerState, HeartbeatsCountFromTheirArrival) {
+  Sim sim(params("d1", "d2"), params("d2", "d1"));
+  sim.start_both();
+  sim.run_for(2s);
+  ASSERT_EQ(sim.role(0), Role::active);
+  ASSERT_EQ(sim.role(1), Role::backup);
+  PeerState backup = sim.node(1).state;
+  const TimePoint now = sim.now() + 600ms;  // the backup's loop was stalled 600 ms (deadtime 400 ms)
+  Heartbeat hb;
+  hb.node = "d1";
+  hb.generation = 1;
+  hb.role = Role::active;
+  // Delivered as LinkBank::drain does: the newest (10 ms ago) first.
+  Step st = step(backup, HeartbeatIn{0, hb, now - 10ms}, now);
+  st = step(st.state, HeartbeatIn{1, hb, now - 550ms}, now);
+  st = step(st.state, Tick{}, now);
+  EXPECT_EQ(st.state.role, Role::backup);
+  EXPECT_TRUE(st.state.peer.alive);
+  EXPECT_EQ(st.state.peer.last_heard, now - 10ms);
+  EXPECT_EQ(st.state.links[1].last_heard, now - 550ms) << "each link keeps its own arrival";
+  EXPECT_FALSE(st.state.links[1].up);
+  // Only an old one waited: the peer has been silent for longer than deadtime.
+  st = step(backup, HeartbeatIn{0, hb, now - 500ms}, now);
+  EXPECT_FALSE(st.state.peer.alive);
+  EXPECT_EQ(st.state.role, Role::active);
+  // An arrival time from the future is clamped to now.
+  st = step(backup, HeartbeatIn{0, hb, now + 5s}, now);
+  EXPECT_EQ(st.state.peer.last_heard, now);
+}
