@@ -140,6 +140,29 @@ def demo(build, nat=False):
         if set(tally) != {"I am real server 2"}:
             return fail("expected every answer from r2")
 
+        heading("The checker process on %s dies" % active)
+        st = live.lab.status(active)
+        pid = st["checker"]["pid"]
+        say("tandemd is two processes: the HA engine (heartbeats, VIPs, the state "
+            "machine) and a checker child (health checks, the IPVS table), so that "
+            "no check or table read delays a heartbeat. %s's checker is pid %d; it "
+            "is killed with SIGKILL. The engine restarts it; the new one takes the "
+            "weights from the kernel table, so r1 stays at 0 and the VIP stays." % (active, pid))
+        os.kill(pid, 9)
+        t_kill = time.monotonic()
+        while time.monotonic() - t_kill < 3.0:
+            w = live.weights(active)
+            if w.get("r1") != 0 or w.get("r2") != 1:
+                return fail("a weight changed after the checker was killed: %s" % w)
+            time.sleep(0.05)
+        st = live.lab.status(active)
+        print("    3 s later: r1 and r2 still at weights 0 and 1 on %s, role %s, checker pid %s, restarted %d "
+              "time(s) (%s)" % (active, st["role"], st["checker"]["pid"], st["checker"]["restarts"],
+                                st["checker"]["last_exit"]))
+        hb = st["engine"]["heartbeat_interval_ms"]
+        print("    %s's heartbeats over the last minute: every %.0f ms (p99 %.0f ms, max %.0f ms)"
+              % (active, hb["p50"], hb["p99"], hb["max"]))
+
         heading("Web server r1 comes back")
         say("After %d good checks in a row its weight returns to 1." % check["rise"])
         since = live.start_server("r1")
