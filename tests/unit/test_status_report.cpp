@@ -101,6 +101,16 @@ class StatusReportTest : public ::testing::Test {
   std::optional<std::string> saved_tz_;
 };
 
+// TCP 10.0.0.100:80 with no destinations.
+ipvs::ServiceEntry web_service() {
+  ipvs::ServiceEntry e;
+  e.service.key.af = AF_INET;
+  e.service.key.protocol = IPPROTO_TCP;
+  e.service.key.address = *config::IpAddress::parse("10.0.0.100");
+  e.service.key.port = 80;
+  return e;
+}
+
 }  // namespace
 
 TEST_F(StatusReportTest, ReportCarriesStateConfigAndTimes) {
@@ -308,11 +318,7 @@ TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
   ipvs::Destination d;
   d.key.address = *config::IpAddress::parse("10.0.0.11");
   d.key.port = 80;
-  ipvs::ServiceEntry e;
-  e.service.key.af = AF_INET;
-  e.service.key.protocol = IPPROTO_TCP;
-  e.service.key.address = *config::IpAddress::parse("10.0.0.100");
-  e.service.key.port = 80;
+  ipvs::ServiceEntry e = web_service();
   e.dests = {d};
   ipvs::Table table = {e};
   add_ipvs(r, table, &table, "");
@@ -347,11 +353,7 @@ TEST_F(StatusReportTest, VirtualServersAsTheKernelReportsThem) {
     d.weight = w;
     return d;
   };
-  ipvs::ServiceEntry want;
-  want.service.key.af = AF_INET;
-  want.service.key.protocol = IPPROTO_TCP;
-  want.service.key.address = *config::IpAddress::parse("10.0.0.100");
-  want.service.key.port = 80;
+  ipvs::ServiceEntry want = web_service();
   want.dests = {dest("10.0.0.11", 2), dest("10.0.0.12", 1)};
   ipvs::ServiceEntry have = want;
   have.dests = {dest("10.0.0.11", 5)};
@@ -417,12 +419,7 @@ TEST_F(StatusReportTest, RenderJsonEscapesText) {
 TEST_F(StatusReportTest, TheCheckersSectionIsSplicedInAsItRenderedIt) {
   // The checker renders its part of a report...
   StatusReport part;
-  ipvs::ServiceEntry e;
-  e.service.key.af = AF_INET;
-  e.service.key.protocol = IPPROTO_TCP;
-  e.service.key.address = *config::IpAddress::parse("10.0.0.100");
-  e.service.key.port = 80;
-  ipvs::Table t = {e};
+  ipvs::Table t = {web_service()};
   add_ipvs(part, t, &t, "");
   // ... and the engine's report carries it unchanged.
   StatusReport r = report(active_state(), {true, false}, counters());
