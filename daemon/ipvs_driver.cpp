@@ -6,21 +6,20 @@
 
 namespace tandem::daemon {
 
-// How often the whole kernel table is read back and drift repaired.
-constexpr auto ipvs_reconcile_period = std::chrono::seconds(5);
-
 namespace {
 bool wants_ipvs(const config::Config& cfg) { return !cfg.virtual_servers.empty() || cfg.sync.has_value(); }
 void log_sink(int priority, const std::string& message) { log(priority, message); }
 }  // namespace
 
 IpvsDriver::IpvsDriver(boost::asio::io_context& io, std::string state_path, OpenTable open,
-                       std::function<void()> changed, std::string sync_threshold_path)
+                       std::function<void()> changed, std::string sync_threshold_path,
+                       std::chrono::milliseconds period)
     : io_(io),
       state_path_(std::move(state_path)),
       open_(std::move(open)),
       changed_(std::move(changed)),
       reconcile_timer_(io),
+      period_(period),
       sync_pause_(std::move(sync_threshold_path)) {}
 
 IpvsDriver::~IpvsDriver() { stop(); }
@@ -63,7 +62,9 @@ std::optional<std::string> IpvsDriver::configure(const config::Config& cfg, cons
     keeper_ = std::make_unique<ipvs::TableKeeper>(*table_, state_path_, log_sink);
   }
   auto err = apply(board, fresh ? Pass::full : Pass::cached);
-  schedule_reconcile();
+  // The periodic full pass keeps its cadence across reloads: reloads more
+  // frequent than the period must not postpone drift repair for ever.
+  if (fresh) schedule_reconcile();
   // At start the state machine sets the role; a reload re-applies it with
   // the new [sync] settings.
   if (!fresh) set_sync_role(sync_master_);
@@ -91,7 +92,7 @@ void IpvsDriver::health_changed(const health::HealthBoard& board) {
 
 void IpvsDriver::schedule_reconcile() {
   if (!keeper_ || stopped_) return;
-  reconcile_timer_.expires_after(ipvs_reconcile_period);
+  reconcile_timer_.expires_after(period_);
   reconcile_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopped_ || !board_) return;
     if (auto err = apply(*board_, Pass::full)) log(log_err, *err);

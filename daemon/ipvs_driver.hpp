@@ -25,8 +25,11 @@ class IpvsDriver {
 
   // `state_path`: the keeper's record of the services tandem created.
   // `changed` runs after every pass that changed what status shows.
+  // `period`: how often the whole kernel table is read back and drift
+  // repaired.
   IpvsDriver(boost::asio::io_context& io, std::string state_path, OpenTable open, std::function<void()> changed,
-             std::string sync_threshold_path = ipvs::kSyncThresholdPath);
+             std::string sync_threshold_path = ipvs::kSyncThresholdPath,
+             std::chrono::milliseconds period = std::chrono::seconds(5));
   ~IpvsDriver();
 
   // Why `next` cannot run: IPVS is wanted and cannot be opened. Opens it
@@ -66,6 +69,7 @@ class IpvsDriver {
   std::unique_ptr<ipvs::IpvsTable> table_;
   std::unique_ptr<ipvs::TableKeeper> keeper_;
   boost::asio::steady_timer reconcile_timer_;
+  std::chrono::milliseconds period_;
   ipvs::SyncPause sync_pause_;
   bool sync_master_ = false;
   bool forwarding_ = false;
