@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include "config/config.hpp"
 #include "daemon/checker_channel.hpp"
@@ -46,6 +48,11 @@ class Checker {
         lag_(io),
         snapshot_timer_(io) {}
 
+  // After the loop: a parse still running ends (it only posts to the loop).
+  void finish() {
+    if (worker_.joinable()) worker_.join();
+  }
+
   void start() {
     channel_->start();
     lag_.start();
@@ -58,7 +65,7 @@ class Checker {
         [&](auto& msg) {
           using M = std::decay_t<decltype(msg)>;
           if constexpr (std::is_same_v<M, checker::Configure>) {
-            configure(msg);
+            configure(std::move(msg));
           } else if constexpr (std::is_same_v<M, checker::SetSync>) {
             ipvs_.set_sync_role(msg.master);
           } else if constexpr (std::is_same_v<M, checker::Forward>) {
@@ -78,40 +85,63 @@ class Checker {
         m);
   }
 
-  void configure(const checker::Configure& m) {
+  // The parse and the health board of a new configuration are built on a
+  // thread (36,000 lines take seconds in an emulated guest), so the loop
+  // goes on probing and answering the engine's pings meanwhile; the result
+  // is applied on the loop. The engine sends one Configure at a time.
+  struct Prepared {
+    checker::Configure request;
+    std::unique_ptr<config::Config> next;
+    std::optional<health::HealthBoard> board;
+    std::string why;  // set: refused
+  };
+
+  void configure(checker::Configure m) {
+    if (worker_.joinable()) worker_.join();
+    worker_ = std::thread([this, m = std::move(m)]() mutable {
+      auto p = std::make_shared<Prepared>();
+      auto parsed = config::parse_config(m.text, m.path, {options_.hostname});
+      if (!parsed.config) {
+        for (const auto& e : parsed.errors) p->why += e.format("error") + "\n";
+      } else {
+        p->next = std::make_unique<config::Config>(std::move(*parsed.config));
+        auto prepared = HealthChecker::prepare(p->next->virtual_servers);
+        if (auto* errors = std::get_if<std::vector<std::string>>(&prepared))
+          for (const auto& e : *errors) p->why += "health check of " + e + "\n";
+        else
+          p->board = std::move(std::get<health::HealthBoard>(prepared));
+      }
+      m.text.clear();
+      p->request = std::move(m);
+      asio::post(io_, [this, p] { apply_configuration(std::move(*p)); });
+    });
+  }
+
+  void apply_configuration(Prepared p) {
+    if (worker_.joinable()) worker_.join();
+    if (stopped_) return;
+    const std::uint64_t id = p.request.id;
     auto fail = [&](std::string why) {
       while (!why.empty() && why.back() == '\n') why.pop_back();
-      channel_->send(checker::Configured{m.id, false, why});
+      channel_->send(checker::Configured{id, false, why});
     };
-    auto parsed = config::parse_config(m.text, m.path, {options_.hostname});
-    if (!parsed.config) {
-      std::string why;
-      for (const auto& e : parsed.errors) why += e.format("error") + "\n";
-      return fail(why);
-    }
-    auto next = std::make_unique<config::Config>(std::move(*parsed.config));
-    auto prepared = HealthChecker::prepare(next->virtual_servers);
-    if (auto* errors = std::get_if<std::vector<std::string>>(&prepared)) {
-      std::string why;
-      for (const auto& e : *errors) why += "health check of " + e + "\n";
-      return fail(why);
-    }
-    if (auto err = ipvs_.prepare(*next)) return fail(*err);
-    auto& board = std::get<health::HealthBoard>(prepared);
+    if (!p.why.empty()) return fail(p.why);
+    if (auto err = ipvs_.prepare(*p.next)) return fail(*err);
     // A replacement checker takes the health the kernel shows.
-    if (!cfg_ && options_.restarted) ipvs_.inherit_health(*next, board);
-    health_.start(std::move(board));
+    if (!cfg_ && options_.restarted) ipvs_.inherit_health(*p.next, *p.board);
+    health_.start(std::move(*p.board));
+    std::unique_ptr<config::Config> next = std::move(p.next);
     std::swap(cfg_, next);
     auto err = ipvs_.configure(*cfg_, health_.board());
     send_snapshot();
     if (err && !next) {
       // The first configuration: the table must be there before the
       // engine starts the state machine.
-      channel_->send(checker::Configured{m.id, false, *err});
+      channel_->send(checker::Configured{id, false, *err});
       return;
     }
     if (err) log(log_err, *err);
-    channel_->send(checker::Configured{m.id, true, ""});
+    channel_->send(checker::Configured{id, true, ""});
   }
 
   void on_health_changed() {
@@ -185,6 +215,7 @@ class Checker {
   bool dirty_ = true;
   bool health_pending_ = false;
   bool stopped_ = false;
+  std::thread worker_;
 };
 
 }  // namespace
@@ -203,6 +234,7 @@ int run_checker(const CheckerOptions& options) {
   Checker checker(io, options);
   checker.start();
   io.run();
+  checker.finish();
   return 0;
 }
 

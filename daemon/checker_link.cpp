@@ -133,6 +133,7 @@ std::optional<std::string> CheckerLink::spawn(bool restarted) {
 
 std::variant<std::uint64_t, std::string> CheckerLink::start(std::string path, std::string text) {
   path_ = std::move(path);
+  any_answer_at_ = Steady::now();
   if (auto err = spawn(false)) return *err;
   ping();
   return configure(std::move(text));
@@ -141,6 +142,7 @@ std::variant<std::uint64_t, std::string> CheckerLink::start(std::string path, st
 std::uint64_t CheckerLink::configure(std::string text) {
   const std::uint64_t id = next_id_++;
   send(checker::Configure{id, path_, text});
+  configuring_ = true;
   pending_.emplace(id, std::move(text));
   return id;
 }
@@ -166,6 +168,7 @@ void CheckerLink::on_message(checker::Message m) {
       [&](auto& msg) {
         using M = std::decay_t<decltype(msg)>;
         if constexpr (std::is_same_v<M, checker::Configured>) {
+          configuring_ = false;
           if (pending_ && pending_->first == msg.id) {
             if (msg.ok) commit(pending_->second);
             pending_.reset();
@@ -175,6 +178,7 @@ void CheckerLink::on_message(checker::Message m) {
           }
         } else if constexpr (std::is_same_v<M, checker::Pong>) {
           answered_at_ = now;
+          any_answer_at_ = now;
           lag_.add(now, double(msg.lag_us) / 1000.0);
         } else if constexpr (std::is_same_v<M, checker::Snapshot>) {
           snapshot_ = std::move(msg);
@@ -195,7 +199,7 @@ void CheckerLink::ping() {
     if (channel_) {
       const auto now = Steady::now();
       const auto last = answered_at_.value_or(started_at_);
-      if (now - last > timings_.stall_after) {
+      if (now - last > (configuring_ ? timings_.busy_stall_after : timings_.stall_after)) {
         log(log_err, "checker pid " + std::to_string(pid_) + " has not answered for " +
                          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count()) +
                          " ms; killing it");
@@ -249,6 +253,7 @@ void CheckerLink::respawn() {
       return;
     }
     send(checker::Configure{0, path_, running_text()});
+    configuring_ = true;
     if (sync_set_) send(checker::SetSync{master_});
     if (forwarding_) send(checker::Forward{true});
   });

@@ -40,7 +40,10 @@ void kill_process(long pid);
 
 struct CheckerTimings {
   std::chrono::milliseconds ping_every{250};
-  std::chrono::milliseconds stall_after{3000};   // no answer this long: killed and restarted
+  std::chrono::milliseconds stall_after{10000};  // no answer this long: killed and restarted
+  // ... while a configuration is being applied (a full read of a large
+  // table, in an emulated guest, can hold its loop for seconds).
+  std::chrono::milliseconds busy_stall_after{30000};
   std::chrono::milliseconds first_backoff{100};  // then doubled up to max_backoff
   std::chrono::milliseconds max_backoff{5000};
   std::chrono::milliseconds stable_after{30000};  // a checker that ran this long resets the backoff
@@ -76,6 +79,9 @@ class CheckerLink {
   const std::string& last_exit() const { return last_exit_; }
   // Time since the checker last answered a ping; nullopt before the first answer.
   std::optional<std::chrono::steady_clock::duration> since_answer() const;
+  // Time since any checker (this one or one before it) last answered, or
+  // since start: what the watchdog goes by.
+  std::chrono::steady_clock::duration since_any_answer() const { return std::chrono::steady_clock::now() - any_answer_at_; }
   Summary loop_lag() const { return lag_.summary(StatsClock::now()); }
   const std::optional<checker::Snapshot>& snapshot() const { return snapshot_; }
   std::optional<std::chrono::steady_clock::time_point> snapshot_at() const { return snapshot_at_; }
@@ -103,6 +109,7 @@ class CheckerLink {
   std::optional<std::pair<std::uint64_t, std::string>> pending_;  // Configure in flight
   std::uint64_t next_id_ = 1;
   std::uint64_t ping_id_ = 0;
+  bool configuring_ = false;  // a Configure is unanswered
   bool master_ = false;
   bool sync_set_ = false;
   bool forwarding_ = false;
@@ -113,6 +120,7 @@ class CheckerLink {
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point started_at_{};
   std::optional<std::chrono::steady_clock::time_point> answered_at_;
+  std::chrono::steady_clock::time_point any_answer_at_{};
   std::chrono::steady_clock::time_point asked_at_{};
   SampleWindow lag_;
   std::optional<checker::Snapshot> snapshot_;

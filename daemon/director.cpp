@@ -39,8 +39,9 @@ config::Config without_virtual_servers(config::Config cfg) {
 }
 
 // The checker answers pings every 250 ms; the watchdog is fed only while
-// it answered within this (a restart with the longest backoff fits).
-constexpr auto checker_answer_window = std::chrono::seconds(10);
+// it answered within this (longer than the stall bounds of CheckerLink, so
+// a checker being replaced does not stop it).
+constexpr auto checker_answer_window = std::chrono::seconds(45);
 
 }  // namespace
 
@@ -390,12 +391,12 @@ void Director::watch_signals() {
 void Director::watchdog_tick() {
   auto interval = notifier_->watchdog_interval();
   if (!interval || stopped_) return;
-  auto since = checker_.since_answer();
-  if (since && *since <= checker_answer_window)
+  const auto since = checker_.since_any_answer();
+  if (since <= checker_answer_window)
     notifier_->watchdog();
-  else if (since)
-    log(log_err, "watchdog: the checker has not answered for " +
-                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*since).count()) +
+  else
+    log(log_err, "watchdog: no checker has answered for " +
+                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) +
                      " s; not feeding the watchdog");
   watchdog_timer_.expires_after(*interval / 2);
   watchdog_timer_.async_wait([this](boost::system::error_code ec) {

@@ -45,7 +45,12 @@ class CheckerLinkTest : public ::testing::Test {
               [this](long pid) { kill(pid); },
               CheckerLink::Events{[this](const checker::Configured& c) { configured_.push_back(c); },
                                   [this](bool on) { applied_.push_back(on); }},
-              CheckerTimings{20ms, 200ms, 10ms, 40ms, 10s}) {}
+              CheckerTimings{.ping_every = 20ms,
+                             .stall_after = 200ms,
+                             .busy_stall_after = 600ms,
+                             .first_backoff = 10ms,
+                             .max_backoff = 40ms,
+                             .stable_after = 10s}) {}
 
   std::variant<SpawnedChecker, std::string> spawn(bool restarted) {
     if (fail_spawns_ > 0) {
@@ -159,6 +164,18 @@ TEST_F(CheckerLinkTest, ACheckerThatStopsAnsweringIsKilledAndReplaced) {
   EXPECT_GE(took, 200ms);  // the stall bound
   EXPECT_LT(took, 1500ms);
   EXPECT_EQ(reaped_, std::vector<long>{1000});
+}
+
+TEST_F(CheckerLinkTest, ACheckerApplyingAConfigurationGetsTheLongerBound) {
+  link_.start("/p", "first");
+  ASSERT_TRUE(run_until([&] { return configured_.size() == 1; }));
+  last().answer_pings = false;
+  last().answer_configure = false;
+  link_.configure("second");  // it goes quiet while it applies this
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until([&] { return played_.size() == 2; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 600ms);
+  EXPECT_GE(link_.since_any_answer(), 600ms) << "no checker answered meanwhile";
 }
 
 TEST_F(CheckerLinkTest, TheBackoffDoublesUpToItsBound) {
