@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/log.hpp"
+#include "daemon/realtime.hpp"
 
 namespace tandem::daemon {
 namespace asio = boost::asio;
@@ -56,6 +57,7 @@ SpawnChecker make_process_spawner(std::string state_dir, std::string hostname, s
       return std::string("checker: fork: ") + std::strerror(e);
     }
     if (pid == 0) {
+      run_at_normal_priority();
       if (sv[1] == 3)
         ::fcntl(3, F_SETFD, 0);
       else if (::dup2(sv[1], 3) < 0)

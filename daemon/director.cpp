@@ -283,6 +283,7 @@ void Director::reload(Respond respond) {
   reload_.emplace();
   reload_->respond.push_back(std::move(respond));
   reload_thread_ = std::thread([this, path = options_.config_path, hostname = options_.hostname] {
+    run_at_normal_priority();
     Parsed p;
     auto loaded = config::load_config_text(path, {hostname});
     p.text = std::move(loaded.text);

@@ -20,6 +20,7 @@ std::string why(int err) {
 }
 
 void apply_priority(int priority) {
+  // (see run_at_normal_priority for the threads and processes it starts)
   sched_param param{};
   param.sched_priority = priority;
   const int policy = priority > 0 ? SCHED_RR : SCHED_OTHER;
@@ -59,6 +60,12 @@ void apply_realtime(const config::NodeSection& want, const config::NodeSection* 
   if (before ? want.realtime_priority != before->realtime_priority : want.realtime_priority != 0)
     apply_priority(want.realtime_priority);
   if (before ? want.lock_memory != before->lock_memory : want.lock_memory) apply_lock(want.lock_memory);
+}
+
+void run_at_normal_priority() {
+  sched_param param{};
+  param.sched_priority = 0;
+  sched_setscheduler(0, SCHED_OTHER, &param);
 }
 
 }  // namespace tandem::daemon

@@ -10,4 +10,10 @@ namespace tandem::daemon {
 // `before` is the running setting (nullptr at start: nothing applied yet).
 void apply_realtime(const config::NodeSection& want, const config::NodeSection* before);
 
+// The calling thread back to SCHED_OTHER: the engine's reload thread and
+// the checker child (before exec) must not run at the engine's real-time
+// priority, or a 36,000-line parse would take turns with the heartbeats.
+// Async-signal-safe (one system call).
+void run_at_normal_priority();
+
 }  // namespace tandem::daemon
