@@ -166,11 +166,15 @@ def main():
     ap.add_argument("--settle", type=float, default=5.0, help="seconds the pair settles before the window and "
                                                                "between power runs")
     ap.add_argument("--warmup-timeout", type=float, default=120.0)
+    ap.add_argument("--start-attempts", type=int, default=3)
     ap.add_argument("--services", type=int, default=lv.SERVICES)
     ap.add_argument("--checked", type=int, default=lv.CHECKED)
     ap.add_argument("--candidates", type=int, default=len(CANDIDATES),
                     help="how many of the candidate timings to try at most")
+    ap.add_argument("--realtime", type=int, default=0,
+                    help="[node] realtime_priority on both directors (default 0: normal scheduling)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--logs", help="copy the daemons' logs into this directory")
     args = ap.parse_args()
     labmod.require_root()
     t_start = time.monotonic()
@@ -247,6 +251,7 @@ def measure(args, header, build, desc, t_start):
         except (BenchError, labmod.LabError, subprocess.TimeoutExpired) as e:
             print("[%s] error: %s" % (label, e), flush=True)
         finally:
+            lv.save_logs(lab, args, "ln%d-" % i)
             lab.close()
     print()
     print(header)

@@ -4,7 +4,7 @@
 Run inside the guest, which has IPVS:
 
     tests/vm/run.sh --timeout 3000 --smp 2 -- python3 bench/load_vm.py --build build \\
-        [--old-build /work/old/build] [--minutes 10] [--json FILE]
+        [--old-build /work/old/build] [--minutes 10] [--dump-minutes 5] [--json FILE] [--logs DIR]
 
 One boot; for each build (the old one first, then the current one) a fresh
 netns lab of tests/netns/lab.py (directors d1/d2, a public link on br0 and a
@@ -17,21 +17,28 @@ initdead 2 s, and the same load on the active director d1 for --minutes:
     over HTTP every second (GET /, body matched against "Working F[a-z]+",
     timeout 500 ms): 2,000 checks a second, answered by bench/http_farm
     running in d1's namespace. The other 1,500 are dr services without a
-    check, real servers 10.200.X.Y:80. The file has about 36,000 lines.
-    tandemd reads the whole table back and reconciles it every 5 s by
-    itself.
+    check, real servers 10.200.X.Y:80. The file has about 36,500 lines,
+    one key a line.
   - a reload every 2 s (`tandemctl reload`, which answers once the reload
     is done or refused), each toggling one real server's weight (1 <-> 2)
     in the file, so every reload changes one destination;
   - `tandemctl status --json` every 100 ms (the next one starts at once
-    when a call took longer), its wall time recorded.
+    when a call took longer), its wall time recorded;
+  - tandemd's own full read of the table and reconcile, every 5 s. Each
+    reload rearms that timer, so with a reload every 2 s it never runs;
+    the current build therefore gets a third window (--dump-minutes, a
+    reload every --dump-reload-every = 6 s) in which it does. The
+    "ipvs_age_ms max" row shows which windows had it.
 
-The backup d2 has the same cluster settings and no virtual servers.
+The backup d2 has the same cluster settings and no virtual servers. Each
+build's three binaries are copied first and run from the copy, so a
+rebuild of the build directory during the run changes nothing.
 
-d1 is started first, alone (it becomes active after initdead), and the
-window starts only after its table is loaded, all 2,000 checked real
-servers are up, d2 has joined as backup and the pair has settled. Measured
-over the window:
+d1 is started first, alone (it becomes active after initdead); a start in
+which tandemd exits is retried (--start-attempts) and reported. The window
+starts once its table is loaded, all 2,000 checked real servers are up, d2
+has joined as backup and the pair has settled (a pair that does not settle
+is measured anyway, and says so). Measured over the window:
 
   heartbeats  the active director's heartbeats as they arrive on the
               backup's private interface: an AF_PACKET socket in d2's
@@ -42,8 +49,9 @@ over the window:
               jitter |interval - 30 ms|: p50, p99, max.
   engine      (current build) tandemd's own "engine" section of the status:
               heartbeat_interval_ms and loop_lag_ms over the last minute,
-              taken once a minute; the worst p99 and max seen. The checker's
-              loop lag, restarts and the status warnings likewise.
+              taken once a minute and at the end; the worst p99 and max
+              seen. The checker's loop lag and restarts, and the status
+              warnings, likewise.
   roles       every "role A -> B" line either director logged in the
               window (a role change after the settle is a false failover),
               and the roles seen by the status polls (d1 every 100 ms, d2
@@ -52,8 +60,9 @@ over the window:
   reloads     done / refused or failed, and their wall time.
   checks      the requests the farm answered per second over the window,
               and the fewest/most one port answered.
-  CPU         tandemd's CPU time (engine and checker) and the guest's busy
-              share.
+  CPU         tandemd's CPU time on d1 (engine and checker), the busy
+              share of all CPUs, and the CPU of processes outside this
+              script (other work on the machine).
 
 The old build's status has no "engine"/"checker" sections; its rows show
 "-". --only old|new runs one of the two.
@@ -100,8 +109,8 @@ def vs_address(v):
     return "10.100.%d.%d" % (v // 250, v % 250 + 1)
 
 
-def unchecked_real(v, r):
-    k = (v - CHECKED) * REALS + r
+def unchecked_real(v, r, checked=CHECKED):
+    k = (v - checked) * REALS + r
     return "10.200.%d.%d" % (k // 250, k % 250 + 1)
 
 
@@ -125,10 +134,19 @@ def virtual_servers_text(toggle_weight=1, services=SERVICES, checked=CHECKED, ti
             if v < checked:
                 address = "%s:%d" % (FARM_ADDRESS, farm_port(v, r))
             else:
-                address = unchecked_real(v, r)
+                address = unchecked_real(v, r, checked)
             weight = toggle_weight if (v, r) == TOGGLE else 1
             out += ["[[virtual_server.real]]", 'address = "%s"' % address, "weight = %d" % weight]
     return "\n".join(out) + "\n"
+
+
+def with_realtime(text, args):
+    """[node] realtime_priority = args.realtime (when set): SCHED_RR for
+    tandemd's engine loop."""
+    prio = getattr(args, "realtime", 0)
+    if not prio:
+        return text
+    return text.replace("[node]\n", "[node]\nrealtime_priority = %d\n" % prio, 1)
 
 
 def active_config(lab, toggle_weight=1, **kw):
@@ -161,6 +179,14 @@ def snapshot_build(build, label):
         digest = hashlib.sha256(f.read()).hexdigest()[:12]
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(os.stat(exe).st_mtime))
     return out, "%s (tandemd built %s UTC, sha256 %s)" % (build, when, digest)
+
+
+def steal_ticks():
+    """(steal ticks, total ticks) of all CPUs from /proc/stat: time the
+    hypervisor ran something else while this machine wanted to run."""
+    with open("/proc/stat") as f:
+        values = [int(x) for x in f.readline().split()[1:]]
+    return values[7], sum(values[:8])
 
 
 def proc_cpu_all():
@@ -380,8 +406,35 @@ class Load:
         self.ipvs_age_max = None
         self.status_bytes = 0
         self.toggle = 0
+        self.events = []                # (time, d1 log line): the log has no timestamps
         self.threads = [threading.Thread(target=f, daemon=True)
-                        for f in (self._poll_active, self._poll_backup, self._reload)]
+                        for f in (self._poll_active, self._poll_backup, self._reload, self._watch_log)]
+
+    def _watch_log(self):
+        """Timestamps d1's notable log lines as they appear (every 50 ms)."""
+        path = self.lab.log_path(ACTIVE)
+        try:
+            offset = os.path.getsize(path)
+        except OSError:
+            offset = 0
+        rest = ""
+        while not self.stop_event.wait(0.05):
+            try:
+                with open(path, errors="replace") as f:
+                    f.seek(offset)
+                    chunk = f.read()
+                    offset = f.tell()
+            except OSError:
+                continue
+            now = time.monotonic()
+            lines = (rest + chunk).split("\n")
+            rest = lines.pop()
+            for line in lines:
+                if re.search(r"checker pid|reload rejected|role |killing|restart", line):
+                    self.events.append((now, line.strip()))
+
+    def events_near(self, t, before=1.0, after=0.3):
+        return [(round(at - t, 2), line) for at, line in self.events if t - before <= at <= t + after]
 
     def start(self):
         self.t0 = time.monotonic()
@@ -429,7 +482,8 @@ class Load:
                 if isinstance(age, (int, float)):
                     self.ipvs_age_max = age if self.ipvs_age_max is None else max(self.ipvs_age_max, age)
                 if time.monotonic() >= self.next_sample:
-                    self.next_sample += self.args.sample_every
+                    self.next_sample = max(self.next_sample + self.args.sample_every,
+                                           time.monotonic() + 1.0)
                     self.samples.append((start - self.t0, tail_object(tail, "engine"), tail_object(tail, "checker"),
                                          tail_object(tail, "warnings")))
             next_at = start + every
@@ -519,6 +573,18 @@ def table_ready(lab, checked):
     return in_kernel, up
 
 
+def save_logs(lab, args, name):
+    """Copies both daemons' logs to args.logs/NAME-NODE.log (when given)."""
+    import shutil
+    if not getattr(args, "logs", None):
+        return
+    os.makedirs(args.logs, exist_ok=True)
+    for node in labmod.NODES:
+        src = lab.log_path(node)
+        if os.path.exists(src):
+            shutil.copy(src, os.path.join(args.logs, "%s%s.log" % (name, node)))
+
+
 def tandem_cpu(pids):
     total = 0.0
     for pid in pids:
@@ -541,11 +607,12 @@ def prepare(lab, label, args, timings=TIMINGS, extra_args=()):
             raise BenchError("%s is missing: build it first" % exe)
     lab.setup()
     print("[%s] lab up: %s" % (label, lab.dir), flush=True)
-    configs = [active_config(lab, 1, services=args.services, checked=args.checked),
-               active_config(lab, 2, services=args.services, checked=args.checked)]
+    configs = [with_realtime(active_config(lab, 1, services=args.services, checked=args.checked), args),
+               with_realtime(active_config(lab, 2, services=args.services, checked=args.checked), args)]
     res["config_lines"] = configs[0].count("\n")
+    res["realtime_priority"] = getattr(args, "realtime", 0)
     lab.write_config(ACTIVE, configs[0])
-    lab.write_config(BACKUP)
+    lab.write_config(BACKUP, with_realtime(lab.config_text(BACKUP), args))
     t0 = time.monotonic()
     p = labmod.run([lab.tandemd, "--check-config", "-c", lab.config_path(ACTIVE)], check=False, timeout=300)
     res["check_config_s"] = time.monotonic() - t0
@@ -562,21 +629,75 @@ def prepare(lab, label, args, timings=TIMINGS, extra_args=()):
     farm = Farm(lab, ACTIVE, farm_exe, args.checked * REALS)
 
     # d1 alone: active after initdead, table loaded, every checked real up.
-    lab.start(ACTIVE, extra_args=extra_args)
-    t0 = time.monotonic()
+    # A start that fails (tandemd exits) is retried, and reported.
     want = (args.services * REALS, args.checked * REALS)
     seen = {}
+    res["start_failures"] = []
 
     def ready():
+        if not lab.daemons[ACTIVE].running():
+            raise BenchError("tandemd on d1 exited during its start (exit %s): %s"
+                             % (lab.daemons[ACTIVE].proc.returncode,
+                                lab.log_tail(ACTIVE, 12).strip().replace("\n", " | ")))
         r = table_ready(lab, args.checked)
         seen["last"] = r
         return r is not None and r[0] >= want[0] and r[1] >= want[1]
 
-    ok, took = labmod.wait_until(ready, args.warmup_timeout, step=1.0)
-    if not ok:
+    def wait_ready(t0):
+        took = 0.0
+        while took < args.warmup_timeout:
+            if ready():  # raises when tandemd exited
+                return time.monotonic() - t0
+            time.sleep(1.0)
+            took = time.monotonic() - t0
         raise BenchError("d1 did not get its table and every checked real server up within %.0f s "
                          "(dests in the table, checked up: %s): %s"
                          % (args.warmup_timeout, seen.get("last"), lab.log_tail(ACTIVE, 15)))
+
+    res["start"] = None
+    for attempt in range(1, args.start_attempts + 1):
+        lab.start(ACTIVE, extra_args=extra_args)
+        t0 = time.monotonic()
+        try:
+            took = wait_ready(t0)
+            res["start"] = "direct"
+            break
+        except BenchError as e:
+            if lab.daemons[ACTIVE].running():
+                raise
+            res["start_failures"].append("%.1f s after start: %s" % (time.monotonic() - t0, e))
+            print("[%s] WARNING: start %d of %d failed, %.1f s after it: %s"
+                  % (label, attempt, args.start_attempts, time.monotonic() - t0, e), flush=True)
+            lab.kill(ACTIVE)
+    if res["start"] is None:
+        # Started without virtual servers, then the whole configuration by
+        # a reload (the checker is then already running).
+        print("[%s] staged start: d1 without virtual servers, then the whole file by a reload" % label, flush=True)
+        labmod.run(["ip", "netns", "exec", lab.ns[ACTIVE], "ipvsadm", "-C"], check=False)
+        lab.write_config(ACTIVE, lab.config_text(ACTIVE))
+        lab.start(ACTIVE, extra_args=extra_args)
+        t0 = time.monotonic()
+        ok, _ = labmod.wait_until(lambda: (lab.try_status(ACTIVE) or {}).get("role") == "active", 60.0, step=0.5)
+        if not ok:
+            raise BenchError("staged start: d1 did not become active without virtual servers: %s"
+                             % lab.log_tail(ACTIVE, 10))
+        lab.write_config(ACTIVE, configs[0])
+        for attempt in range(1, args.start_attempts + 1):
+            t1 = time.monotonic()
+            p = labmod.run([lab.tandemctl, "--socket", lab.socket_path(ACTIVE), "reload"], check=False,
+                           timeout=180)
+            if p.returncode == 0:
+                res["start"] = "staged (reload %d took %.1f s)" % (attempt, time.monotonic() - t1)
+                break
+            msg = (p.stdout + p.stderr).strip().replace("\n", " | ")
+            res["start_failures"].append("staged start, reload %d: %s" % (attempt, msg))
+            print("[%s] WARNING: staged start, reload %d of %d failed after %.1f s: %s"
+                  % (label, attempt, args.start_attempts, time.monotonic() - t1, msg), flush=True)
+            time.sleep(5.0)
+        if res["start"] is None:
+            raise BenchError("staged start: every reload to the whole configuration failed: %s"
+                             % lab.log_tail(ACTIVE, 12))
+        took = wait_ready(t0)
     res["warmup_s"] = took
     print("[%s] d1 active with %d destinations, %d checked real servers up, %.1f s after start"
           % (label, seen["last"][0], seen["last"][1], took), flush=True)
@@ -616,6 +737,7 @@ def window(lab, label, args, res, configs, farm):
     backup_cpu0 = tandem_cpu([lab.daemons[BACKUP].pid])
     guest0 = hv.guest_cpu()
     procs0 = proc_cpu_all()
+    steal0 = steal_ticks()
     load0 = open("/proc/loadavg").read().split()[:3]
     load = Load(lab, args, configs)
     w0 = time.monotonic()
@@ -650,14 +772,26 @@ def window(lab, label, args, res, configs, farm):
     backup_cpu1 = tandem_cpu([lab.daemons[BACKUP].pid])
     guest1 = hv.guest_cpu()
     procs1 = proc_cpu_all()
+    steal1 = steal_ticks()
     load1 = open("/proc/loadavg").read().split()[:3]
     pids_after = [engine_pid] + hv.children(engine_pid)
 
     res["wall_s"] = wall
     res["load"] = {"reload_every": args.reload_every, "status_every": args.status_every}
     res["heartbeats"] = heartbeat_figures(stamps, timings["interval"], timings["deadtime"])
-    res["heartbeats"]["sniffer_late"] = summary([(m - k) * 1000.0 for k, m in stamps if k > 0])
     res["heartbeats"]["longest_at"] = [(round(x, 1), round(at - w0, 1)) for x, at in res["heartbeats"]["longest"]]
+    # What d1 logged around each of the longest intervals, and how many of
+    # the intervals over deadtime came within 1 s after a checker kill.
+    res["heartbeats"]["events_near_longest"] = [
+        (round(x, 1), round(at - w0, 1), load.events_near(at, before=x / 1000.0 + 1.0, after=0.2)[:4])
+        for x, at in res["heartbeats"]["longest"]]
+    kills = [at for at, line in load.events if "killing it" in line or "killed by signal" in line]
+    res["checker_kills_logged"] = len([1 for at, line in load.events if "killing it" in line])
+    res["reload_in_flight_at_longest"] = sum(
+        1 for x, at in res["heartbeats"]["longest"]
+        if any(st <= at <= st + d + 0.2 for st, d, _, _ in load.reloads))
+    res["longest_near_kill"] = sum(1 for x, at in res["heartbeats"]["longest"]
+                                   if any(at - 1.5 <= k <= at + 0.2 for k in kills))
     res["status"] = {"calls": len(load.status), "failed": sum(1 for s in load.status if not s[2]),
                      "latency_ms": summary([s[1] * 1000.0 for s in load.status]),
                      "errors": load.status_errors[:5],
@@ -716,6 +850,8 @@ def window(lab, label, args, res, configs, farm):
                   "guest_busy_pct": 100.0 * busy / total if total else 0.0,
                   "pids_before": pids, "pids_after": pids_after, "loadavg": (load0, load1)}
     res["cpu"]["others_pct"], res["cpu"]["others_top"] = other_cpu(procs0, procs1, wall)
+    dt = steal1[1] - steal0[1]
+    res["cpu"]["steal_pct"] = 100.0 * (steal1[0] - steal0[0]) / dt if dt else 0.0
     return res
 
 
@@ -730,6 +866,7 @@ def run_build(label, build, args, prefix="ld-"):
         res["build_desc"] = desc
         return window(lab, label, args, res, configs, farm)
     finally:
+        save_logs(lab, args, prefix)
         lab.close()
         shutil.rmtree(copy, ignore_errors=True)
 
@@ -755,6 +892,7 @@ def window_table(builds):
     def ms_of(r, key):
         return int(round(r["timings"][key] * 1000))
 
+    row("realtime_priority", lambda r: "%d" % r.get("realtime_priority", 0))
     row("timings interval/deadtime/warntime (ms)",
         lambda r: "%d/%d/%d" % (ms_of(r, "interval"), ms_of(r, "deadtime"), ms_of(r, "warntime")))
     row("window (s)", lambda r: "%.0f" % r["wall_s"])
@@ -778,6 +916,8 @@ def window_table(builds):
         lambda r: "%s / %s" % (fmt_ms(r["engine"]["checker_lag_p99_worst"]),
                                fmt_ms(r["engine"]["checker_lag_max_worst"])) if r["engine"] else "-")
     row("checker restarts", lambda r: "%d" % r["engine"]["checker_restarts"] if r["engine"] else "-")
+    row("d1 starts that failed", lambda r: "%d" % len(r.get("start_failures", [])))
+    row("d1 started", lambda r: r["start"].split(" (")[0])
     row("pair settled before the window", lambda r: "yes" if r.get("settled") else "NO")
     row("role changes d1 / d2 (false failovers)",
         lambda r: "%d / %d" % (r["role_changes"]["d1"], r["role_changes"]["d2"]))
@@ -796,11 +936,16 @@ def window_table(builds):
     row("tandemd CPU on d1 (% of a core)", lambda r: "%.1f" % r["cpu"]["tandemd_pct"])
     row("CPU busy (% of all CPUs)", lambda r: "%.0f" % r["cpu"]["guest_busy_pct"])
     row("other processes' CPU (% of one CPU)", lambda r: "%.0f" % r["cpu"]["others_pct"])
+    row("steal (% of all CPUs)", lambda r: "%.1f" % r["cpu"]["steal_pct"])
     for r in builds:
         hb = r["heartbeats"]
         lines.append("  %s: longest intervals (ms @ s into the window): %s; kernel timestamps on %d of %d"
                      % (r["label"], ", ".join("%s @ %s" % x for x in hb["longest_at"]), hb["kernel_stamps"],
                         hb["heartbeats"]))
+        if r.get("checker_kills_logged") or r.get("reload_in_flight_at_longest"):
+            lines.append("    of the 5 longest intervals: %d during a reload, %d within 1.5 s of a checker kill "
+                         "(%d kills logged)" % (r["reload_in_flight_at_longest"], r["longest_near_kill"],
+                                                r["checker_kills_logged"]))
         for n in labmod.NODES:
             for line in r["role_lines"][n][:4]:
                 lines.append("    %s: %s" % (n, line.strip()[:300]))
@@ -814,6 +959,10 @@ def window_table(builds):
             lines.append("    status warnings: %s" % "; ".join(r["engine"]["warnings"])[:400])
         if r["log"]["errors"]:
             lines.append("    d1 log, e.g.: %s" % " | ".join(x.strip() for x in r["log"]["errors"][:3])[:500])
+        for f in r.get("start_failures", [])[:3]:
+            lines.append("    d1 start failed: %s" % f[:600])
+        if r.get("start", "direct") != "direct":
+            lines.append("    d1 started: %s" % r["start"])
         if r["cpu"].get("others_top"):
             lines.append("    other processes using CPU in the window: %s; load average %s -> %s"
                          % (", ".join("%s %.1f s" % x for x in r["cpu"]["others_top"]),
@@ -873,13 +1022,19 @@ def main():
     ap.add_argument("--sample-every", type=float, default=60.0, help="seconds between engine samples")
     ap.add_argument("--settle", type=float, default=5.0)
     ap.add_argument("--warmup-timeout", type=float, default=300.0)
+    ap.add_argument("--start-attempts", type=int, default=2,
+                    help="starts of d1's tandemd tried when one exits before it is ready; then a staged start "
+                         "(without virtual servers, then a reload to the whole file), with as many reloads")
     ap.add_argument("--services", type=int, default=SERVICES)
     ap.add_argument("--checked", type=int, default=CHECKED)
     ap.add_argument("--dump-minutes", type=float, default=5.0,
                     help="then the current build again for this long with a reload every --dump-reload-every "
                          "seconds, so tandemd's periodic full read runs (0: skip)")
     ap.add_argument("--dump-reload-every", type=float, default=6.0)
+    ap.add_argument("--realtime", type=int, default=0,
+                    help="[node] realtime_priority on both directors (default 0: normal scheduling)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--logs", help="copy the daemons' logs into this directory")
     args = ap.parse_args()
     if not os.path.exists("/proc/net/ip_vs"):
         print("load_vm.py needs IPVS: tests/vm/run.sh --timeout 3000 --smp 2 -- python3 bench/load_vm.py --build %s"
@@ -893,6 +1048,7 @@ def main():
         tempfile.tempdir = "/run"
     t_start = time.monotonic()
     results = []
+    errors = []
     todo = []
     if args.old_build and args.only != "new":
         todo.append(("old", args.old_build, args))
@@ -913,8 +1069,11 @@ def main():
             results.append(run_build(label, build, a, prefix="ld%d-" % i))
         except (BenchError, labmod.LabError, subprocess.TimeoutExpired) as e:
             print("[%s] error: %s" % (label, e), flush=True)
+            errors.append("%s: not measured: %s" % (label, e))
     for line in report(args, results):
         print(line)
+    for e in errors:
+        print("  " + e[:1500])
     print("(took %.0f s)" % (time.monotonic() - t_start))
     if args.json:
         with open(args.json, "w") as f:
