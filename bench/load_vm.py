@@ -56,7 +56,9 @@ is measured anyway, and says so). Measured over the window:
               window (a role change after the settle is a false failover),
               and the roles seen by the status polls (d1 every 100 ms, d2
               every second).
-  status      the wall time of each `tandemctl status --json` on d1.
+  status      the wall time of each status --json on d1 (straight on the
+              control socket, and its first byte; or, with
+              --status-client tandemctl, of each `tandemctl status --json`).
   reloads     done / refused or failed, and their wall time.
   checks      the requests the farm answered per second over the window,
               and the fewest/most one port answered.
@@ -179,6 +181,16 @@ def snapshot_build(build, label):
         digest = hashlib.sha256(f.read()).hexdigest()[:12]
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(os.stat(exe).st_mtime))
     return out, "%s (tandemd built %s UTC, sha256 %s)" % (build, when, digest)
+
+
+def proc_stat(pid):
+    """(minor faults, user s, system s) of a process, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[7]), int(fields[11]) / hv.CLK_TCK, int(fields[12]) / hv.CLK_TCK
 
 
 def steal_ticks():
@@ -399,6 +411,7 @@ class Load:
         self.configs = configs          # [text with weight 1, text with weight 2]
         self.stop_event = threading.Event()
         self.status = []                # (start, seconds, ok, role)
+        self.status_first = []          # seconds to the reply's first byte (--status-client socket)
         self.status_errors = []
         self.backup_roles = []          # (time, role or None)
         self.reloads = []               # (start, seconds, ok, message)
@@ -463,14 +476,20 @@ class Load:
                 self.stop_event.wait(next_at - now)
                 continue
             start = time.monotonic()
-            try:
-                p = self._ctl(ACTIVE, "status", "--json", timeout=60, text=False)
-                ok, out, err = p.returncode == 0, p.stdout, p.stderr.decode(errors="replace").strip()
-            except subprocess.TimeoutExpired:
-                ok, out, err = False, b"", "timeout after 60 s"
-            except OSError as e:  # tandemctl not there or not executable
-                ok, out, err = False, b"", "tandemctl: %s" % e
+            first = None
+            if self.args.status_client == "socket":
+                ok, out, err, first = socket_status(self.lab.socket_path(ACTIVE), timeout=60)
+            else:
+                try:
+                    p = self._ctl(ACTIVE, "status", "--json", timeout=60, text=False)
+                    ok, out, err = p.returncode == 0, p.stdout, p.stderr.decode(errors="replace").strip()
+                except subprocess.TimeoutExpired:
+                    ok, out, err = False, b"", "timeout after 60 s"
+                except OSError as e:  # tandemctl not there or not executable
+                    ok, out, err = False, b"", "tandemctl: %s" % e
             took = time.monotonic() - start
+            if first is not None:
+                self.status_first.append(first - start)
             m = _ROLE.search(out[:400].decode(errors="replace")) if ok else None
             self.status.append((start, took, ok, m.group(1) if m else None))
             self.status_bytes = len(out)
@@ -527,6 +546,33 @@ class Load:
             next_at = start + every
             if next_at < time.monotonic():
                 next_at = time.monotonic()
+
+
+def socket_status(path, timeout):
+    """`status-json` straight on the control socket, as tandemctl sends it,
+    without a process start: (ok, body, error, time of the first byte)."""
+    import socket as so
+    first = None
+    chunks = []
+    try:
+        with so.socket(so.AF_UNIX, so.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            s.sendall(b"status-json\n")
+            while True:
+                b = s.recv(1 << 20)
+                if not b:
+                    break
+                if first is None:
+                    first = time.monotonic()
+                chunks.append(b)
+    except OSError as e:
+        return False, b"", "socket: %s" % e, first
+    data = b"".join(chunks)
+    head, _, body = data.partition(b"\n")
+    if head != b"ok":
+        return False, b"", head.decode(errors="replace"), first
+    return True, body, "", first
 
 
 def log_since(lab, node, offset):
@@ -738,6 +784,7 @@ def window(lab, label, args, res, configs, farm):
     guest0 = hv.guest_cpu()
     procs0 = proc_cpu_all()
     steal0 = steal_ticks()
+    engine0 = proc_stat(engine_pid)
     load0 = open("/proc/loadavg").read().split()[:3]
     load = Load(lab, args, configs)
     w0 = time.monotonic()
@@ -773,6 +820,7 @@ def window(lab, label, args, res, configs, farm):
     guest1 = hv.guest_cpu()
     procs1 = proc_cpu_all()
     steal1 = steal_ticks()
+    engine1 = proc_stat(engine_pid)
     load1 = open("/proc/loadavg").read().split()[:3]
     pids_after = [engine_pid] + hv.children(engine_pid)
 
@@ -799,6 +847,8 @@ def window(lab, label, args, res, configs, farm):
     res["backup_roles_seen"] = sorted(set(r for _, r in load.backup_roles if r))
     res["ipvs_age_max_ms"] = load.ipvs_age_max
     res["status"]["bytes"] = load.status_bytes
+    res["status"]["client"] = args.status_client
+    res["status"]["first_byte_ms"] = summary([x * 1000.0 for x in load.status_first])
     res["reloads"] = {"done": sum(1 for r in load.reloads if r[2]), "failed": sum(1 for r in load.reloads if not r[2]),
                       "latency_ms": summary([r[1] * 1000.0 for r in load.reloads]),
                       "failures": [m for _, _, ok, m in load.reloads if not ok][:5]}
@@ -850,6 +900,10 @@ def window(lab, label, args, res, configs, farm):
                   "guest_busy_pct": 100.0 * busy / total if total else 0.0,
                   "pids_before": pids, "pids_after": pids_after, "loadavg": (load0, load1)}
     res["cpu"]["others_pct"], res["cpu"]["others_top"] = other_cpu(procs0, procs1, wall)
+    if engine0 and engine1:
+        res["cpu"]["engine_user_pct"] = 100.0 * (engine1[1] - engine0[1]) / wall
+        res["cpu"]["engine_sys_pct"] = 100.0 * (engine1[2] - engine0[2]) / wall
+        res["cpu"]["engine_minflt_per_s"] = (engine1[0] - engine0[0]) / wall
     dt = steal1[1] - steal0[1]
     res["cpu"]["steal_pct"] = 100.0 * (steal1[0] - steal0[0]) / dt if dt else 0.0
     return res
@@ -926,6 +980,8 @@ def window_table(builds):
     row("status --json calls (failed)", lambda r: "%d (%d)" % (r["status"]["calls"], r["status"]["failed"]))
     row("status --json size (MB)", lambda r: "%.2f" % (r["status"]["bytes"] / 1e6))
     row("status latency p50 / p99 / max (ms)", lambda r: trio(r["status"]["latency_ms"], 0))
+    row("status first byte p50 / p99 / max (ms)",
+        lambda r: trio(r["status"]["first_byte_ms"], 1) if r["status"].get("first_byte_ms") else "-")
     row("reloads done / failed", lambda r: "%d / %d" % (r["reloads"]["done"], r["reloads"]["failed"]))
     row("reload latency p50 / max (ms)",
         lambda r: "%s / %s" % (fmt_ms(r["reloads"]["latency_ms"]["p50"], 0),
@@ -934,6 +990,9 @@ def window_table(builds):
     row("farm per port min-max", lambda r: "%d-%d" % (r["farm"]["per_port_min"], r["farm"]["per_port_max"]))
     row("ipvs_age_ms max (full read period)", lambda r: fmt_ms(r["ipvs_age_max_ms"], 0))
     row("tandemd CPU on d1 (% of a core)", lambda r: "%.1f" % r["cpu"]["tandemd_pct"])
+    row("d1 engine CPU user+sys (% of a core)",
+        lambda r: "%.1f+%.1f" % (r["cpu"]["engine_user_pct"], r["cpu"]["engine_sys_pct"]))
+    row("d1 engine minor page faults/s", lambda r: "%.0f" % r["cpu"]["engine_minflt_per_s"])
     row("CPU busy (% of all CPUs)", lambda r: "%.0f" % r["cpu"]["guest_busy_pct"])
     row("other processes' CPU (% of one CPU)", lambda r: "%.0f" % r["cpu"]["others_pct"])
     row("steal (% of all CPUs)", lambda r: "%.1f" % r["cpu"]["steal_pct"])
@@ -1018,6 +1077,8 @@ def main():
     ap.add_argument("--only", choices=("old", "new"))
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--status-every", type=float, default=0.1)
+    ap.add_argument("--status-client", choices=("socket", "tandemctl"), default="socket",
+                    help="how d1's status is asked: straight on the control socket, or by running tandemctl")
     ap.add_argument("--reload-every", type=float, default=2.0)
     ap.add_argument("--sample-every", type=float, default=60.0, help="seconds between engine samples")
     ap.add_argument("--settle", type=float, default=5.0)
