@@ -161,6 +161,8 @@ def main():
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--status-every", type=float, default=0.1)
+    ap.add_argument("--status-client", choices=("socket", "tandemctl"), default="socket",
+                    help="how d1's status is asked: straight on the control socket, or by running tandemctl")
     ap.add_argument("--reload-every", type=float, default=2.0)
     ap.add_argument("--sample-every", type=float, default=60.0)
     ap.add_argument("--settle", type=float, default=5.0, help="seconds the pair settles before the window and "

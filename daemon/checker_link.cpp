@@ -19,7 +19,7 @@
 
 namespace tandem::daemon {
 namespace asio = boost::asio;
-using Steady = std::chrono::steady_clock;
+using Steady = EngineClock;
 
 namespace {
 const char* level_name(int level) {
@@ -183,7 +183,7 @@ void CheckerLink::on_message(checker::Message m) {
           any_answer_at_ = now;
           lag_.add(now, double(msg.lag_us) / 1000.0);
         } else if constexpr (std::is_same_v<M, checker::Snapshot>) {
-          snapshot_ = std::move(msg);
+          snapshot_ = std::make_shared<const checker::Snapshot>(std::move(msg));
           snapshot_at_ = now;
         } else if constexpr (std::is_same_v<M, checker::ForwardApplied>) {
           if (msg.on == forwarding_ && events_.forward_applied) events_.forward_applied(msg.on);

@@ -5,7 +5,6 @@
 // flushed, so a checker restart changes no weight and no VIP.
 #pragma once
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,6 +16,7 @@
 
 #include "daemon/checker_channel.hpp"
 #include "daemon/checker_protocol.hpp"
+#include "daemon/engine_clock.hpp"
 #include "daemon/loop_stats.hpp"
 
 namespace tandem::daemon {
@@ -81,9 +81,10 @@ class CheckerLink {
   std::optional<std::chrono::steady_clock::duration> since_answer() const;
   // Time since any checker (this one or one before it) last answered, or
   // since start: what the watchdog goes by.
-  std::chrono::steady_clock::duration since_any_answer() const { return std::chrono::steady_clock::now() - any_answer_at_; }
+  std::chrono::steady_clock::duration since_any_answer() const { return EngineClock::now() - any_answer_at_; }
   Summary loop_lag() const { return lag_.summary(StatsClock::now()); }
-  const std::optional<checker::Snapshot>& snapshot() const { return snapshot_; }
+  // Shared, so that a status reply splices it in without a copy.
+  const std::shared_ptr<const checker::Snapshot>& snapshot() const { return snapshot_; }
   std::optional<std::chrono::steady_clock::time_point> snapshot_at() const { return snapshot_at_; }
 
  private:
@@ -123,11 +124,11 @@ class CheckerLink {
   std::chrono::steady_clock::time_point any_answer_at_{};
   std::chrono::steady_clock::time_point asked_at_{};
   SampleWindow lag_;
-  std::optional<checker::Snapshot> snapshot_;
+  std::shared_ptr<const checker::Snapshot> snapshot_;
   std::optional<std::chrono::steady_clock::time_point> snapshot_at_;
-  boost::asio::steady_timer ping_timer_;
-  boost::asio::steady_timer restart_timer_;
-  boost::asio::steady_timer stop_timer_;
+  EngineTimer ping_timer_;
+  EngineTimer restart_timer_;
+  EngineTimer stop_timer_;
 };
 
 }  // namespace tandem::daemon

@@ -11,6 +11,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -53,8 +54,11 @@ asio::awaitable<void> serve(std::shared_ptr<stream_protocol::socket> sock, Contr
   } else {
     reply = Reply{false, "unknown request \"" + line.substr(0, 64) + "\""};
   }
-  std::string out = format_reply(reply);
-  co_await asio::async_write(*sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+  // "ok\n" and the body go out as they are (a status body is megabytes).
+  std::string head = reply.ok ? std::string("ok\n") : format_reply(reply);
+  if (!reply.ok) reply.body.clear();
+  const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(reply.body)};
+  co_await asio::async_write(*sock, out, asio::redirect_error(asio::use_awaitable, ec));
   sock->shutdown(stream_protocol::socket::shutdown_both, ec);
 }
 

@@ -12,7 +12,7 @@
 
 namespace tandem::daemon {
 namespace asio = boost::asio;
-using failover::Clock;
+using Clock = EngineClock;
 
 namespace {
 
@@ -66,7 +66,7 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
       watchdog_timer_(io),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       generation_(new_generation()),
-      links_(io, cfg_, generation_, [this](failover::Event e) { handle(std::move(e)); }),
+      links_(io, cfg_, generation_, [this](failover::Event e) { handle(std::move(e)); }, std::move(adapters.make_link)),
       vips_(*addresses_, cfg_.vips, [](int priority, const std::string& message) { log(priority, message); }),
       checker_(io, std::move(adapters.spawn_checker), std::move(adapters.reap_checker),
                std::move(adapters.kill_checker),
@@ -76,7 +76,8 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
                                      else if (reload_ && c.id == reload_->id)
                                        on_reload_configured(c);
                                    },
-                                   [this](bool on) { handle(failover::ForwardApplied{on}); }}),
+                                   [this](bool on) { handle(failover::ForwardApplied{on}); }},
+               adapters.checker_timings),
       lag_(io),
       config_text_(std::move(config_text)) {
   links_.set_keys(std::move(keys));
@@ -210,7 +211,9 @@ StatusReport Director::report(bool with_loops) const {
   if (const auto& snap = checker_.snapshot()) {
     r.reals = snap->reals;
     r.reals_healthy = snap->reals_healthy;
-    r.checker_section = CheckerSection{snap->text, snap->json};
+    // The status line needs only the counts; a status reply gets the
+    // checker's rendered part by reference.
+    if (with_loops) r.checker_section = CheckerSection{snap, snap->text, snap->json};
     if (snap->dump_at_ns) {
       const auto at = Clock::time_point(std::chrono::nanoseconds(snap->dump_at_ns));
       r.ipvs_age_ms = std::chrono::duration<double, std::milli>(now - at).count();

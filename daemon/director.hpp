@@ -7,7 +7,6 @@
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -19,6 +18,8 @@
 #include "daemon/checker_link.hpp"
 #include "daemon/config_diff.hpp"
 #include "daemon/control_server.hpp"
+#include "daemon/engine_clock.hpp"
+#include "daemon/heartbeat_link.hpp"
 #include "daemon/link_bank.hpp"
 #include "daemon/loop_lag.hpp"
 #include "daemon/service_notifier.hpp"
@@ -42,6 +43,8 @@ struct DirectorAdapters {
   SpawnChecker spawn_checker;
   ReapChecker reap_checker;
   KillChecker kill_checker;
+  MakeLink make_link = make_udp_link();
+  CheckerTimings checker_timings = {};
 };
 
 class Director {
@@ -97,8 +100,8 @@ class Director {
   std::unique_ptr<failover::AddressManager> addresses_;
   std::unique_ptr<ServiceNotifier> notifier_;
   ControlServer control_;
-  boost::asio::steady_timer timer_;
-  boost::asio::steady_timer watchdog_timer_;
+  EngineTimer timer_;
+  EngineTimer watchdog_timer_;
   boost::asio::signal_set signals_;
   std::uint64_t generation_;
   failover::PeerState state_;

@@ -32,17 +32,17 @@ std::string errno_text(const char* what, int err) { return std::string(what) + "
 
 }  // namespace
 
-HeartbeatLink::HeartbeatLink(asio::io_context& io, config::Link link, std::uint16_t port)
+UdpHeartbeatLink::UdpHeartbeatLink(asio::io_context& io, config::Link link, std::uint16_t port)
     : link_(std::move(link)), port_(port), socket_(io) {}
 
-HeartbeatLink::~HeartbeatLink() { close(); }
+UdpHeartbeatLink::~UdpHeartbeatLink() { close(); }
 
-void HeartbeatLink::close() {
+void UdpHeartbeatLink::close() {
   boost::system::error_code ec;
   socket_.close(ec);
 }
 
-std::optional<std::string> HeartbeatLink::open() {
+std::optional<std::string> UdpHeartbeatLink::open() {
   close();
   const config::IpAddress& target = link_.peer ? *link_.peer : *link_.group;
   const bool v6 = target.is_v6();
@@ -108,7 +108,7 @@ std::optional<std::string> HeartbeatLink::open() {
   return std::nullopt;
 }
 
-std::optional<std::string> HeartbeatLink::send(std::span<const std::uint8_t> packet) {
+std::optional<std::string> UdpHeartbeatLink::send(std::span<const std::uint8_t> packet) {
   if (!socket_.is_open()) return "link " + link_.name + " is not open";
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(packet.data(), packet.size()), destination_, 0, ec);
@@ -116,7 +116,7 @@ std::optional<std::string> HeartbeatLink::send(std::span<const std::uint8_t> pac
   return std::nullopt;
 }
 
-asio::awaitable<bool> HeartbeatLink::wait_readable() {
+asio::awaitable<bool> UdpHeartbeatLink::wait_readable() {
   if (!socket_.is_open()) co_return false;
   boost::system::error_code ec;
   co_await socket_.async_wait(udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
@@ -140,7 +140,7 @@ HeartbeatLink::Arrival to_steady(const timespec& ts) {
 
 }  // namespace
 
-std::size_t HeartbeatLink::drain(const Handler& on_packet) {
+std::size_t UdpHeartbeatLink::drain(const Handler& on_packet) {
   std::size_t n = 0;
   std::array<std::uint8_t, 2048> buffer{};
   alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec)) + 64> control{};
@@ -169,6 +169,12 @@ std::size_t HeartbeatLink::drain(const Handler& on_packet) {
     on_packet(std::span<const std::uint8_t>(buffer.data(), std::size_t(got)), arrived);
   }
   return n;
+}
+
+MakeLink make_udp_link() {
+  return [](asio::io_context& io, const config::Link& link, std::uint16_t port) -> std::shared_ptr<HeartbeatLink> {
+    return std::make_shared<UdpHeartbeatLink>(io, link, port);
+  };
 }
 
 }  // namespace tandem::daemon

@@ -41,6 +41,9 @@ class JsonWriter {
     return v ? value(*v) : null();
   }
   const std::string& str() const { return out_; }
+  // The text written so far, without a copy; the writer is empty after.
+  std::string take() { return std::move(out_); }
+  void reserve(std::size_t n) { out_.reserve(n); }
 
  private:
   void separate();

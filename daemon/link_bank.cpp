@@ -4,12 +4,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "daemon/engine_clock.hpp"
 #include "daemon/log.hpp"
 #include "failover/address_manager.hpp"
 
 namespace tandem::daemon {
 namespace asio = boost::asio;
-using failover::Clock;
 
 namespace {
 // Whenever one link has something to read, every link is read: the peer
@@ -23,8 +23,10 @@ asio::awaitable<void> run_link(std::shared_ptr<HeartbeatLink> link, std::functio
 }
 }  // namespace
 
-LinkBank::LinkBank(asio::io_context& io, const config::Config& cfg, std::uint64_t generation, Sink sink)
+LinkBank::LinkBank(asio::io_context& io, const config::Config& cfg, std::uint64_t generation, Sink sink,
+                   MakeLink make_link)
     : io_(io),
+      make_link_(std::move(make_link)),
       own_name_(cfg.node.name),
       peer_name_(cfg.cluster.peer),
       port_(cfg.cluster.port),
@@ -36,7 +38,7 @@ LinkBank::LinkBank(asio::io_context& io, const config::Config& cfg, std::uint64_
 LinkBank::~LinkBank() { close_all(); }
 
 std::unique_ptr<LinkBank::Slot> LinkBank::make_slot(const config::Link& link) {
-  return std::unique_ptr<Slot>(new Slot{std::make_shared<HeartbeatLink>(io_, link, port_),
+  return std::unique_ptr<Slot>(new Slot{make_link_(io_, link, port_),
                                         failover::HeartbeatReceiver(own_name_, peer_name_, generation_)});
 }
 
@@ -109,7 +111,7 @@ std::optional<failover::Event> LinkBank::receive(const HeartbeatLink* link, std:
       return std::nullopt;
     }
     auto i = static_cast<std::size_t>(*reason);
-    auto now = Clock::now();
+    auto now = EngineClock::now();
     ++slot.unreported[i];
     if (!slot.warned_at[i] || now - *slot.warned_at[i] >= std::chrono::minutes(1)) {
       log(log_warning, what + " (" + std::to_string(slot.unreported[i]) +

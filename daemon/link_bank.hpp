@@ -26,7 +26,9 @@ class LinkBank {
   // Heartbeats that arrive while the loop waits are handed to `sink`.
   using Sink = std::function<void(failover::Event)>;
 
-  LinkBank(boost::asio::io_context& io, const config::Config& cfg, std::uint64_t generation, Sink sink);
+  // `make_link` makes each link's transport (make_udp_link()).
+  LinkBank(boost::asio::io_context& io, const config::Config& cfg, std::uint64_t generation, Sink sink,
+           MakeLink make_link);
   ~LinkBank();
 
   void set_keys(config::AuthKeys keys) { keys_ = std::move(keys); }
@@ -70,6 +72,7 @@ class LinkBank {
                                          HeartbeatLink::Arrival arrived);
 
   boost::asio::io_context& io_;
+  MakeLink make_link_;
   std::string own_name_;
   std::string peer_name_;
   std::uint16_t port_;

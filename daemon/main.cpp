@@ -55,6 +55,7 @@ int run(const tandem::daemon::DirectorOptions& opts);
 
 int main(int argc, char** argv) {
   using namespace tandem;
+  daemon::keep_freed_memory();
   daemon::DirectorOptions opts{"/etc/tandem/tandem.toml", "/run/tandem/tandemd.sock", hostname()};
   // The checker child (daemon/checker.hpp) is this binary started with
   // --checker FD by the engine; not for people.

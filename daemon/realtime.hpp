@@ -16,4 +16,10 @@ void apply_realtime(const config::NodeSection& want, const config::NodeSection* 
 // Async-signal-safe (one system call).
 void run_at_normal_priority();
 
+// Large blocks (a status reply, a checker snapshot: megabytes each, several
+// times a second) are kept in the heap when freed instead of being returned
+// to the kernel, so they are not faulted in again each time (and, with
+// lock_memory, locked again). Called once at start by both processes.
+void keep_freed_memory();
+
 }  // namespace tandem::daemon

@@ -411,11 +411,14 @@ std::string render_text(const StatusReport& r) {
   if (r.heartbeats.send_errors) o << ", send errors " << r.heartbeats.send_errors;
   o << "\n";
   write_loops_text(o, r);
-  if (r.checker_section)
-    o << r.checker_section->text;
-  else
+  if (!r.checker_section) {
     o << render_virtual_servers_text(r);
-  return o.str();
+    return o.str();
+  }
+  std::string out = o.str();
+  out.reserve(out.size() + r.checker_section->text.size());
+  out += r.checker_section->text;
+  return out;
 }
 
 std::string render_json(const StatusReport& r) {
@@ -474,14 +477,18 @@ std::string render_json(const StatusReport& r) {
     w.field(failover::to_string(static_cast<failover::Reject>(i)), r.heartbeats.rejected[i]);
   w.end_object();
   w.end_object();
-  if (r.checker_section)
+  if (r.checker_section) {
+    w.reserve(w.str().size() + r.checker_section->json.size() + 16384);
     w.raw(r.checker_section->json);
-  else
+  } else {
     write_virtual_servers(w, r);
+  }
   write_loops_json(w, r);
   if (r.ipvs_age_ms) w.field("ipvs_age_ms", *r.ipvs_age_ms);
   w.end_object();
-  return w.str() + "\n";
+  std::string out = w.take();
+  out += '\n';
+  return out;
 }
 
 }  // namespace tandem::daemon

@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,9 +91,12 @@ struct CheckerStatus {
 };
 // The checker's part of the report as it rendered it (daemon/checker.hpp):
 // replaces virtual_servers and ipvs_error when set.
+// Views into text that `owner` keeps alive (the checker's last Snapshot:
+// megabytes for 8,000 destinations, spliced into the reply uncopied).
 struct CheckerSection {
-  std::string text;  // render_virtual_servers_text
-  std::string json;  // render_virtual_servers_json
+  std::shared_ptr<const void> owner;
+  std::string_view text;  // render_virtual_servers_text
+  std::string_view json;  // render_virtual_servers_json
 };
 
 struct StatusReport {

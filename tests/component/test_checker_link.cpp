@@ -12,6 +12,7 @@
 
 #include "daemon/checker_channel.hpp"
 #include "daemon/checker_link.hpp"
+#include "fakes/fake_checker.hpp"
 
 namespace tandem::daemon {
 namespace {
@@ -19,30 +20,10 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
-// One played checker: what it was told, and whether it answers.
-struct Played {
-  long pid = 0;
-  bool restarted = false;
-  bool answer_pings = true;
-  bool answer_configure = true;
-  std::vector<checker::Message> got;
-  std::shared_ptr<CheckerChannel> channel;
-
-  template <class M>
-  std::vector<M> all() const {
-    std::vector<M> out;
-    for (const auto& m : got)
-      if (auto* x = std::get_if<M>(&m)) out.push_back(*x);
-    return out;
-  }
-};
-
 class CheckerLinkTest : public ::testing::Test {
  protected:
   CheckerLinkTest()
-      : link_(io_, [this](bool restarted) { return spawn(restarted); },
-              [this](long pid) { return reaped_.push_back(pid), std::string("exited with status 3"); },
-              [this](long pid) { kill(pid); },
+      : link_(io_, fakes_.spawner(), fakes_.reaper(), fakes_.killer(),
               CheckerLink::Events{[this](const checker::Configured& c) { configured_.push_back(c); },
                                   [this](bool on) { applied_.push_back(on); }},
               CheckerTimings{.ping_every = 20ms,
@@ -50,40 +31,9 @@ class CheckerLinkTest : public ::testing::Test {
                              .busy_stall_after = 600ms,
                              .first_backoff = 10ms,
                              .max_backoff = 40ms,
-                             .stable_after = 10s}) {}
-
-  std::variant<SpawnedChecker, std::string> spawn(bool restarted) {
-    if (fail_spawns_ > 0) {
-      --fail_spawns_;
-      return std::string("fork: Resource temporarily unavailable");
-    }
-    int sv[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    auto p = std::make_shared<Played>();
-    p->pid = 1000 + long(played_.size());
-    p->restarted = restarted;
-    spawned_at_.push_back(std::chrono::steady_clock::now());
-    Played* raw = p.get();
-    p->channel = std::make_shared<CheckerChannel>(
-        io_, sv[1], [this, raw](checker::Message m) { on_engine_message(*raw, std::move(m)); },
-        [](const std::string&) {});
-    p->channel->start();
-    played_.push_back(p);
-    return SpawnedChecker{p->pid, sv[0]};
-  }
-
-  void on_engine_message(Played& p, checker::Message m) {
-    p.got.push_back(m);
-    if (auto* c = std::get_if<checker::Configure>(&m); c && p.answer_configure)
-      p.channel->send(checker::Configured{c->id, c->text != "bad", c->text == "bad" ? "line 1: bad" : ""});
-    if (auto* ping = std::get_if<checker::Ping>(&m); ping && p.answer_pings)
-      p.channel->send(checker::Pong{ping->id, 1500});
-    if (auto* f = std::get_if<checker::Forward>(&m)) p.channel->send(checker::ForwardApplied{f->on});
-  }
-
-  void kill(long pid) {
-    for (auto& p : played_)
-      if (p->pid == pid) p->channel->close();  // the engine sees its end close
+                             .stable_after = 10s}) {
+    fakes_.refuse_marker = "bad";
+    fakes_.refuse_message = "line 1: bad";
   }
 
   // Runs the loop until `done` or `limit`.
@@ -97,15 +47,16 @@ class CheckerLinkTest : public ::testing::Test {
     return done();
   }
 
-  Played& last() { return *played_.back(); }
+  testing::PlayedChecker& last() { return fakes_.last(); }
 
   asio::io_context io_;
-  std::vector<std::shared_ptr<Played>> played_;
-  std::vector<std::chrono::steady_clock::time_point> spawned_at_;
-  std::vector<long> reaped_;
+  testing::FakeCheckers fakes_{io_};
+  std::vector<std::shared_ptr<testing::PlayedChecker>>& played_ = fakes_.played;
+  std::vector<std::chrono::steady_clock::time_point>& spawned_at_ = fakes_.spawned_at;
+  std::vector<long>& reaped_ = fakes_.reaped;
   std::vector<checker::Configured> configured_;
   std::vector<bool> applied_;
-  int fail_spawns_ = 0;
+  int& fail_spawns_ = fakes_.fail_spawns;
   CheckerLink link_;
 };
 
@@ -197,7 +148,7 @@ TEST_F(CheckerLinkTest, ASpawnThatFailsIsRetried) {
   ASSERT_TRUE(run_until([&] { return configured_.size() == 1; }));
   fail_spawns_ = 2;
   last().channel->close();
-  ASSERT_TRUE(run_until([&] { return played_.size() == 2; }));
+  ASSERT_TRUE(run_until([&] { return played_.size() == 2 && !last().all<checker::Configure>().empty(); }));
   EXPECT_EQ(last().all<checker::Configure>().at(0).text, "first");
 }
 

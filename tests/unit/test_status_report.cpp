@@ -10,10 +10,12 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "builders.hpp"
 #include "daemon/status_report.hpp"
@@ -423,7 +425,9 @@ TEST_F(StatusReportTest, TheCheckersSectionIsSplicedInAsItRenderedIt) {
   add_ipvs(part, t, &t, "");
   // ... and the engine's report carries it unchanged.
   StatusReport r = report(active_state(), {true, false}, counters());
-  r.checker_section = CheckerSection{render_virtual_servers_text(part), render_virtual_servers_json(part)};
+  auto both = std::make_shared<const std::pair<std::string, std::string>>(render_virtual_servers_text(part),
+                                                                          render_virtual_servers_json(part));
+  r.checker_section = CheckerSection{both, both->first, both->second};
   StatusReport whole = report(active_state(), {true, false}, counters());
   add_ipvs(whole, t, &t, "");
   EXPECT_EQ(render_json(r), render_json(whole));
