@@ -2,7 +2,10 @@
 
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "daemon/json.hpp"
 #include "ipvs/desired.hpp"
@@ -91,14 +94,17 @@ StatusReport make_report(const failover::PeerState& s, const config::Config& cfg
 
 void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* kernel, const std::string& error) {
   r.ipvs_error = error;
+  // Looked up by key: a snapshot of 2,000 services must not compare each
+  // with every other.
+  std::map<ipvs::ServiceKey, const ipvs::ServiceEntry*> in_kernel;
+  if (kernel)
+    for (const auto& e : *kernel) in_kernel[e.service.key] = &e;
   for (const auto& want : desired) {
     VirtualServerStatus v;
     v.service = want.service.key.str();
     v.scheduler = want.service.scheduler;
-    const ipvs::ServiceEntry* have = nullptr;
-    if (kernel)
-      for (const auto& e : *kernel)
-        if (e.service.key == want.service.key) have = &e;
+    const auto found = in_kernel.find(want.service.key);
+    const ipvs::ServiceEntry* have = found == in_kernel.end() ? nullptr : found->second;
     v.in_kernel = have != nullptr;
     if (have) v.scheduler = have->service.scheduler;
     for (const auto& d : want.dests) {
@@ -127,13 +133,14 @@ void add_health(StatusReport& r, const std::vector<config::VirtualServer>& serve
                 const health::HealthBoard& board) {
   r.reals = board.entries().size();
   r.reals_healthy = board.healthy_count();
+  std::unordered_map<std::string_view, VirtualServerStatus*> by_service;
+  for (auto& s : r.virtual_servers) by_service[s.service] = &s;
   for (std::size_t v = 0; v < servers.size(); ++v) {
     const auto& vs = servers[v];
     const std::string service = ipvs::service_key(vs).str();
-    VirtualServerStatus* status = nullptr;
-    for (auto& s : r.virtual_servers)
-      if (s.service == service) status = &s;
-    if (!status) continue;  // only the health counts without the table
+    const auto found = by_service.find(service);
+    if (found == by_service.end()) continue;  // only the health counts without the table
+    VirtualServerStatus* status = found->second;
     std::vector<bool> configured(status->dests.size(), false);
     for (std::size_t i = 0; i < vs.reals.size(); ++i) {
       const auto index = board.index_of(v, i);
