@@ -435,59 +435,62 @@ class CheckReader {
   }
 
   void read_command(const Scope& s, std::vector<std::string>& out) {
-    const toml::node* node = s.find("command");
-    if (!node) return;
-    const auto* array = node->as_array();
-    const std::string name = s.key("command");
-    if (!array) {
-      r_.type_error(s, "command", *node,
-                    "an array of strings, the program and its arguments, e.g. [\"/usr/lib/tandem/check-db\", "
-                    "\"%h\", \"%p\"]");
-      return;
-    }
-    if (array->empty()) {
-      r_.error(at(node->source()), name + " is empty; give the program's absolute path and its arguments");
-      return;
-    }
-    std::vector<std::string> argv;
-    bool ok = true;
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      const toml::node& element = *array->get(i);
-      const Position where = at(element.source());
-      const auto* text = element.as_string();
-      if (!text) {
-        r_.error(where,
-                 name + ": each argument must be a string, not " + std::string(type_name(element.type())));
-        ok = false;
-        continue;
-      }
-      const std::string& arg = text->get();
-      if (arg.find('\0') != std::string::npos) {
-        r_.error(where, name + ": an argument cannot contain a NUL character");
-        ok = false;
-        continue;
-      }
-      if (i == 0 && (arg.empty() || arg.front() != '/')) {
-        r_.error(where, name + ": the program " + quoted(arg) +
-                            " must be an absolute path such as \"/usr/lib/tandem/check-db\"; it is run "
-                            "directly, without a shell or PATH");
-        ok = false;
-        continue;
-      }
-      if (auto problem = placeholder_problem(arg)) {
-        r_.error(in_string(element, arg, problem->offset), name + ": " + problem->message);
-        ok = false;
-        continue;
-      }
-      argv.push_back(arg);
-    }
-    if (ok) out = std::move(argv);
+    read_argv(r_, s, "command", "[\"/usr/lib/tandem/check-db\", \"%h\", \"%p\"]", true, out);
   }
 
   TomlReader& r_;
 };
 
 }  // namespace
+
+void read_argv(TomlReader& reader, const Scope& s, std::string_view key, std::string_view example, bool placeholders,
+             std::vector<std::string>& out) {
+  const toml::node* node = s.find(key);
+  if (!node) return;
+  const auto* array = node->as_array();
+  const std::string name = s.key(key);
+  if (!array) {
+    reader.type_error(s, key, *node, "an array of strings, the program and its arguments, e.g. " + std::string(example));
+    return;
+  }
+  if (array->empty()) {
+    reader.error(at(node->source()), name + " is empty; give the program's absolute path and its arguments");
+    return;
+  }
+  std::vector<std::string> argv;
+  bool ok = true;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = *array->get(i);
+    const Position where = at(element.source());
+    const auto* text = element.as_string();
+    if (!text) {
+      reader.error(where,
+               name + ": each argument must be a string, not " + std::string(type_name(element.type())));
+      ok = false;
+      continue;
+    }
+    const std::string& arg = text->get();
+    if (arg.find('\0') != std::string::npos) {
+      reader.error(where, name + ": an argument cannot contain a NUL character");
+      ok = false;
+      continue;
+    }
+    if (i == 0 && (arg.empty() || arg.front() != '/')) {
+      reader.error(where, name + ": the program " + quoted(arg) +
+                          " must be an absolute path such as \"/usr/lib/tandem/check-db\"; it is run "
+                          "directly, without a shell or PATH");
+      ok = false;
+      continue;
+    }
+    if (auto problem = placeholders ? placeholder_problem(arg) : std::nullopt) {
+      reader.error(in_string(element, arg, problem->offset), name + ": " + problem->message);
+      ok = false;
+      continue;
+    }
+    argv.push_back(arg);
+  }
+  if (ok) out = std::move(argv);
+}
 
 std::optional<TextProblem> escape_problem(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {

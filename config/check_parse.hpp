@@ -42,4 +42,10 @@ void read_check_override(TomlReader& reader, const Scope& real, const CheckFacts
                          bool real_port_known, const std::string& real_name,
                          std::optional<CheckOverride>& out);
 
+// An argv written as an array of strings (`key` of `s`): the program's
+// absolute path first, no NUL; %h %p %v %% checked when `placeholders`.
+// `out` is set only when all of it is valid.
+void read_argv(TomlReader& reader, const Scope& s, std::string_view key, std::string_view example, bool placeholders,
+               std::vector<std::string>& out);
+
 }  // namespace tandem::config::detail

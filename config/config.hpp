@@ -60,6 +60,28 @@ struct GarpSection {
   friend bool operator==(const GarpSection&, const GarpSection&) = default;
 };
 
+// [[track]]: one thing this node needs to serve (a gateway that answers
+// pings, the carrier of an interface, a script's verdict). The node's
+// fitness is the sum of the weights of the tracks that are up.
+struct Track {
+  enum class Type { ping, interface, script };
+  std::string name;
+  Type type = Type::ping;
+  Duration interval{1000};
+  Duration timeout{1000};  // at most interval; ping and script
+  int rise = 2;            // consecutive successes to count as up, 1..100
+  int fall = 2;            // consecutive failures to count as down, 1..100
+  int weight = 1;          // 1..1000
+  // ping: `address`, or `group` (up while any member answers).
+  std::vector<IpAddress> addresses;
+  bool group = false;
+  // ping: the interface to ping from (optional); interface: the one watched.
+  std::string interface;
+  std::vector<std::string> command;  // script: argv, [0] absolute
+  friend bool operator==(const Track&, const Track&) = default;
+};
+std::string_view name_of(Track::Type t);  // "ping", "interface", "script"
+
 // ---- IPVS (SPEC [[virtual_server]], [[virtual_server.real]], [sync]) ----
 
 enum class Protocol { tcp, udp, sctp };
@@ -188,6 +210,7 @@ struct Config {
   std::vector<Link> links;
   std::vector<Vip> vips;
   GarpSection garp;
+  std::vector<Track> tracks;
   std::vector<VirtualServer> virtual_servers;
   std::optional<SyncSection> sync;
   friend bool operator==(const Config&, const Config&) = default;

@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "config/ipvs_parse.hpp"
+#include "config/track_parse.hpp"
 #include "config/names.hpp"
 #include "config/text_file.hpp"
 #include "config/toml_reader.hpp"
@@ -35,7 +36,7 @@ constexpr std::array<std::string_view, 9> kClusterKeys = {
 constexpr std::array<std::string_view, 4> kLinkKeys = {"name", "interface", "peer", "group"};
 constexpr std::array<std::string_view, 3> kVipKeys = {"address", "interface", "label"};
 constexpr std::array<std::string_view, 3> kGarpKeys = {"count", "interval", "refresh"};
-constexpr std::array<std::string_view, 7> kSections = {"node", "cluster", "link", "vip", "garp",
+constexpr std::array<std::string_view, 8> kSections = {"node", "cluster", "link", "vip", "garp", "track",
                                                        "virtual_server", "sync"};
 
 class ConfigParser : TomlReader {
@@ -69,6 +70,7 @@ class ConfigParser : TomlReader {
     read_links(root, config.links);
     read_vips(root, config.vips);
     read_garp(Scope{section_table(root, "garp"), "garp"}, config.garp);
+    read_tracks(*this, root, config.tracks);
     read_virtual_servers(*this, root, config.virtual_servers);
     const Scope sync_scope{section_table(root, "sync"), "sync"};
     read_sync(*this, sync_scope, config.sync);
@@ -114,7 +116,8 @@ class ConfigParser : TomlReader {
   static std::string home_of(std::string_view key) {
     const std::pair<std::string_view, Keys> homes[] = {
         {"[node]", kNodeKeys}, {"[cluster]", kClusterKeys}, {"[[link]]", kLinkKeys},
-        {"[[vip]]", kVipKeys}, {"[garp]", kGarpKeys}, {"[[virtual_server]]", kVirtualServerKeys},
+        {"[[vip]]", kVipKeys}, {"[garp]", kGarpKeys}, {"[[track]]", kTrackKeys},
+        {"[[virtual_server]]", kVirtualServerKeys},
         {"[[virtual_server.real]]", kRealKeys}, {"[sync]", kSyncKeys}};
     std::string where;
     for (const auto& [section, keys] : homes) {
@@ -123,7 +126,7 @@ class ConfigParser : TomlReader {
       where += section;
     }
     if (where.empty())
-      return "; settings go in [node], [cluster], [[link]], [[vip]], [garp], [[virtual_server]] or [sync]";
+      return "; settings go in [node], [cluster], [[link]], [[vip]], [garp], [[track]], [[virtual_server]] or [sync]";
     return "; it belongs in " + where;
   }
 

@@ -294,6 +294,8 @@ void Director::reload(Respond respond) {
     if (p.config.config) {
       p.keys = config::load_authkeys(p.config.config->cluster.authkeys);
       p.params = failover::PeerParams::from(*p.config.config, ipvs::handover_forward_stage(*p.config.config));
+      // Freed here, not on the engine's loop (thousands of objects).
+      *p.config.config = without_virtual_servers(std::move(*p.config.config));
     }
     asio::post(io_, [this, p = std::move(p)]() mutable { on_reload_parsed(std::move(p)); });
   });
@@ -316,7 +318,7 @@ void Director::on_reload_parsed(Parsed p) {
     for (const auto& e : p.keys->errors) log(log_err, e.format());
     return refuse(join(p.keys->errors, "error"));
   }
-  reload_->next = without_virtual_servers(std::move(*p.config.config));
+  reload_->next = std::move(*p.config.config);  // its virtual servers went on the thread
   reload_->params = std::move(p.params);
   reload_->keys = std::move(*p.keys->keys);
   reload_->diff = diff_config(cfg_, reload_->next);

@@ -77,11 +77,28 @@ void HealthChecker::arm() {
   if (armed_at_ && *armed_at_ == next) return;
   armed_at_ = next;
   timer_.expires_at(next);
-  timer_.async_wait([this, epoch = epoch_](boost::system::error_code ec) {
+  // How late the wakeup comes is measured from when it could come at the
+  // earliest: a probe that is overdue (held back) is due at once.
+  const auto expected = std::max(next, std::chrono::steady_clock::now());
+  timer_.async_wait([this, epoch = epoch_, expected](boost::system::error_code ec) {
     if (ec || epoch != epoch_) return;
     armed_at_.reset();
+    admit(std::chrono::steady_clock::now() - expected);
     run_due();
   });
+}
+
+void HealthChecker::admit(std::chrono::steady_clock::duration lateness) {
+  const bool was = admission_.held_back();
+  schedule_.set_max_in_flight(admission_.observe(lateness));
+  if (!admission_.held_back() || was) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (held_back_logged_ && now - *held_back_logged_ < std::chrono::minutes(1)) return;
+  held_back_logged_ = now;
+  log(log_warning, "health: the checker's loop woke " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(lateness).count()) +
+                       " ms late; at most " + std::to_string(admission_.limit()) +
+                       " probes run at once until it keeps up (checks fall behind their intervals)");
 }
 
 void HealthChecker::run_due() {

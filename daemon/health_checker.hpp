@@ -53,6 +53,7 @@ class HealthChecker {
 
  private:
   void arm();
+  void admit(std::chrono::steady_clock::duration lateness);
   void run_due();
   // Which schedule entry a probe reports to: reassigned when a reload keeps
   // the check, npos when it removed it.
@@ -66,6 +67,8 @@ class HealthChecker {
   boost::asio::steady_timer timer_;
   health::HealthBoard board_;
   health::ProbeSchedule schedule_{kMaxProbesInFlight};
+  health::AdmissionLimit admission_{kMaxProbesInFlight};
+  std::optional<std::chrono::steady_clock::time_point> held_back_logged_;
   std::vector<std::size_t> entry_of_;  // schedule id -> board entry
   std::vector<Slot> slots_;            // schedule id -> its slot
   std::optional<std::chrono::steady_clock::time_point> armed_at_;

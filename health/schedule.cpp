@@ -18,6 +18,22 @@ SteadyTime align_up(SteadyTime at, std::chrono::milliseconds tick) {
   return SteadyTime(rounded);
 }
 
+AdmissionLimit::AdmissionLimit(std::size_t ceiling, std::size_t floor, std::chrono::milliseconds late,
+                               std::size_t step)
+    : ceiling_(std::max<std::size_t>(ceiling, 1)),
+      floor_(std::clamp<std::size_t>(floor, 1, std::max<std::size_t>(ceiling, 1))),
+      late_(late),
+      step_(std::max<std::size_t>(step, 1)),
+      limit_(ceiling_) {}
+
+std::size_t AdmissionLimit::observe(std::chrono::nanoseconds lateness) {
+  if (lateness > late_)
+    limit_ = std::max(floor_, limit_ / 2);
+  else
+    limit_ = std::min(ceiling_, limit_ + step_);
+  return limit_;
+}
+
 ProbeSchedule::ProbeSchedule(std::size_t max_in_flight) : max_in_flight_(std::max<std::size_t>(max_in_flight, 1)) {}
 
 std::size_t ProbeSchedule::add(std::chrono::milliseconds interval, SteadyTime first_due, bool running) {

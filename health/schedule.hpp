@@ -23,6 +23,28 @@ std::chrono::milliseconds warmup_delay(std::chrono::milliseconds interval, doubl
 // few thousand servers cost a hundred wakeups a second, not one per probe.
 SteadyTime align_up(SteadyTime at, std::chrono::milliseconds tick);
 
+// How many probes may run at once, from how late the checker's loop wakes:
+// an overloaded loop starts fewer probes (the checks fall behind their
+// intervals) rather than queueing so much work that it stops answering the
+// engine. Halved on a wakeup later than `late`, raised by `step` on each
+// wakeup on time, between `floor` and `ceiling`.
+class AdmissionLimit {
+ public:
+  explicit AdmissionLimit(std::size_t ceiling, std::size_t floor = 32,
+                          std::chrono::milliseconds late = std::chrono::milliseconds(100), std::size_t step = 16);
+  // One wakeup that came `lateness` after its time; the limit after it.
+  std::size_t observe(std::chrono::nanoseconds lateness);
+  std::size_t limit() const { return limit_; }
+  bool held_back() const { return limit_ < ceiling_; }
+
+ private:
+  std::size_t ceiling_;
+  std::size_t floor_;
+  std::chrono::nanoseconds late_;
+  std::size_t step_;
+  std::size_t limit_;
+};
+
 class ProbeSchedule {
  public:
   explicit ProbeSchedule(std::size_t max_in_flight);
@@ -44,6 +66,11 @@ class ProbeSchedule {
   // nullopt when nothing can start before a running probe finishes (or
   // there are no entries).
   std::optional<SteadyTime> next_deadline() const;
+
+  // A lower or higher limit from now on (AdmissionLimit); probes already
+  // running go on.
+  void set_max_in_flight(std::size_t n) { max_in_flight_ = n < 1 ? 1 : n; }
+  std::size_t max_in_flight() const { return max_in_flight_; }
 
   std::size_t size() const { return entries_.size(); }
   std::size_t in_flight() const { return in_flight_; }

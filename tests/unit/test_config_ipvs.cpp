@@ -548,7 +548,7 @@ TEST(ConfigIpvsTest, EachMistakeIsOneLocatedError) {
        "each virtual_server.real must be a table, not a string"},
       {"virtual server key outside any table", "scheduler = \"rr\"", 1, 1,
        "unknown key \"scheduler\" outside any table; it belongs in [[virtual_server]]"},
-      {"real key outside any table", "weight = 1", 1, 1, "it belongs in [[virtual_server.real]]"},
+      {"real key outside any table", "weight = 1", 1, 1, "it belongs in [[track]] or [[virtual_server.real]]"},
       {"sync key outside any table", "syncid = 1", 1, 1, "it belongs in [sync]"},
       {"misspelt section", "[[virtual_servers]]\naddress = \"10.0.0.100:80\"", 1, 3,
        "unknown table [[virtual_servers]]; did you mean [[virtual_server]]?"},

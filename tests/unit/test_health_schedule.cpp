@@ -123,3 +123,47 @@ TEST(ProbeScheduleTest, AnEntryAddedRunningHoldsASlotUntilItFinishes) {
 }
 
 }  // namespace tandem::health
+
+namespace tandem::health {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(AdmissionLimitTest, HalvesOnALateWakeupAndClimbsBackOnTime) {
+  AdmissionLimit a(1024, 32, 100ms, 16);
+  EXPECT_EQ(a.limit(), 1024u);
+  EXPECT_FALSE(a.held_back());
+  EXPECT_EQ(a.observe(5ms), 1024u) << "never above the ceiling";
+  EXPECT_EQ(a.observe(150ms), 512u);
+  EXPECT_TRUE(a.held_back());
+  EXPECT_EQ(a.observe(2s), 256u);
+  EXPECT_EQ(a.observe(100ms), 272u) << "exactly `late` is on time";
+  for (int i = 0; i < 10; ++i) a.observe(300ms);
+  EXPECT_EQ(a.limit(), 32u) << "never below the floor";
+  for (int i = 0; i < 100; ++i) a.observe(0ms);
+  EXPECT_EQ(a.limit(), 1024u);
+  EXPECT_FALSE(a.held_back());
+}
+
+TEST(AdmissionLimitTest, AFloorAboveTheCeilingIsTheCeiling) {
+  AdmissionLimit a(8, 32);
+  EXPECT_EQ(a.observe(1s), 8u);
+}
+
+TEST(ProbeScheduleTest, ALowerLimitHoldsNewProbesBackUntilEnoughFinish) {
+  ProbeSchedule s(10);
+  for (int i = 0; i < 6; ++i) s.add(1000ms, t0);
+  EXPECT_EQ(s.take_due(t0).size(), 6u);
+  s.set_max_in_flight(4);
+  EXPECT_EQ(s.max_in_flight(), 4u);
+  EXPECT_FALSE(s.next_deadline()) << "6 running, limit 4: nothing may start";
+  for (std::size_t id = 0; id < 3; ++id) s.finished(id);
+  ASSERT_TRUE(s.next_deadline());
+  const auto due = s.take_due(t0 + 1000ms);
+  EXPECT_EQ(due.size(), 1u) << "3 still running, room for 1";
+  s.set_max_in_flight(0);
+  EXPECT_EQ(s.max_in_flight(), 1u);
+}
+
+}  // namespace
+}  // namespace tandem::health
