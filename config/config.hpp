@@ -67,8 +67,8 @@ struct Track {
   enum class Type { ping, interface, script };
   std::string name;
   Type type = Type::ping;
-  Duration interval{1000};
-  Duration timeout{1000};  // at most interval; ping and script
+  Duration interval{1000};  // interface: the carrier is sampled, and read at once on a change
+  Duration timeout{1000};   // at most interval (default: 1s or the interval); ping and script
   int rise = 2;            // consecutive successes to count as up, 1..100
   int fall = 2;            // consecutive failures to count as down, 1..100
   int weight = 1;          // 1..1000

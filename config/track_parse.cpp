@@ -1,5 +1,6 @@
 #include "config/track_parse.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -27,7 +28,7 @@ constexpr std::array<Choice<Track::Type>, 3> kTypes = {
 bool applies(std::string_view key, Track::Type t) {
   if (key == "address" || key == "group") return t == Track::Type::ping;
   if (key == "command") return t == Track::Type::script;
-  if (key == "interval" || key == "timeout") return t != Track::Type::interface;
+  if (key == "timeout") return t != Track::Type::interface;
   return true;
 }
 
@@ -67,9 +68,9 @@ class TrackReader {
       const toml::node* n = s.find(key);
       if (n && !applies(key, t.type))
         r_.error(at(n->source()), s.key(key) + " does not apply to type = " + quoted(name_of(t.type)) +
-                                      (key == "interval" || key == "timeout"
-                                           ? ": an interface track follows the carrier as the kernel reports it"
-                                           : ""));
+                                      (key == "timeout" ? ": an interface track reads the carrier the kernel "
+                                                          "reports, it does not wait for an answer"
+                                                        : ""));
     }
     ok = read_timing(s, t) && ok;
     if (auto w = r_.integer_field(s, "weight", 1, 1000); w.value)
@@ -93,6 +94,7 @@ class TrackReader {
     if (applies("timeout", t.type)) timeout = positive(s, "timeout");
     if (interval.value) t.interval = *interval.value;
     if (timeout.value) t.timeout = *timeout.value;
+    if (!timeout.node) t.timeout = std::min(t.timeout, t.interval);  // the default never exceeds the interval
     if (interval.bad() || timeout.bad()) ok = false;
     if (ok && t.timeout > t.interval) {
       r_.error(timeout.node ? timeout.where() : interval.where(),

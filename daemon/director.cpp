@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <sstream>
 
@@ -36,6 +37,12 @@ config::Config without_virtual_servers(config::Config cfg) {
   cfg.virtual_servers.clear();
   cfg.virtual_servers.shrink_to_fit();
   return cfg;
+}
+
+std::vector<std::string> vip_interfaces(const config::Config& cfg) {
+  std::vector<std::string> out;
+  for (const auto& v : cfg.vips) out.push_back(v.interface);
+  return out;
 }
 
 // The checker answers pings every 250 ms; the watchdog is fed only while
@@ -78,10 +85,14 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
                                    },
                                    [this](bool on) { handle(failover::ForwardApplied{on}); }},
                adapters.checker_timings),
+      carrier_(std::move(adapters.carrier)),
+      tracks_(io, carrier_.get(), [this](const failover::Fitness& f) { handle(failover::FitnessChanged{f}); }),
       lag_(io),
       config_text_(std::move(config_text)) {
   links_.set_keys(std::move(keys));
   state_ = failover::initial_state(params_, Clock::now());
+  tracks_.configure(cfg_.tracks, vip_interfaces(cfg_));
+  state_.own = tracks_.fitness();
 }
 
 Director::~Director() {
@@ -201,13 +212,18 @@ void Director::send_heartbeats() {
   hb.role = state_.role;
   hb.priority = static_cast<std::uint16_t>(cfg_.node.priority);
   hb.flags = state_.heartbeat_flags();
+  hb.fitness = static_cast<std::uint16_t>(std::clamp(state_.own.value, 0, 65535));
+  // A peer that speaks version 1 is answered in version 1 (no fitness).
+  hb.version = state_.peer.ever_heard ? state_.peer.version : 2;
   for (auto& e : links_.send(std::move(hb))) pending_.push_back(std::move(e));
 }
 
 StatusReport Director::report(bool with_loops) const {
   const auto now = Clock::now();
+  const auto wall = std::chrono::system_clock::now();
   StatusReport r = make_report(state_, cfg_, vips_.held(), links_.counters(), generation_, links_.peer_generation(),
-                               now, std::chrono::system_clock::now());
+                               now, wall);
+  add_tracks(r, tracks_.tracks(), tracks_.states(), now, wall);
   if (const auto& snap = checker_.snapshot()) {
     r.reals = snap->reals;
     r.reals_healthy = snap->reals_healthy;
@@ -275,7 +291,7 @@ void Director::on_command(Command command, Respond respond) {
 // timings), which cannot fail. Until then the running configuration stays
 // in force everywhere.
 void Director::reload(Respond respond) {
-  if (reload_ || reload_thread_.joinable()) {
+  if (reload_) {
     // One at a time; a reload asked for meanwhile runs after this one, so
     // it sees the file as it is then.
     reload_waiting_.push_back(std::move(respond));
@@ -285,6 +301,11 @@ void Director::reload(Respond respond) {
   log(log_notice, "reloading " + options_.config_path);
   reload_.emplace();
   reload_->respond.push_back(std::move(respond));
+  // The last reload's thread ended long ago (it posted its result, which
+  // was handled): joined here, not when it posted, where the engine (at
+  // real-time priority) would wait for a normal-priority thread to be
+  // scheduled again.
+  if (reload_thread_.joinable()) reload_thread_.join();
   reload_thread_ = std::thread([this, path = options_.config_path, hostname = options_.hostname] {
     run_at_normal_priority();
     Parsed p;
@@ -302,7 +323,6 @@ void Director::reload(Respond respond) {
 }
 
 void Director::on_reload_parsed(Parsed p) {
-  if (reload_thread_.joinable()) reload_thread_.join();
   if (stopped_) return;
   for (const auto& w : p.config.warnings) log(log_warning, w.format("warning"));
   auto refuse = [&](const std::string& why) {
@@ -350,6 +370,8 @@ void Director::on_reload_configured(const checker::Configured& c) {
   vips_.reconfigure(cfg_.vips);
   links_.set_keys(std::move(rl.keys));
   handle(failover::Reconfigure{params_});
+  tracks_.configure(cfg_.tracks, vip_interfaces(cfg_));
+  handle(failover::FitnessChanged{tracks_.fitness()});
   const ConfigDiff& diff = rl.diff;
   std::string summary = std::to_string(diff.vips_added.size()) + " VIP(s) added, " +
                         std::to_string(diff.vips_removed.size()) + " removed, " + std::to_string(opened) +
@@ -418,6 +440,7 @@ void Director::stop_everything() {
   watchdog_timer_.cancel(ec);
   signals_.cancel(ec);
   lag_.stop();
+  tracks_.stop();
   control_.stop();
   links_.close_all();
   const Reply stopping{false, "tandemd is stopping"};

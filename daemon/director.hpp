@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "daemon/checker_link.hpp"
 #include "daemon/config_diff.hpp"
+#include "daemon/carrier_monitor.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/engine_clock.hpp"
 #include "daemon/heartbeat_link.hpp"
@@ -24,6 +25,7 @@
 #include "daemon/loop_lag.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_report.hpp"
+#include "daemon/track_runner.hpp"
 #include "failover/address_manager.hpp"
 #include "failover/peer_state.hpp"
 #include "failover/vip_set.hpp"
@@ -44,6 +46,9 @@ struct DirectorAdapters {
   ReapChecker reap_checker;
   KillChecker kill_checker;
   MakeLink make_link = make_udp_link();
+  // The carrier of the VIP and track interfaces; null: every interface
+  // counts as having carrier (rtnetlink could not be opened).
+  std::unique_ptr<CarrierSource> carrier;
   CheckerTimings checker_timings = {};
 };
 
@@ -108,6 +113,8 @@ class Director {
   LinkBank links_;
   failover::VipSet vips_;
   CheckerLink checker_;
+  std::unique_ptr<CarrierSource> carrier_;
+  TrackRunner tracks_;
   LoopLag lag_;
   IntervalWindow sent_intervals_;
   std::string config_text_;  // until the checker has it

@@ -158,14 +158,21 @@ int run(const tandem::daemon::DirectorOptions& opts) {
   daemon::apply_realtime(parsed.config->node, nullptr);
   boost::asio::io_context io;
   const std::string state_dir = std::filesystem::path(opts.socket_path).parent_path().string();
-  daemon::Director director(io, opts, std::move(*parsed.config), std::move(text), std::move(*keys),
-                            daemon::DirectorAdapters{failover::make_netlink_address_manager(),
+  std::string carrier_error;
+  auto carrier = daemon::make_netlink_carrier(io, &carrier_error);
+  if (!carrier)
+    daemon::log(daemon::log_err, "carrier of the VIP interfaces: " + carrier_error +
+                                     "; every interface counts as having carrier");
+  daemon::DirectorAdapters adapters{failover::make_netlink_address_manager(),
                                                      daemon::make_systemd_notifier(),
                                                      daemon::make_process_spawner(
                                                          state_dir, opts.hostname,
                                                          ipvs_in_memory ? std::vector<std::string>{"--ipvs-in-memory"}
                                                                         : std::vector<std::string>{}),
-                                                     daemon::reap_process, daemon::kill_process});
+                                                     daemon::reap_process, daemon::kill_process};
+  adapters.carrier = std::move(carrier);
+  daemon::Director director(io, opts, std::move(*parsed.config), std::move(text), std::move(*keys),
+                            std::move(adapters));
   if (auto err = director.start()) {
     daemon::log(daemon::log_err, *err);
     return 1;

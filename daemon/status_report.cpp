@@ -65,6 +65,13 @@ StatusReport make_report(const failover::PeerState& s, const config::Config& cfg
   if (s.peer.alive) r.peer_role = s.peer.role;
   r.peer_priority = s.peer.priority;
   r.peer_generation = peer_generation;
+  r.fitness = s.own.value;
+  r.carrier = s.own.carrier;
+  r.unfit = s.own.why;
+  if (s.peer.alive && s.peer.version >= 2) {
+    r.peer_fitness = s.peer.fitness;
+    r.peer_carrier = s.peer.carrier;
+  }
   for (std::size_t i = 0; i < s.links.size(); ++i) {
     LinkStatus l;
     l.name = s.links[i].name;
@@ -189,6 +196,25 @@ std::optional<std::string> handover_text(const failover::PeerState& s) {
   return std::nullopt;
 }
 
+void add_tracks(StatusReport& r, const std::vector<config::Track>& tracks,
+                const std::vector<failover::TrackState>& states, failover::TimePoint steady_now,
+                std::chrono::system_clock::time_point wall_now) {
+  using namespace std::chrono;
+  for (std::size_t i = 0; i < tracks.size() && i < states.size(); ++i) {
+    TrackStatus t;
+    t.name = tracks[i].name;
+    t.what = failover::describe(tracks[i]);
+    t.weight = tracks[i].weight;
+    t.up = states[i].up;
+    t.last = states[i].last;
+    t.latency_ms = states[i].latency_ms;
+    if (states[i].since)
+      t.since_utc = format_time(wall_now - duration_cast<system_clock::duration>(steady_now - *states[i].since), true,
+                                "%Y-%m-%dT%H:%M:%SZ");
+    r.tracks.push_back(std::move(t));
+  }
+}
+
 std::string status_line(const StatusReport& r) {
   std::string line = std::string(failover::to_string(r.role)) + " since " + r.since_local + ", peer " +
                      r.peer_name + " " +
@@ -203,6 +229,9 @@ std::string status_line(const StatusReport& r) {
   if (r.reals > 0)
     line += ", " + std::to_string(r.reals_healthy) + "/" + std::to_string(r.reals) + " real server" +
             (r.reals == 1 ? "" : "s") + " healthy";
+  // Why a node does not serve: "backup since 12:01:07, ..., track gateway
+  // (ping 10.0.0.254) down after 2 failures".
+  if (r.role != failover::Role::active && !r.unfit.empty()) line += ", " + r.unfit;
   return line;
 }
 
@@ -417,6 +446,20 @@ std::string render_text(const StatusReport& r) {
   }
   if (r.heartbeats.send_errors) o << ", send errors " << r.heartbeats.send_errors;
   o << "\n";
+  // Connectivity, when there is something to say: tracks, or a lost carrier.
+  if (!r.tracks.empty() || !r.carrier || (r.peer_carrier && !*r.peer_carrier)) {
+    o << "fitness " << r.fitness << (r.carrier ? "" : ", no carrier on a VIP interface");
+    if (r.peer_fitness)
+      o << "; peer " << r.peer_name << " fitness " << *r.peer_fitness
+        << (*r.peer_carrier ? "" : ", no carrier on a VIP interface");
+    o << "\n";
+  }
+  for (const auto& t : r.tracks) {
+    o << "  track " << t.name << " (" << t.what << ", weight " << t.weight << "): " << (t.up ? "up" : "down");
+    if (!t.since_utc.empty()) o << " since " << t.since_utc;
+    if (!t.last.empty()) o << ", last: " << t.last;
+    o << "\n";
+  }
   write_loops_text(o, r);
   if (!r.checker_section) {
     o << render_virtual_servers_text(r);
@@ -490,6 +533,24 @@ std::string render_json(const StatusReport& r) {
   } else {
     write_virtual_servers(w, r);
   }
+  w.field("fitness", r.fitness);
+  w.field("carrier", r.carrier);
+  w.field("unfit", r.unfit);
+  w.field("peer_fitness", r.peer_fitness);
+  w.field("peer_carrier", r.peer_carrier);
+  w.key("tracks").begin_array();
+  for (const auto& t : r.tracks) {
+    w.begin_object();
+    w.field("name", t.name);
+    w.field("what", t.what);
+    w.field("weight", t.weight);
+    w.field("up", t.up);
+    w.field("last", t.last);
+    w.field("latency_ms", t.latency_ms);
+    w.field("since", t.since_utc);
+    w.end_object();
+  }
+  w.end_array();
   write_loops_json(w, r);
   if (r.ipvs_age_ms) w.field("ipvs_age_ms", *r.ipvs_age_ms);
   w.end_object();

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "failover/heartbeat_codec.hpp"
 #include "failover/peer_state.hpp"
+#include "failover/track_state.hpp"
 #include "health/board.hpp"
 #include "daemon/loop_stats.hpp"
 #include "ipvs/model.hpp"
@@ -99,6 +100,17 @@ struct CheckerSection {
   std::string_view json;  // render_virtual_servers_json
 };
 
+// One [[track]] as status shows it.
+struct TrackStatus {
+  std::string name;
+  std::string what;  // "ping 10.0.0.254"
+  int weight = 1;
+  bool up = true;
+  std::string last;  // the last result; empty before the first
+  std::optional<double> latency_ms;
+  std::string since_utc;  // of the current state; empty: since start
+};
+
 struct StatusReport {
   std::string node;
   failover::Role role = failover::Role::init;
@@ -133,7 +145,20 @@ struct StatusReport {
   std::optional<CheckerStatus> checker;
   // Loop lag or heartbeat delays above warntime/2 in the last minute (add_loops).
   std::vector<std::string> warnings;
+  // Connectivity: our fitness and carrier, and the peer's as it says
+  // (nullopt: it does not say, a version 1 peer).
+  int fitness = 0;
+  bool carrier = true;
+  std::string unfit;  // what is down ("track gateway (ping 10.0.0.254) down after 2 failures")
+  std::optional<int> peer_fitness;
+  std::optional<bool> peer_carrier;
+  std::vector<TrackStatus> tracks;
 };
+
+// The tracks' state (after make_report).
+void add_tracks(StatusReport& r, const std::vector<config::Track>& tracks,
+                const std::vector<failover::TrackState>& states, failover::TimePoint steady_now,
+                std::chrono::system_clock::time_point wall_now);
 
 // Wall-clock times are given as seconds since the epoch so the report stays
 // a pure function; `steady_now` and `wall_now` are the same instant.

@@ -1,4 +1,4 @@
-// Heartbeat wire format, version 1. The layout is documented byte by byte in
+// Heartbeat wire format, versions 1 and 2. The layout is documented byte by byte in
 // docs/heartbeat-format.md; the offsets below must stay in step with it.
 #include "failover/heartbeat_codec.hpp"
 
@@ -18,9 +18,7 @@ namespace tandem::failover {
 namespace {
 
 constexpr std::array<std::uint8_t, 4> magic{'T', 'N', 'D', 'M'};
-constexpr std::uint8_t version = 1;
-
-// Offsets of the fixed header (bytes).
+// Offsets of the fixed header (bytes), the same in both versions up to 35.
 constexpr std::size_t off_version = 4;
 constexpr std::size_t off_flags = 5;
 constexpr std::size_t off_key_id = 7;
@@ -29,8 +27,20 @@ constexpr std::size_t off_priority = 9;
 constexpr std::size_t off_generation = 11;
 constexpr std::size_t off_sequence = 19;
 constexpr std::size_t off_ack_generation = 27;
-constexpr std::size_t off_name_length = 35;
-constexpr std::size_t header_size = 36;  // everything before the node name
+constexpr std::size_t off_fitness = 35;  // version 2 only
+
+// What differs between the versions: version 2 adds the fitness (u16) at
+// 35, moving the name length and the name by two bytes, and two flags.
+struct Layout {
+  std::size_t off_name_length;
+  std::size_t header_size;  // everything before the node name
+  std::uint16_t known_flags;
+};
+std::optional<Layout> layout_of(std::uint8_t version) {
+  if (version == 1) return Layout{35, 36, flag::known_v1};
+  if (version == 2) return Layout{37, 38, flag::known};
+  return std::nullopt;
+}
 
 constexpr std::size_t max_name_length = 64;
 
@@ -110,18 +120,22 @@ std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const config::Au
   if (hb.node.empty() || hb.node.size() > max_name_length)
     throw std::invalid_argument("heartbeat node name must be 1..64 bytes");
   if (key.id < 0 || key.id > 255) throw std::invalid_argument("key id does not fit in a byte");
+  const auto layout = layout_of(hb.version);
+  if (!layout) throw std::invalid_argument("heartbeat version must be 1 or 2");
 
   std::vector<std::uint8_t> out;
-  out.reserve(header_size + hb.node.size() + tag_length(key.algorithm));
+  out.reserve(layout->header_size + hb.node.size() + tag_length(key.algorithm));
   out.insert(out.end(), magic.begin(), magic.end());
-  out.push_back(version);
-  put_u16(out, hb.flags);
+  out.push_back(hb.version);
+  // A version 1 peer would refuse the packet for a flag it does not know.
+  put_u16(out, hb.flags & layout->known_flags);
   out.push_back(static_cast<std::uint8_t>(key.id));
   out.push_back(static_cast<std::uint8_t>(hb.role));
   put_u16(out, hb.priority);
   put_u64(out, hb.generation);
   put_u64(out, hb.sequence);
   put_u64(out, hb.ack_generation);
+  if (hb.version >= 2) put_u16(out, hb.fitness);
   out.push_back(static_cast<std::uint8_t>(hb.node.size()));
   out.insert(out.end(), hb.node.begin(), hb.node.end());
 
@@ -143,16 +157,19 @@ std::variant<Heartbeat, Reject> decode_heartbeat(std::span<const std::uint8_t> p
                   packet.begin()))
     return Reject::bad_magic;
   if (size <= off_version) return Reject::truncated;
-  if (packet[off_version] != version) return Reject::bad_version;
+  const std::uint8_t version = packet[off_version];
+  const auto layout = layout_of(version);
+  if (!layout) return Reject::bad_version;
+  const std::size_t header_size = layout->header_size;
   if (size < header_size) return Reject::truncated;
 
   const std::uint16_t flags = get_u16(packet, off_flags);
-  if ((flags & ~flag::known) != 0) return Reject::malformed;
+  if ((flags & ~layout->known_flags) != 0) return Reject::malformed;
   const std::optional<Role> role = role_from_wire(packet[off_role]);
   if (!role) return Reject::malformed;
   const std::uint64_t generation = get_u64(packet, off_generation);
   if (generation == 0) return Reject::malformed;  // 0 means "no generation"
-  const std::size_t name_length = packet[off_name_length];
+  const std::size_t name_length = packet[layout->off_name_length];
   if (name_length == 0 || name_length > max_name_length) return Reject::malformed;
   const std::size_t body_size = header_size + name_length;
   if (size < body_size) return Reject::truncated;
@@ -175,6 +192,8 @@ std::variant<Heartbeat, Reject> decode_heartbeat(std::span<const std::uint8_t> p
   hb.generation = generation;
   hb.sequence = get_u64(packet, off_sequence);
   hb.ack_generation = get_u64(packet, off_ack_generation);
+  hb.version = version;
+  hb.fitness = version >= 2 ? get_u16(packet, off_fitness) : 0;
   hb.node.assign(reinterpret_cast<const char*>(packet.data() + header_size), name_length);
   return hb;
 }

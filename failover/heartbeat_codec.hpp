@@ -24,7 +24,11 @@ constexpr std::uint16_t takeover = 0x0002;    // sender became active on purpose
 constexpr std::uint16_t leaving = 0x0004;     // sender is shutting down and holds nothing
 constexpr std::uint16_t prepare = 0x0008;     // active sender hands over in stages: peer, add the VIPs silently
 constexpr std::uint16_t staged = 0x0010;      // sender holds the VIPs silently, ready to take over
-constexpr std::uint16_t known = relinquish | takeover | leaving | prepare | staged;
+// Version 2 (docs/heartbeat-format.md):
+constexpr std::uint16_t no_carrier = 0x0020;  // an interface of the sender's VIPs has no carrier
+constexpr std::uint16_t hold_off = 0x0040;    // sender gave the VIPs up for fitness: do not hand them back yet
+constexpr std::uint16_t known_v1 = relinquish | takeover | leaving | prepare | staged;
+constexpr std::uint16_t known = known_v1 | no_carrier | hold_off;
 }  // namespace flag
 
 struct Heartbeat {
@@ -35,6 +39,11 @@ struct Heartbeat {
   Role role = Role::init;
   std::uint16_t priority = 0;
   std::uint16_t flags = 0;
+  // Version 2: the sender's fitness ([[track]]). A version 1 packet has
+  // none (0) and only the version 1 flags; a peer that speaks version 1 is
+  // answered in version 1.
+  std::uint8_t version = 2;
+  std::uint16_t fitness = 0;
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 

@@ -72,6 +72,7 @@ struct Builder {
 
   void end_handover() {
     s.handover.reset();
+    s.fitness_handover = false;
     forward(false);
   }
 
@@ -168,12 +169,22 @@ bool handing_over(Builder& b, bool shutting_down) {
   if (!s.handover) return false;
   const auto& p = s.params;
   const bool alive = s.peer.alive;
+  if (s.fitness_handover && !shutting_down && !(alive && s.peer.role == Role::active) &&
+      fitter(s) != Fitter::peer) {
+    s.hold_until.reset();
+    cancel_handover(b, p.peer_name + " can no longer serve better");
+    return false;
+  }
   advance_handover(b);
   if (alive && s.peer.role == Role::active) {
     if (!drained(b)) return true;
     b.log(5, s.handover->done(b.now, p.peer_name));
-    b.release_to(Role::standby, shutting_down ? "shutting down; " + p.peer_name + " took over"
-                                              : "handed over to " + p.peer_name);
+    // Handed over for fitness, the node stays a candidate (backup); on
+    // request it stays out of the way (standby).
+    const bool for_fitness = s.fitness_handover && !shutting_down;
+    b.release_to(for_fitness ? Role::backup : Role::standby,
+                 shutting_down ? "shutting down; " + p.peer_name + " took over"
+                               : "handed over to " + p.peer_name + (for_fitness ? " (fitness)" : ""));
     return true;
   }
   if (staging_lost(s))
@@ -255,6 +266,53 @@ std::string election_reason(const PeerState& s, bool won) {
   return winner + " wins the election (" + why + ")";
 }
 
+// Why one of the two serves better, for the logs: "track gateway (ping
+// 10.0.0.254) down after 2 failures; d2 fitness 1 > 0".
+std::string fitness_reason(const PeerState& s, bool peer_better) {
+  const auto& p = s.params;
+  const std::string& better = peer_better ? p.peer_name : p.own_name;
+  const std::string& worse = peer_better ? p.own_name : p.peer_name;
+  const bool better_carrier = peer_better ? s.peer.carrier : s.own.carrier;
+  const bool worse_carrier = peer_better ? s.own.carrier : s.peer.carrier;
+  std::string why = peer_better && !s.own.why.empty() ? s.own.why + "; " : "";
+  if (better_carrier && !worse_carrier) return why + worse + " has no carrier on a VIP interface";
+  const int hi = peer_better ? s.peer.fitness : s.own.value;
+  const int lo = peer_better ? s.own.value : s.peer.fitness;
+  return why + better + " fitness " + std::to_string(hi) + " > " + std::to_string(lo);
+}
+
+// The hold-down after we gave the VIPs up for fitness ends at its time, or
+// as soon as the peer gets worse than it was then.
+void update_hold(PeerState& s, TimePoint now) {
+  if (!s.hold_until) return;
+  const bool peer_worse = s.peer.alive && (!s.peer.carrier || s.peer.fitness < s.hold_peer_fitness);
+  if (now >= *s.hold_until || peer_worse) s.hold_until.reset();
+}
+
+// The active node's own reasons to give the VIPs to a backup peer that can
+// serve better: at once when a VIP interface lost carrier (the VIPs serve
+// nobody here), make-before-break when the peer's fitness is higher and it
+// is not holding off. True when it started.
+bool hand_over_for_fitness(Builder& b) {
+  PeerState& s = b.s;
+  const auto& p = s.params;
+  if (!s.peer.alive || s.peer.role != Role::backup || fitter(s) != Fitter::peer) return false;
+  const std::string why = fitness_reason(s, true);
+  if (!s.own.carrier) {
+    b.log(5, p.own_name + " hands over to " + p.peer_name + ": " + why);
+    b.release_to(Role::backup, "no carrier on a VIP interface; " + p.peer_name + " takes over");
+    return true;
+  }
+  if (s.peer.flags & flag::hold_off) return false;
+  if (!s.peer_fitter_since || b.now - *s.peer_fitter_since < p.fitness_settle) return false;
+  b.log(5, p.own_name + " hands over to " + p.peer_name + ": " + why);
+  b.start_handover();
+  s.fitness_handover = true;
+  s.hold_until = b.now + p.fitness_hold;
+  s.hold_peer_fitness = s.peer.fitness;
+  return true;
+}
+
 // The role rules (SPEC "Election"), applied after every event.
 void decide(Builder& b) {
   PeerState& s = b.s;
@@ -288,6 +346,13 @@ void decide(Builder& b) {
     return;
   }
 
+  update_hold(s, now);
+  const Fitter better = fitter(s);
+  if (better != Fitter::peer || !alive)
+    s.peer_fitter_since.reset();
+  else if (!s.peer_fitter_since)
+    s.peer_fitter_since = now;
+
   switch (s.role) {
     case Role::fault:
       if (!s.fault_until || now >= *s.fault_until) {
@@ -304,25 +369,36 @@ void decide(Builder& b) {
       if (alive) {
         if (peer_role == Role::active)
           b.set_role(Role::backup, p.peer_name + " is active");
-        else if (peer_role == Role::fault || peer_role == Role::standby)
+        else if ((peer_role == Role::fault || peer_role == Role::standby) && s.own.carrier)
           b.become_active(p.peer_name + " is " + std::string(to_string(peer_role)), false);
+        else if (better == Fitter::us)
+          b.become_active(fitness_reason(s, false), false);
+        else if (better == Fitter::peer)
+          b.set_role(Role::backup, fitness_reason(s, true));
         else if (wins_election(p, s.peer.priority))
           b.become_active(election_reason(s, true), false);
         else
           b.set_role(Role::backup, election_reason(s, false));
       } else if (peer_gone(s, now)) {
-        b.become_active(gone_reason(s), false);
+        // Alone, a node serves whatever its fitness, but not without carrier.
+        if (s.own.carrier)
+          b.become_active(gone_reason(s), false);
+        else
+          b.set_role(Role::backup, gone_reason(s) + "; cannot serve: no carrier on a VIP interface");
       }
       return;
 
     case Role::backup:
     case Role::standby:
       if (!alive) {
-        if (peer_gone(s, now)) b.become_active(gone_reason(s), false);
+        if (peer_gone(s, now) && s.own.carrier) b.become_active(gone_reason(s), false);
         return;
       }
       if (peer_role == Role::active) {
-        if (s.peer.flags & flag::relinquish) {
+        if (s.role == Role::backup && s.own.carrier && !s.peer.carrier) {
+          // Its VIPs serve nobody; it hands over too when it hears us.
+          b.become_active(p.peer_name + " has no carrier on a VIP interface", true);
+        } else if (s.peer.flags & flag::relinquish) {
           b.become_active(p.peer_name + " hands over", true);
         } else if (s.peer.flags & flag::prepare) {
           if (!s.stage_failed) b.stage(true, p.peer_name + " hands over in stages");
@@ -330,15 +406,19 @@ void decide(Builder& b) {
           s.stage_failed = false;
           b.stage(false, p.peer_name + " stays active");
           if (s.role == Role::backup && p.auto_failback && p.preferred == p.own_name &&
-              p.preferred != p.peer_name)
+              p.preferred != p.peer_name && s.own.carrier && better != Fitter::peer)
             b.become_active("auto_failback: the preferred node takes the VIPs back", true);
         }
         return;
       }
       // Nobody holds the VIPs. A standby node leaves them to a backup or
       // starting peer, and takes them only from a faulty or standby one.
-      if (peer_role == Role::fault)
+      if (peer_role == Role::fault && s.own.carrier)
         b.become_active(p.peer_name + " is in fault", false);
+      else if (better == Fitter::us && (s.role == Role::backup || peer_role == Role::standby))
+        b.become_active(fitness_reason(s, false), false);
+      else if (better == Fitter::peer)
+        ;  // the peer takes them
       else if (s.role == Role::backup && peer_role == Role::standby)
         b.become_active(p.peer_name + " is standby", false);
       else if ((s.role == Role::backup || peer_role == Role::standby) && wins_election(p, s.peer.priority))
@@ -356,13 +436,16 @@ void decide(Builder& b) {
         bool peer_on_purpose = s.peer.flags & flag::takeover;
         if (peer_on_purpose && !s.takeover) {
           if (drained(b)) b.release_to(Role::backup, p.peer_name + " took over");
-        } else if (peer_on_purpose == s.takeover && !wins_election(p, s.peer.priority)) {
+        } else if (peer_on_purpose == s.takeover && !(s.peer.flags & flag::relinquish) && better == Fitter::peer) {
+          b.release_to(Role::backup, "both active; " + fitness_reason(s, true));
+        } else if (better == Fitter::same && peer_on_purpose == s.takeover && !wins_election(p, s.peer.priority)) {
           b.release_to(Role::backup, "both active; " + election_reason(s, false));
         }
         return;
       }
       if (s.takeover) s.takeover = false;  // the peer yielded
       s.drain_until.reset();
+      hand_over_for_fitness(b);
       return;
   }
 }
@@ -394,6 +477,7 @@ TimePoint next_deadline(const PeerState& s, TimePoint now) {
   if (s.handover) consider(s.handover->next_deadline());
   if (s.drain_until) consider(*s.drain_until);
   if (s.fault_until) consider(*s.fault_until);
+  if (s.peer_fitter_since) consider(*s.peer_fitter_since + s.params.fitness_settle);
   return d;
 }
 
@@ -422,6 +506,10 @@ PeerParams PeerParams::from(const config::Config& cfg, Duration forward_stage) {
   p.vips = cfg.vips;
   p.garp = cfg.garp;
   p.forward_stage = forward_stage;
+  Duration slowest{0};
+  for (const auto& t : cfg.tracks) slowest = std::max(slowest, Duration(t.fall * t.interval.count()));
+  p.fitness_hold = cfg.tracks.empty() ? Duration(0) : slowest + p.deadtime;
+  for (const auto& t : cfg.tracks) p.fitness_settle = std::max(p.fitness_settle, t.interval);
   return p;
 }
 
@@ -431,7 +519,16 @@ std::uint16_t PeerState::heartbeat_flags() const {
   if (staged && role != Role::active) f |= flag::staged;
   if (takeover && role == Role::active) f |= flag::takeover;
   if (shutting_down && role != Role::active) f |= flag::leaving;
+  if (!own.carrier) f |= flag::no_carrier;
+  if (hold_until) f |= flag::hold_off;
   return f;
+}
+
+Fitter fitter(const PeerState& s) {
+  if (s.peer.version < 2) return Fitter::same;
+  if (s.own.carrier != s.peer.carrier) return s.own.carrier ? Fitter::us : Fitter::peer;
+  if (s.own.value != s.peer.fitness) return s.own.value > s.peer.fitness ? Fitter::us : Fitter::peer;
+  return Fitter::same;
 }
 
 bool wins_election(const PeerParams& p, std::uint16_t peer_priority) {
@@ -481,6 +578,9 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           s.peer.priority = ev.heartbeat.priority;
           s.peer.flags = ev.heartbeat.flags;
           s.peer.leaving = ev.heartbeat.flags & flag::leaving;
+          s.peer.version = ev.heartbeat.version;
+          s.peer.fitness = ev.heartbeat.fitness;
+          s.peer.carrier = !(ev.heartbeat.flags & flag::no_carrier);
           // The peer released after both were active, or comes back from a
           // partition or restart during which it may have announced itself:
           // make sure the LAN points at us again.
@@ -494,6 +594,15 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           // long the checker took to get there.
           if (ev.on && s.handover && s.forwarding)
             if (auto line = s.handover->forward_applied(now, s.params.forward_stage)) b.log(5, *line);
+        } else if constexpr (std::is_same_v<E, FitnessChanged>) {
+          const Fitness was = s.own;
+          s.own = ev.fitness;
+          if (was.carrier != s.own.carrier || was.value != s.own.value) {
+            b.log(s.own.carrier && s.own.value >= was.value ? 5 : 4,
+                  "fitness " + std::to_string(was.value) + " -> " + std::to_string(s.own.value) +
+                      (s.own.carrier ? "" : ", no carrier") + (s.own.why.empty() ? "" : ": " + s.own.why));
+            b.actions.push_back(SendHeartbeat{});  // the peer learns it at once, over any link that works
+          }
         } else if constexpr (std::is_same_v<E, LinkLocal>) {
           if (ev.link < s.links.size() && s.links[ev.link].local_up != ev.up) {
             s.links[ev.link].local_up = ev.up;

@@ -41,6 +41,13 @@ struct PeerParams {
   // this long (ForwardToPeer) before it announces, so connections opened
   // through us either end or reach the peer's connection table first.
   Duration forward_stage{0};
+  // A node that gave the VIPs up for fitness does not take them back for
+  // fitness this long (the slowest track's fall x interval plus deadtime).
+  Duration fitness_hold{0};
+  // The peer must be fitter this long before a handover for fitness (the
+  // slowest track's interval): both nodes losing the same gateway notice it
+  // up to an interval apart, and then nothing moves.
+  Duration fitness_settle{0};
 
   // `forward_stage`: ipvs::handover_forward_stage(cfg), the IPVS topology's
   // part (ipvs/handover_topology.hpp).
@@ -56,6 +63,15 @@ struct LinkView {
   bool local_up = true;   // the local interface is up with carrier
 };
 
+// What this node can serve with ([[track]], the carrier of its VIPs'
+// interfaces), as the shell measures it.
+struct Fitness {
+  bool carrier = true;  // every interface that carries a VIP has carrier
+  int value = 0;        // the sum of the weights of the tracks that are up
+  std::string why;      // what is down, for the logs ("track gateway (ping 10.0.0.254) down after 2 failures")
+  friend bool operator==(const Fitness&, const Fitness&) = default;
+};
+
 struct PeerView {
   bool ever_heard = false;  // since our start
   bool alive = false;       // heard on some link within deadtime, and not leaving
@@ -64,6 +80,9 @@ struct PeerView {
   std::uint16_t priority = 0;
   std::uint16_t flags = 0;
   std::optional<TimePoint> last_heard;  // newest over all links
+  std::uint8_t version = 2;             // of its heartbeats; 1: fitness and carrier unknown
+  int fitness = 0;
+  bool carrier = true;
 };
 
 struct PeerState {
@@ -82,6 +101,14 @@ struct PeerState {
   bool stage_failed = false;                  // adding them failed: not again in this handover
   bool shutting_down = false;  // SIGTERM received: hand over, release, then exit
   std::optional<TimePoint> fault_until;       // retry leaving fault at this time
+  Fitness own;                                // ours, from FitnessChanged
+  // Set when we gave the VIPs up for fitness: until then the peer is asked
+  // (flag::hold_off) not to hand them back for fitness, unless it gets
+  // worse than `hold_peer_fitness` (or loses carrier).
+  std::optional<TimePoint> hold_until;
+  int hold_peer_fitness = 0;
+  std::optional<TimePoint> peer_fitter_since;  // the peer could serve better since then
+  bool fitness_handover = false;               // the handover under way is for fitness
   TimePoint next_send{};       // next periodic heartbeat
   int garp_remaining = 0;      // announcements left in the current burst
   std::optional<TimePoint> next_garp;
@@ -111,9 +138,10 @@ struct Reconfigure { PeerParams params; };
 struct AcquireFailed { std::string reason; };
 struct Shutdown {};
 struct ForwardApplied { bool on = false; };  // the checker carried out ForwardToPeer{on}
+struct FitnessChanged { Fitness fitness; };  // carrier or tracks changed
 
 using Event = std::variant<Start, Tick, HeartbeatIn, LinkLocal, AdminStandby, AdminTakeover,
-                           Reconfigure, AcquireFailed, Shutdown, ForwardApplied>;
+                           Reconfigure, AcquireFailed, Shutdown, ForwardApplied, FitnessChanged>;
 
 // ---- actions, carried out by the shell in order -------------------------
 struct RemoveStaleVips { std::vector<config::Vip> vips; };  // at start: crash leftovers
@@ -147,5 +175,11 @@ Step step(PeerState state, const Event& event, TimePoint now);
 // Election order (SPEC): the preferred node, then higher priority, then the
 // lower node name wins.
 bool wins_election(const PeerParams& params, std::uint16_t peer_priority);
+
+// Which of the two can serve the VIPs better, before the election: a node
+// with carrier on its VIP interfaces over one without, then the higher
+// fitness. A version 1 peer tells neither: `same`.
+enum class Fitter { us, peer, same };
+Fitter fitter(const PeerState& s);
 
 }  // namespace tandem::failover

@@ -99,6 +99,7 @@ TEST(Hmac, DigestLengths) {
 
 TEST(HeartbeatCodec, EncodeFixedPacket) {
   Heartbeat hb;
+  hb.version = 1;  // what a version 1 peer is answered in
   hb.node = "d1";
   hb.generation = 0x0102030405060708;
   hb.sequence = 42;
@@ -143,6 +144,83 @@ TEST(HeartbeatCodec, EncodeFixedPacket) {
   EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
 }
 
+TEST(HeartbeatCodec, EncodeFixedPacketVersion2) {
+  Heartbeat hb;
+  hb.node = "d1";
+  hb.generation = 0x0102030405060708;
+  hb.sequence = 42;
+  hb.ack_generation = 0x1122334455667788;
+  hb.role = Role::active;
+  hb.priority = 100;
+  hb.flags = flag::takeover | flag::no_carrier | flag::hold_off;
+  hb.fitness = 7;
+  EXPECT_EQ(hb.version, 2) << "the default";
+  const AuthKey key{3, HmacAlgorithm::sha256, "tandem-test-secret"};
+  const Bytes p = encode_heartbeat(hb, key);
+  // HMAC-SHA256 computed independently with `openssl dgst -sha256 -mac HMAC`.
+  const Bytes expected = from_hex(
+      "544e444d" "02" "0062" "03" "02" "0064"
+      "0102030405060708" "000000000000002a" "1122334455667788"
+      "0007" "02" "6431"
+      "049ffa5d7cc249ab5e3062a73d54081952556a7cbae6d95dba7648c187a6727b");
+  EXPECT_EQ(p, expected);
+  auto decoded = decode_heartbeat(p, AuthKeys{3, {key}});
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+  EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+}
+
+TEST(HeartbeatCodec, Version1CarriesNeitherFitnessNorTheVersion2Flags) {
+  Heartbeat hb;
+  hb.node = "d1";
+  hb.generation = 5;
+  hb.version = 1;
+  hb.fitness = 9;
+  hb.flags = flag::takeover | flag::no_carrier | flag::hold_off;
+  const AuthKey key{1, HmacAlgorithm::sha256, "s"};
+  const Bytes p = encode_heartbeat(hb, key);
+  EXPECT_EQ(p.size(), 36u + 2u + 32u);
+  auto decoded = decode_heartbeat(p, AuthKeys{1, {key}});
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+  const auto& back = std::get<Heartbeat>(decoded);
+  EXPECT_EQ(back.version, 1);
+  EXPECT_EQ(back.fitness, 0);
+  EXPECT_EQ(back.flags, flag::takeover);
+}
+
+TEST(HeartbeatCodec, Version2FlagsInAVersion1PacketAreMalformed) {
+  // A version 1 packet (name length at 35) with the no_carrier bit set by
+  // hand, and a correct tag: refused for the flag, not for the tag.
+  const AuthKey key{1, HmacAlgorithm::sha256, "s"};
+  Heartbeat hb;
+  hb.node = "d1";
+  hb.generation = 5;
+  hb.version = 1;
+  Bytes p = encode_heartbeat(hb, key);
+  p[6] |= flag::no_carrier;
+  p.resize(p.size() - 32);
+  const Bytes tag = hmac(HmacAlgorithm::sha256, "s", p);
+  p.insert(p.end(), tag.begin(), tag.end());
+  auto decoded = decode_heartbeat(p, AuthKeys{1, {key}});
+  ASSERT_TRUE(std::holds_alternative<Reject>(decoded));
+  EXPECT_EQ(std::get<Reject>(decoded), Reject::malformed);
+}
+
+TEST(HeartbeatCodec, UnknownVersionsAreRefused) {
+  const AuthKey key{1, HmacAlgorithm::sha256, "s"};
+  Heartbeat hb;
+  hb.node = "d1";
+  hb.generation = 5;
+  Bytes p = encode_heartbeat(hb, key);
+  for (std::uint8_t v : {0, 3, 255}) {
+    p[4] = v;
+    auto decoded = decode_heartbeat(p, AuthKeys{1, {key}});
+    ASSERT_TRUE(std::holds_alternative<Reject>(decoded));
+    EXPECT_EQ(std::get<Reject>(decoded), Reject::bad_version);
+  }
+  hb.version = 3;
+  EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument);
+}
+
 TEST(HeartbeatCodec, EncodeRejectsBadName) {
   const AuthKey key{1, HmacAlgorithm::sha256, "s"};
   Heartbeat hb;
@@ -172,7 +250,7 @@ TEST(HeartbeatCodec, RoundTripEveryAlgorithm) {
       hb.priority = 0xffff;
       hb.flags = flag::known;
       const Bytes p = encode_heartbeat(hb, key);
-      EXPECT_EQ(p.size(), 36 + hb.node.size() + tag_size(a));
+      EXPECT_EQ(p.size(), 38 + hb.node.size() + tag_size(a));
       auto decoded = decode_heartbeat(p, keys);
       ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded))
           << config::to_string(a) << " " << name << ": "
@@ -272,6 +350,7 @@ Heartbeat peer(std::uint64_t generation, std::uint64_t sequence, std::uint64_t a
   hb.ack_generation = ack;
   hb.role = Role::active;
   hb.priority = 100;
+  hb.version = 1;  // the byte offsets of the reject cases below are version 1's
   return hb;
 }
 
@@ -347,7 +426,16 @@ std::vector<RejectCase> reject_cases() {
       {"heartbeat v1 text packet", {}, [] { return bytes_of(">>>\nt=status\n<<<\n"); },
        Reject::bad_magic},
       {"version 0", {}, [] { return with_byte(4, 0); }, Reject::bad_version},
-      {"version 2", {}, [] { return with_byte(4, 2); }, Reject::bad_version},
+      {"version 3", {}, [] { return with_byte(4, 3); }, Reject::bad_version},
+      {"version 2 with an unknown flag bit 0x0080", {},
+       [] {
+         Heartbeat hb = peer(peer_gen, 1);
+         hb.version = 2;
+         Bytes b = body(hb);
+         b[6] = 0x80;
+         return sign(b);
+       },
+       Reject::malformed},
       {"role 5 (one past fault)", {}, [] { return with_byte(8, 5); }, Reject::malformed},
       {"role 255", {}, [] { return with_byte(8, 255); }, Reject::malformed},
       {"name length 0", {}, [] { return with_name_length(0); }, Reject::malformed},

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 
 #include "builders.hpp"
@@ -106,6 +107,9 @@ class Sim {
     hb.role = n.state.role;
     hb.priority = n.state.params.priority;
     hb.flags = n.state.heartbeat_flags();
+    hb.version = version_[from];
+    hb.fitness = static_cast<std::uint16_t>(std::max(0, n.state.own.value));
+    if (version_[from] < 2) hb.flags &= flag::known_v1, hb.fitness = 0;  // as the codec sends it
     if (muted_[from]) return;
     for (std::size_t l = 0; l < 2; ++l)
       if (link_ok_[l]) wire_.push_back(Packet{now_ + 1ms, 1 - from, l, hb});
@@ -153,6 +157,11 @@ class Sim {
     deliver(i, Start{});
   }
   void set_link(std::size_t l, bool ok) { link_ok_[l] = ok; }
+  // The heartbeat version node `i` speaks (1: no fitness, no carrier flag).
+  void set_version(int i, std::uint8_t v) { version_[i] = v; }
+  void fitness(int i, bool carrier, int value, std::string why = "") {
+    deliver(i, FitnessChanged{Fitness{carrier, value, std::move(why)}});
+  }
   // One direction lost: nothing `from` sends arrives (the other way works).
   void mute(int from, bool muted) { muted_[from] = muted; }
   int min_holders() const { return min_holders_; }
@@ -164,6 +173,7 @@ class Sim {
   Node node_[2];
   bool link_ok_[2] = {true, true};
   bool muted_[2] = {false, false};
+  std::uint8_t version_[2] = {2, 2};
   std::deque<Packet> wire_;
   int min_holders_ = 2;
   std::vector<std::string> replies_;
@@ -779,4 +789,258 @@ TEST(PeerState, HeartbeatsCountFromTheirArrival) {
   // An arrival time from the future is clamped to now.
   st = step(backup, HeartbeatIn{0, hb, now + 5s}, now);
   EXPECT_EQ(st.state.peer.last_heard, now);
+}
+
+// ---- connectivity: carrier and fitness in the election ------------------
+
+namespace {
+
+PeerParams tracked(const std::string& self, const std::string& peer) {
+  PeerParams p = params(self, peer);
+  p.fitness_hold = 1000ms;   // a track's fall x interval + deadtime
+  p.fitness_settle = 100ms;  // the track's interval
+  return p;
+}
+
+// One case of the election with carrier and fitness: d1 (preferred) and d2
+// start with fitness 1 and carrier; d1 is active once the pair settles;
+// `act` changes things; then `expect` holds after `settle`.
+struct ElectionCase {
+  const char* description;
+  std::function<void(Sim&)> act;
+  std::function<void(Sim&)> expect;
+  bool auto_failback = false;
+};
+
+class Election : public ::testing::TestWithParam<ElectionCase> {};
+
+TEST_P(Election, Case) {
+  const ElectionCase& c = GetParam();
+  PeerParams a = tracked("d1", "d2"), b = tracked("d2", "d1");
+  a.auto_failback = b.auto_failback = c.auto_failback;
+  Sim sim(a, b);
+  sim.fitness(0, true, 1);
+  sim.fitness(1, true, 1);
+  sim.start_both();
+  sim.run_for(2s);
+  ASSERT_EQ(sim.role(0), Role::active);
+  ASSERT_EQ(sim.role(1), Role::backup);
+  sim.reset_min_holders();
+  c.act(sim);
+  c.expect(sim);
+  if (::testing::Test::HasFailure())
+    for (int i = 0; i < 2; ++i)
+      for (const auto& l : sim.node(i).logs) std::printf("d%d: %s\n", i + 1, l.c_str());
+}
+
+void expect_active(Sim& sim, int active) {
+  EXPECT_EQ(sim.role(active), Role::active);
+  EXPECT_NE(sim.role(1 - active), Role::active);
+  EXPECT_EQ(sim.holders(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Connectivity, Election,
+    ::testing::Values(
+        ElectionCase{"carrier lost on the holder: the backup takes over at once, before any deadtime",
+                     [](Sim& sim) {
+                       sim.fitness(0, false, 1, "no carrier on eth0");
+                       auto took = sim.run_until([&] { return sim.role(1) == Role::active; }, 2s);
+                       ASSERT_TRUE(took);
+                       EXPECT_LE(*took, 10ms);
+                       sim.run_for(500ms);
+                     },
+                     [](Sim& sim) {
+                       expect_active(sim, 1);
+                       EXPECT_TRUE(any_log(sim.node(0), "d1 hands over to d2: no carrier on eth0"));
+                     }},
+        ElectionCase{"carrier lost on the backup: nothing moves",
+                     [](Sim& sim) {
+                       sim.fitness(1, false, 1);
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) {
+                       expect_active(sim, 0);
+                       EXPECT_EQ(sim.min_holders(), 1);
+                     }},
+        ElectionCase{"carrier returns on the node that handed over: no flap without auto_failback",
+                     [](Sim& sim) {
+                       sim.fitness(0, false, 1);
+                       sim.run_for(1s);
+                       sim.fitness(0, true, 1);
+                       sim.run_for(5s);
+                     },
+                     [](Sim& sim) { expect_active(sim, 1); }},
+        ElectionCase{"carrier returns with auto_failback: the preferred node takes back, make-before-break",
+                     [](Sim& sim) {
+                       sim.fitness(0, false, 1);
+                       sim.run_for(1s);
+                       sim.reset_min_holders();
+                       sim.fitness(0, true, 1);
+                       sim.run_for(5s);
+                     },
+                     [](Sim& sim) {
+                       expect_active(sim, 0);
+                       EXPECT_GE(sim.min_holders(), 1);
+                     },
+                     true},
+        ElectionCase{"peer fitness higher: the holder hands over, make-before-break, and says why once",
+                     [](Sim& sim) {
+                       sim.fitness(0, true, 0, "track gateway (ping 10.0.0.254) down after 2 failures");
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) {
+                       expect_active(sim, 1);
+                       EXPECT_GE(sim.min_holders(), 1) << "never nobody";
+                       const auto& logs = sim.node(0).logs;
+                       EXPECT_EQ(std::count(logs.begin(), logs.end(),
+                                            "d1 hands over to d2: track gateway (ping 10.0.0.254) down after 2 "
+                                            "failures; d2 fitness 1 > 0"),
+                                 1);
+                     }},
+        ElectionCase{"peer fitness lower: nothing moves",
+                     [](Sim& sim) {
+                       sim.fitness(1, true, 0);
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) {
+                       expect_active(sim, 0);
+                       EXPECT_EQ(sim.min_holders(), 1);
+                     }},
+        ElectionCase{"equal fitness, both higher: today's rules (the preferred node stays)",
+                     [](Sim& sim) {
+                       sim.fitness(1, true, 5);
+                       sim.fitness(0, true, 5);
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) { expect_active(sim, 0); }},
+        ElectionCase{"both lose the gateway: nothing moves",
+                     [](Sim& sim) {
+                       sim.fitness(0, true, 0, "track gateway down");
+                       sim.fitness(1, true, 0, "track gateway down");
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) {
+                       expect_active(sim, 0);
+                       EXPECT_EQ(sim.min_holders(), 1);
+                     }},
+        ElectionCase{"peer dead while our fitness is low: we take the VIPs anyway",
+                     [](Sim& sim) {
+                       sim.fitness(1, true, 0);
+                       sim.run_for(500ms);
+                       sim.power_off(0);
+                       sim.run_for(1s);
+                     },
+                     [](Sim& sim) { EXPECT_EQ(sim.role(1), Role::active); }},
+        ElectionCase{"peer dead while we have no carrier: we do not take them",
+                     [](Sim& sim) {
+                       sim.fitness(1, false, 1);
+                       sim.run_for(500ms);
+                       sim.power_off(0);
+                       sim.run_for(2s);
+                     },
+                     [](Sim& sim) {
+                       EXPECT_NE(sim.role(1), Role::active);
+                       sim.fitness(1, true, 1);  // carrier back: now it serves
+                       sim.run_for(100ms);
+                       EXPECT_EQ(sim.role(1), Role::active);
+                     }},
+        ElectionCase{"hold-down: the node that gave up is not handed the VIPs back within the hold",
+                     [](Sim& sim) {
+                       sim.fitness(0, true, 0);
+                       sim.run_until([&] { return sim.role(1) == Role::active && sim.role(0) == Role::backup; }, 3s);
+                       sim.fitness(0, true, 2);  // better than d2 now
+                       sim.run_for(600ms);
+                       EXPECT_EQ(sim.role(1), Role::active) << "within the hold";
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) { expect_active(sim, 0); }},
+        ElectionCase{"hold-down ends early when the new holder gets worse",
+                     [](Sim& sim) {
+                       sim.fitness(0, true, 0);
+                       sim.run_until([&] { return sim.role(1) == Role::active && sim.role(0) == Role::backup; }, 3s);
+                       sim.fitness(0, true, 1);
+                       sim.fitness(1, true, 0);  // worse than when d1 gave up
+                       auto took = sim.run_until([&] { return sim.role(0) == Role::active; }, 3s);
+                       ASSERT_TRUE(took);
+                       EXPECT_LT(*took, 600ms) << "not held for the whole second";
+                       sim.run_for(1s);
+                     },
+                     [](Sim& sim) { expect_active(sim, 0); }},
+        ElectionCase{"flapping track: fitness toggling every 200 ms moves the VIPs far less often, never to nobody",
+                     [](Sim& sim) {
+                       int moves = 0;
+                       Role was = sim.role(0);
+                       for (int i = 0; i < 25; ++i) {
+                         sim.fitness(0, true, i % 2 == 0 ? 0 : 2);
+                         sim.run_for(200ms);
+                         if (sim.role(0) != was) ++moves, was = sim.role(0);
+                       }
+                       // Each move is one a node may make (the giver is held off
+                       // for 1 s; the holder may hand back once the giver is better
+                       // again): far fewer than the 25 changes, never nobody.
+                       EXPECT_LE(moves, 10) << "5 s of flapping, a hold of 1 s";
+                       EXPECT_GE(sim.min_holders(), 1);
+                       sim.fitness(0, true, 1);
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) { EXPECT_EQ(sim.holders(), 1); }},
+        ElectionCase{"a version 1 peer: fitness unknown, today's rules",
+                     [](Sim& sim) {
+                       sim.set_version(1, 1);
+                       sim.run_for(200ms);
+                       sim.fitness(0, true, 0);
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) { expect_active(sim, 0); }},
+        ElectionCase{"both active after a partition: the fitter one stays",
+                     [](Sim& sim) {
+                       sim.set_link(0, false);
+                       sim.set_link(1, false);
+                       sim.fitness(0, true, 0);
+                       sim.run_for(2s);
+                       EXPECT_EQ(sim.holders(), 2);
+                       sim.set_link(0, true);
+                       sim.set_link(1, true);
+                       sim.run_for(1s);
+                     },
+                     [](Sim& sim) { expect_active(sim, 1); }},
+        ElectionCase{"auto_failback waits until the preferred node is as fit",
+                     [](Sim& sim) {
+                       sim.fitness(0, true, 0);
+                       sim.run_for(3s);
+                       EXPECT_EQ(sim.role(1), Role::active);
+                       sim.run_for(3s);
+                       EXPECT_EQ(sim.role(1), Role::active) << "d1 is still less fit";
+                       sim.fitness(0, true, 1);
+                       sim.run_for(3s);
+                     },
+                     [](Sim& sim) { expect_active(sim, 0); },
+                     true}),
+    [](const ::testing::TestParamInfo<ElectionCase>& i) { return "case" + std::to_string(i.index); });
+
+}  // namespace
+
+TEST(PeerState, FitterBeforeTheElection) {
+  PeerState s = initial_state(tracked("d1", "d2"), TimePoint{});
+  s.own = Fitness{true, 1, ""};
+  s.peer.fitness = 1;
+  EXPECT_EQ(fitter(s), Fitter::same);
+  s.peer.fitness = 2;
+  EXPECT_EQ(fitter(s), Fitter::peer);
+  s.own.carrier = false;
+  s.peer.fitness = 0;
+  EXPECT_EQ(fitter(s), Fitter::peer) << "carrier first";
+  s.peer.carrier = false;
+  EXPECT_EQ(fitter(s), Fitter::us) << "then fitness";
+  s.peer.version = 1;
+  EXPECT_EQ(fitter(s), Fitter::same) << "a version 1 peer tells neither";
+}
+
+TEST(PeerState, HeartbeatFlagsCarryCarrierAndHoldOff) {
+  PeerState s = initial_state(tracked("d1", "d2"), TimePoint{});
+  EXPECT_EQ(s.heartbeat_flags() & (flag::no_carrier | flag::hold_off), 0);
+  s.own.carrier = false;
+  s.hold_until = TimePoint{} + 1s;
+  EXPECT_EQ(s.heartbeat_flags() & (flag::no_carrier | flag::hold_off), flag::no_carrier | flag::hold_off);
 }

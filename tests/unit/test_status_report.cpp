@@ -295,7 +295,8 @@ TEST_F(StatusReportTest, RenderJsonExact) {
             "\"heartbeats\":{\"sent\":120,\"send_errors\":0,\"accepted\":118,\"rejected\":{"
             "\"truncated\":0,\"bad_magic\":0,\"bad_version\":0,\"malformed\":0,\"unknown_key\":0,"
             "\"bad_hmac\":1,\"unknown_node\":0,\"own_packet\":0,\"old_generation\":0,"
-            "\"unverified_generation\":0,\"replayed\":2}},\"virtual_servers\":[]}\n");
+            "\"unverified_generation\":0,\"replayed\":2}},\"virtual_servers\":[],"
+      "\"fitness\":0,\"carrier\":true,\"unfit\":\"\",\"peer_fitness\":0,\"peer_carrier\":true,\"tracks\":[]}\n");
 }
 
 TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
@@ -364,12 +365,14 @@ TEST_F(StatusReportTest, VirtualServersAsTheKernelReportsThem) {
   have.dests[0].stats.inactive_conns = 4;
   ipvs::Table desired = {want}, kernel = {have};
   add_ipvs(r, desired, &kernel, "");
-  EXPECT_EQ(render_json(r).substr(render_json(r).find("\"virtual_servers\"")),
+  const std::string json = render_json(r);
+  const std::string vs = json.substr(json.find("\"virtual_servers\""));
+  EXPECT_EQ(vs.substr(0, vs.find(",\"fitness\"")),
             "\"virtual_servers\":[{\"service\":\"TCP 10.0.0.100:80\",\"scheduler\":\"wlc\",\"in_kernel\":true,"
             "\"dests\":[{\"address\":\"10.0.0.11:80\",\"forwarding\":\"local\",\"weight\":5,\"configured_weight\":2,"
             "\"in_kernel\":true,\"active_conns\":3,\"inactive_conns\":4,\"persistent_conns\":0,\"fallback\":false},"
             "{\"address\":\"10.0.0.12:80\",\"forwarding\":\"dr\",\"weight\":0,\"configured_weight\":1,"
-            "\"in_kernel\":false,\"active_conns\":0,\"inactive_conns\":0,\"persistent_conns\":0,\"fallback\":false}]}]}\n");
+            "\"in_kernel\":false,\"active_conns\":0,\"inactive_conns\":0,\"persistent_conns\":0,\"fallback\":false}]}]");
   auto text = render_text(r);
   EXPECT_NE(text.find("virtual servers:\n  TCP 10.0.0.100:80 wlc\n"
                       "    -> 10.0.0.11:80 local weight 5, active 3, inactive 4\n"
