@@ -38,6 +38,12 @@ failed requests. The targets are judged on the outage.
 
 The series:
 
+  carrier    (--series carrier) the switch side of the active director's
+             public NIC goes down: its eth0 loses carrier while the private
+             link stays up. tandem learns it from rtnetlink and hands over
+             at once; keepalived (VRRP on the public interface) is noticed
+             only by the missing adverts.
+
   1. power-off, equal detection: tandem interval 100ms / deadtime 300ms
      (warntime 200ms, initdead 1s) against keepalived VRRPv3 advert_int 0.1
      (its backup declares the master down after 3 x 0.1 s + skew).
@@ -341,6 +347,7 @@ class Keepalived:
 def clean(live):
     """Links up, no VIP, empty IPVS tables on both directors."""
     for node in NODES:
+        live.lab.ip("lan", "link", "set", live.lab.lan_port(node, "eth0"), "up", check=False)
         live.lab.power_on(node)
         live.lab.ip(node, "addr", "del", "%s/24" % VIP, "dev", "eth0", check=False)
         vmlab.ipvsadm(live.lab, node, "-C", check=False)
@@ -361,10 +368,17 @@ def one_run(live, side, kind):
             # start (0.1-0.5 s here): both links go down when it reads them.
             cutter = subprocess.Popen(["ip", "-n", live.lab.ns[a], "-batch", "-"], stdin=subprocess.PIPE,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            cut = "link set eth0 down\nlink set eth1 down\n"
+        elif kind == "carrier":
+            # The switch side of the active director's public NIC goes down:
+            # its eth0 loses carrier, the private link stays up.
+            cutter = subprocess.Popen(["ip", "-n", live.lab.ns["lan"], "-batch", "-"], stdin=subprocess.PIPE,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            cut = "link set %s down\n" % live.lab.lan_port(a, "eth0")
         time.sleep(BEFORE)
         t0 = time.monotonic()
         if cutter is not None:
-            cutter.stdin.write("link set eth0 down\nlink set eth1 down\n")
+            cutter.stdin.write(cut)
             cutter.stdin.close()
             if cutter.wait(timeout=20) != 0:
                 raise BenchError("ip -batch on %s: %s" % (a, cutter.stderr.read().strip()))
@@ -578,6 +592,25 @@ def report(args, res):
                 "VIP seen on %s, probe %d failed of %d" % (",".join(detail["vip_holders_seen"]) or "-",
                                                            detail["probe_failed"], detail["probe_requests"])))
         lines.append("")
+    t_ca, k_ca = res.get("tandem_carrier"), res.get("keepalived_carrier")
+    rows = []
+    for label, results in (("tandem", t_ca), ("keepalived", k_ca)):
+        if results is not None:
+            rows += [("%s VIP moved (ms)" % label, results, "takeover", ms),
+                     ("%s outage (ms)" % label, results, "outage", ms),
+                     ("%s failed requests" % label, results, "failed", count)]
+    if rows:
+        lines += block("carrier: the active director's public NIC loses carrier, the private link stays up "
+                       "(tandem %s/%s, VRRP advert_int %g on the public interface)"
+                       % (labmod.duration(EQUAL["interval"]), labmod.duration(EQUAL["deadtime"]), ADVERT_INT), rows)
+        if t_ca:
+            t = stats(t_ca, "outage")[1]
+            lines.append("  target: tandem's median outage under 100 ms -- %s (%s ms)" % (verdict(t < 0.100), ms(t)))
+            if k_ca:
+                k = stats(k_ca, "outage")[1]
+                lines.append("  target: under half of keepalived's -- %s (%s ms against %s ms)"
+                             % (verdict(t < k / 2), ms(t), ms(k)))
+        lines.append("")
     t_sw, k_sw = res.get("tandem_switchover"), res.get("keepalived_switchover")
     rows = []
     for label, results in (("tandem standby", t_sw), ("keepalived SIGTERM", k_sw)):
@@ -615,7 +648,7 @@ def main():
     ap.add_argument("--only", choices=("tandem", "keepalived"))
     ap.add_argument("--stable-seconds", type=float, default=60.0)
     ap.add_argument("--series", default="power,fast,switchover,sync",
-                    help="comma-separated subset of power,fast,switchover,sync")
+                    help="comma-separated subset of power,fast,switchover,sync,carrier")
     ap.add_argument("--json", help="also write every run's figures to this file")
     args = ap.parse_args()
     global STABLE_SECONDS
@@ -658,6 +691,10 @@ def main():
                 fast = Tandem(live, res["fast_timings"])
                 res["fast_setting"] = "fastest quiet " + fast.describe()
                 res["tandem_power_fast"] = series(live, fast, "power-off", args.runs)
+        if args.only != "keepalived" and "carrier" in todo:
+            res["tandem_carrier"] = series(live, eq, "carrier", args.runs)
+        if ka and "carrier" in todo:
+            res["keepalived_carrier"] = series(live, ka, "carrier", args.runs)
         if args.only != "keepalived" and "switchover" in todo:
             res["tandem_switchover"] = series(live, eq, "switchover", args.runs)
         if ka and "switchover" in todo:

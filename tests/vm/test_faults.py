@@ -24,6 +24,11 @@ direct routing, and the VIP 10.77.0.100 with TCP port 80 balanced to them.
   both directors: two weight changes are never closer than
   min(rise, fall) x interval (less a scheduling allowance), there are at
   most one per switch, and each is logged once.
+- carrier: the active director's public NIC loses carrier (the switch side
+  of its veth goes down) under client traffic, the private link staying
+  up: the peer takes the VIP without waiting for deadtime (well within
+  deadtime, plus the allowance), the client ends on it, and its outage and
+  failed requests are printed. When the carrier comes back nothing moves.
 - reload: a client connects through the VIP every 10 ms while both
   directors reload a config with r1's weight changed and a second VIP
   (one by SIGHUP, one by `tandemctl reload`): no request fails.
@@ -308,6 +313,32 @@ def case_flap(case):
                                                   ", guest stalled %s" % ms(stalled) if stalled >= 0.05 else ""))
 
 
+def case_carrier(case):
+    lab, vss, a = dr_lab(case)
+    b = lab.peer_of(a)
+    t = lab.timings
+    probe = lab.start_probe(address=VIP, port=80, every=0.01, timeout=0.5)
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    lab.ip("lan", "link", "set", lab.lan_port(a, "eth0"), "down")
+    moved, took = labmod.wait_until(lambda: lab.has_address(b), t["deadtime"] + ALLOWANCE, step=0.005)
+    check(case, lab, moved, "%s did not take the VIP within deadtime + %.1f s of %s losing carrier" % (b, ALLOWANCE, a))
+    time.sleep(1.5)
+    r = labmod.analyse_probes(probe.stop(), t_from=t0 - 0.5)
+    case.note("VIP on %s %s after %s lost carrier (deadtime %s); client: %d requests, %d failed, longest gap %s, "
+              "answered by %s" % (b, ms(took), a, ms(t["deadtime"]), r["attempts"], r["failed"],
+                                  ms(r["longest_gap"]), "->".join(r["nodes"])))
+    check(case, lab, r["nodes"] and r["nodes"][-1].startswith("r"), "the client is not served at the end: %s"
+          % r["nodes"])
+    check(case, lab, "hands over to %s" % b in lab.log_text(a), "%s did not log why it handed over" % a)
+    lab.ip("lan", "link", "set", lab.lan_port(a, "eth0"), "up")
+    t1 = time.monotonic()
+    while time.monotonic() - t1 < 3.0:
+        check(case, lab, role(lab, b) == "active" and not lab.has_address(a),
+              "the VIP moved back when %s's carrier returned (auto_failback off)" % a)
+        time.sleep(0.05)
+
+
 def case_reload(case):
     lab, vss, a = dr_lab(case)
     b = lab.peer_of(a)
@@ -340,4 +371,5 @@ def case_reload(case):
 
 
 if __name__ == "__main__":
-    sys.exit(runner.main([case_kill9, case_sigstop, case_flap, case_reload], "vm: director and real server faults"))
+    sys.exit(runner.main([case_kill9, case_sigstop, case_flap, case_carrier, case_reload],
+                         "vm: director and real server faults"))
