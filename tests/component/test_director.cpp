@@ -21,6 +21,7 @@
 #include "daemon/engine_clock.hpp"
 #include "failover/heartbeat_codec.hpp"
 #include "fakes/fake_address_manager.hpp"
+#include "fakes/fake_carrier.hpp"
 #include "fakes/fake_checker.hpp"
 #include "fakes/fake_heartbeat_link.hpp"
 #include "fakes/recording_notifier.hpp"
@@ -123,6 +124,9 @@ class DirectorTest : public ::testing::Test {
     DirectorAdapters adapters{std::move(addresses), std::move(notifier), checkers_.spawner(), checkers_.reaper(),
                               checkers_.killer()};
     adapters.make_link = links_.maker();
+    auto carrier = std::make_unique<testing::FakeCarrier>();
+    carrier_ = carrier.get();
+    adapters.carrier = std::move(carrier);
     adapters.checker_timings = CheckerTimings{.ping_every = 100ms,
                                               .stall_after = 1s,
                                               .busy_stall_after = 3s,
@@ -239,6 +243,7 @@ class DirectorTest : public ::testing::Test {
   testing::FakeLinks links_;
   testing::FakeAddressManager* addresses_ = nullptr;
   testing::RecordingNotifier* notifier_ = nullptr;
+  testing::FakeCarrier* carrier_ = nullptr;
   std::optional<std::chrono::microseconds> watchdog_usec_;
   std::unique_ptr<Director> director_;
   std::uint64_t peer_generation_ = 7777;
@@ -468,6 +473,41 @@ TEST_F(DirectorTest, SigtermReleasesTheVipsSaysSoAndStopsTheChecker) {
   EXPECT_TRUE(last_sent()->flags & failover::flag::leaving);
   EXPECT_FALSE(checkers_.last().all<checker::Stop>().empty());
   EXPECT_EQ(director_->exit_code(), 0);
+}
+
+TEST_F(DirectorTest, AHolderThatLosesCarrierHandsOverAtOnceAndSaysSoInItsNextHeartbeat) {
+  start(config_text());
+  advance(3s, peer_every_interval(Role::backup));
+  ASSERT_TRUE(holds_vip());
+  EXPECT_EQ(carrier_->watched, std::vector<std::string>{"eth0"});
+  ASSERT_TRUE(last_sent());
+  EXPECT_EQ(last_sent()->version, 2);
+  EXPECT_FALSE(last_sent()->flags & failover::flag::no_carrier);
+  const auto before = links_["public"].sent.size();
+  carrier_->set("eth0", false);
+  poll();  // no clock movement: at once
+  EXPECT_FALSE(holds_vip()) << "the backup has carrier: it takes over";
+  ASSERT_GT(links_["public"].sent.size(), before) << "the peer is told at once";
+  EXPECT_TRUE(last_sent()->flags & failover::flag::no_carrier);
+  EXPECT_EQ(last_sent()->role, Role::backup);
+  const auto status = ask("status-json");
+  EXPECT_NE(status.find("\"carrier\":false"), std::string::npos) << status;
+}
+
+TEST_F(DirectorTest, AnInterfaceTrackDownLowersTheFitnessItSends) {
+  start(config_text("[[track]]\nname = \"nat\"\ntype = \"interface\"\ninterface = \"eth2\"\nweight = 5\n"
+                    "fall = 1\nrise = 1\n"));
+  advance(1s, peer_every_interval(Role::active));
+  ASSERT_TRUE(last_sent());
+  EXPECT_EQ(last_sent()->fitness, 5);
+  carrier_->set("eth2", false);
+  poll();
+  EXPECT_EQ(last_sent()->fitness, 0) << "sent at once";
+  carrier_->set("eth2", true);
+  poll();
+  EXPECT_EQ(last_sent()->fitness, 5);
+  const auto status = ask("status");
+  EXPECT_NE(status.find("track nat (carrier of eth2, weight 5): up"), std::string::npos) << status;
 }
 
 }  // namespace
