@@ -9,7 +9,7 @@ packages=(
   libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
   libsystemd-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
-  iproute2 iputils-ping python3 procps
+  iproute2 iputils-ping python3 procps nftables
 )
 
 missing=()

@@ -15,6 +15,9 @@ answers pings (it plays the gateway of the public LAN).
                interval + timeout, plus one interval.
   both_lose_gateway  the gateway leaves the bridge: both lose it, the VIP
                stays where it is.
+  lossy_gateway  the gateway drops 20% of the pings (nftables in its
+               namespace); both track it with fall 6 at 100 ms: no handover
+               in 60 s.
   script       a track script (execve, no shell) starts failing on the
                active director: it hands over, make-before-break.
   peer_dies    the backup's own track is down, then the active director
@@ -23,6 +26,7 @@ answers pings (it plays the gateway of the public LAN).
 """
 
 import os
+import re
 import sys
 import time
 
@@ -127,6 +131,22 @@ def case_both_lose_gateway(case):
     steady(case, lab, a, 3.0)
 
 
+def case_lossy_gateway(case):
+    lab, a, b = setup(case, lambda lab, node: ping_track(fall=6))
+    ns = lab.ns["client"]
+    for rule in (["add", "table", "inet", "loss"],
+                 ["add", "chain", "inet", "loss", "in", "{ type filter hook input priority 0; }"],
+                 ["add", "rule", "inet", "loss", "in", "meta", "l4proto", "icmp", "numgen", "random", "mod", "5",
+                  "==", "0", "counter", "drop"]):
+        L.run(["ip", "netns", "exec", ns, "nft"] + rule)
+    steady(case, lab, a, 60.0)
+    out = L.run(["ip", "netns", "exec", ns, "nft", "list", "chain", "inet", "loss", "in"]).stdout
+    dropped = re.search(r"counter packets (\d+)", out)
+    case.note("60 s behind 20%% loss: %s echo requests dropped, no handover" % (dropped.group(1) if dropped else "?"))
+    for n in (a, b):
+        case.check(lab.status(n)["tracks"][0]["up"], "%s's gateway track is down" % n)
+
+
 def case_script(case):
     flags = {}
 
@@ -170,5 +190,6 @@ def case_peer_dies(case):
 
 
 if __name__ == "__main__":
-    sys.exit(main([case_carrier, case_gateway, case_both_lose_gateway, case_script, case_peer_dies],
+    sys.exit(main([case_carrier, case_gateway, case_both_lose_gateway, case_lossy_gateway, case_script,
+                   case_peer_dies],
                   "netns connectivity"))
