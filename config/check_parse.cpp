@@ -185,8 +185,8 @@ class CheckReader {
 
     // Timing.
     Field<Duration> interval, timeout;
-    if (applies("interval")) interval = positive_duration(s, "interval");
-    if (applies("timeout")) timeout = positive_duration(s, "timeout");
+    if (applies("interval")) interval = r_.positive_duration_field(s, "interval");
+    if (applies("timeout")) timeout = r_.positive_duration_field(s, "timeout");
     if (interval.value) c.interval = *interval.value;
     if (timeout.value) c.timeout = *timeout.value;
     if (!interval.bad() && !timeout.bad() && c.timeout > c.interval) {
@@ -306,15 +306,6 @@ class CheckReader {
   }
 
  private:
-  Field<Duration> positive_duration(const Scope& s, std::string_view key) {
-    auto f = r_.duration_field(s, key);
-    if (f.value && f.value->count() == 0) {
-      r_.error(f.where(), s.key(key) + " must be longer than 0s");
-      f.value.reset();
-    }
-    return f;
-  }
-
   std::optional<std::uint16_t> read_port(const Scope& s) {
     const auto port = r_.integer_field(s, "port", 1, 65535);
     if (!port.value) return std::nullopt;

@@ -245,4 +245,13 @@ void TomlReader::required(const Scope& scope, std::string_view key, std::string_
   error(scope.where(), scope.key(key) + " is required" + std::string(what));
 }
 
+Field<Duration> TomlReader::positive_duration_field(const Scope& scope, std::string_view key) {
+  auto f = duration_field(scope, key);
+  if (f.value && f.value->count() == 0) {
+    error(f.where(), scope.key(key) + " must be longer than 0s");
+    f.value.reset();
+  }
+  return f;
+}
+
 }  // namespace tandem::config::detail

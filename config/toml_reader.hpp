@@ -96,6 +96,8 @@ class TomlReader {
                                     std::int64_t max);
   Field<bool> bool_field(const Scope& scope, std::string_view key);
   Field<Duration> duration_field(const Scope& scope, std::string_view key);
+  // The same, and "0s" is an error ("must be longer than 0s").
+  Field<Duration> positive_duration_field(const Scope& scope, std::string_view key);
   Field<IpAddress> address_field(const Scope& scope, std::string_view key);
   Field<IpPrefix> prefix_field(const Scope& scope, std::string_view key);
 

@@ -90,8 +90,8 @@ class TrackReader {
   bool read_timing(const Scope& s, Track& t) {
     bool ok = true;
     Field<Duration> interval, timeout;
-    if (applies("interval", t.type)) interval = positive(s, "interval");
-    if (applies("timeout", t.type)) timeout = positive(s, "timeout");
+    if (applies("interval", t.type)) interval = r_.positive_duration_field(s, "interval");
+    if (applies("timeout", t.type)) timeout = r_.positive_duration_field(s, "timeout");
     if (interval.value) t.interval = *interval.value;
     if (timeout.value) t.timeout = *timeout.value;
     if (!timeout.node) t.timeout = std::min(t.timeout, t.interval);  // the default never exceeds the interval
@@ -111,15 +111,6 @@ class TrackReader {
     else if (fall.bad())
       ok = false;
     return ok;
-  }
-
-  Field<Duration> positive(const Scope& s, std::string_view key) {
-    auto f = r_.duration_field(s, key);
-    if (f.value && f.value->count() == 0) {
-      r_.error(f.where(), s.key(key) + " must be longer than 0s");
-      f.value.reset();
-    }
-    return f;
   }
 
   bool read_ping(const Scope& s, Track& t) {

@@ -362,6 +362,7 @@ void Director::on_reload_configured(const checker::Configured& c) {
     return;
   }
   Reload& rl = *reload_;
+  const bool tracks_changed = rl.next.tracks != cfg_.tracks;
   apply_realtime(rl.next.node, &cfg_.node);
   cfg_ = std::move(rl.next);
   params_ = std::move(rl.params);
@@ -377,7 +378,8 @@ void Director::on_reload_configured(const checker::Configured& c) {
                         std::to_string(diff.vips_removed.size()) + " removed, " + std::to_string(opened) +
                         " link(s) opened, " + std::to_string(diff.links_closed.size()) + " closed" +
                         (diff.election_changed ? ", timing/election settings changed" : "") +
-                        (diff.realtime_changed ? ", scheduling/memory locking changed" : "");
+                        (diff.realtime_changed ? ", scheduling/memory locking changed" : "") +
+                        (tracks_changed ? ", tracks changed" : "");
   log(log_notice, "reloaded " + options_.config_path + ": " + summary);
   update_status();
   finish_reload(Reply{true, "reloaded: " + summary + "\n"});

@@ -277,6 +277,39 @@ def demo(build, nat=False):
         for node in (active, backup):
             print("    %s: %s" % (node, live.lab.status(node)["status_line"]))
 
+        if not nat:
+            heading("%s's public NIC loses carrier" % active)
+            say("The switch side of %s's public NIC goes down while its private link "
+                "stays up, so %s keeps hearing its heartbeats. %s learns of the lost "
+                "carrier from the kernel at once, gives up the VIP and says so in its "
+                "next heartbeat over the private link; %s takes over without waiting "
+                "for deadtime." % (active, backup, active, backup))
+            probe = live.start_probe(every=0.01, timeout=0.25)
+            time.sleep(1.0)
+            port = live.lab.lan_port(active, "eth0")
+            live.lab.ip("lan", "link", "set", port, "down")
+            cut = time.monotonic()
+            moved, took = labmod.wait_until(lambda: live.holders() == [backup], 10.0, step=0.005)
+            if not moved:
+                probe.stop()
+                return fail("%s did not take the VIP within 10 s of %s's carrier loss" % (backup, active))
+            print("    %s holds the VIP %.0f ms after %s lost carrier" % (backup, took * 1000, active))
+            time.sleep(1.0)
+            result = livelab.outage(probe.stop(), t_from=cut - 1.0)
+            print("    the client made %d requests meanwhile: %d answered, %d failed; longest time without an "
+                  "answer %.0f ms" % (result["requests"], result["ok"], result["failed"],
+                                      result["longest_gap"] * 1000))
+            for line in live.lab.log_text(active).splitlines():
+                if "hands over to" in line:
+                    print("    %s logged: %s" % (active, line.lstrip("<0123456789>")))
+            for node in (active, backup):
+                print("    %s: %s" % (node, live.lab.status(node)["status_line"]))
+            live.lab.ip("lan", "link", "set", port, "up")
+            say("The carrier comes back: nothing moves (auto_failback = false).")
+            time.sleep(2.0)
+            for node in (active, backup):
+                print("    %s: %s" % (node, live.lab.status(node)["status_line"]))
+
         heading("Clean up")
         for node in (backup, active):  # the backup first: nothing to hand over
             print("    tandemd on %s stopped (exit status %s)" % (node, live.lab.stop(node)))
