@@ -214,7 +214,7 @@ void Director::send_heartbeats() {
   hb.flags = state_.heartbeat_flags();
   hb.fitness = static_cast<std::uint16_t>(std::clamp(state_.own.value, 0, 65535));
   // A peer that speaks version 1 is answered in version 1 (no fitness).
-  hb.version = state_.peer.ever_heard ? state_.peer.version : 2;
+  hb.version = links_.peer_version();
   for (auto& e : links_.send(std::move(hb))) pending_.push_back(std::move(e));
 }
 

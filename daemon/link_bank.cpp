@@ -101,6 +101,7 @@ std::optional<failover::Event> LinkBank::receive(const HeartbeatLink* link, std:
   if (index == slots_.size()) return std::nullopt;  // closed by a reload meanwhile
   Slot& slot = *slots_[index];
   auto result = slot.receiver.receive(packet, keys_);
+  if (auto v = slot.receiver.peer_version()) peer_version_ = *v;
   if (auto* reason = std::get_if<failover::Reject>(&result)) {
     const std::string what = "link " + slot.link->link().name + ": dropped heartbeat: " +
                              std::string(failover::to_string(*reason));

@@ -232,8 +232,10 @@ std::variant<Heartbeat, Reject> HeartbeatReceiver::receive(std::span<const std::
       reason = Reject::own_packet;
     else if (hb.node != peer_name_)
       reason = Reject::unknown_node;
-    else
+    else {
+      peer_version_ = hb.version;
       reason = guard_.admit(hb);
+    }
   }
   if (reason) {
     ++rejected_[static_cast<std::size_t>(*reason)];

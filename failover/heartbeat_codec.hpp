@@ -109,6 +109,10 @@ class HeartbeatReceiver {
   std::uint64_t accepted() const { return accepted_; }
   const ReplayGuard& guard() const { return guard_; }
   void set_peer_name(std::string peer_name) { peer_name_ = std::move(peer_name); }
+  // The version of the peer's last authenticated packet, accepted or not
+  // (a version 1 peer's packets stay unverified until it hears us in
+  // version 1: this is how we learn to answer in it). Unset before any.
+  std::optional<std::uint8_t> peer_version() const { return peer_version_; }
 
  private:
   std::string own_name_;
@@ -116,6 +120,7 @@ class HeartbeatReceiver {
   ReplayGuard guard_;
   std::array<std::uint64_t, reject_reason_count> rejected_{};
   std::uint64_t accepted_ = 0;
+  std::optional<std::uint8_t> peer_version_;
 };
 
 }  // namespace tandem::failover

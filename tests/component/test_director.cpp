@@ -205,8 +205,9 @@ class DirectorTest : public ::testing::Test {
 
   // The peer d2 sends one heartbeat, acknowledging d1's generation.
   void peer_sends(Role role, std::uint16_t flags = 0, bool wake = true,
-                  std::optional<EngineClock::time_point> arrived = std::nullopt) {
+                  std::optional<EngineClock::time_point> arrived = std::nullopt, std::uint8_t version = 2) {
     failover::Heartbeat hb;
+    hb.version = version;
     hb.node = "d2";
     hb.generation = peer_generation_;
     hb.sequence = ++peer_sequence_;
@@ -508,6 +509,29 @@ TEST_F(DirectorTest, AnInterfaceTrackDownLowersTheFitnessItSends) {
   EXPECT_EQ(last_sent()->fitness, 5);
   const auto status = ask("status");
   EXPECT_NE(status.find("track nat (carrier of eth2, weight 5): up"), std::string::npos) << status;
+}
+
+TEST_F(DirectorTest, AVersion1PeerIsAnsweredInVersion1) {
+  start(config_text());
+  advance(300ms);
+  ASSERT_TRUE(last_sent());
+  EXPECT_EQ(last_sent()->version, 2);
+  // A version 1 peer cannot read our version 2 packets, so it does not
+  // acknowledge our generation: its packets are refused as unverified, but
+  // they tell us the version to speak.
+  failover::Heartbeat hb;
+  hb.version = 1;
+  hb.node = "d2";
+  hb.generation = peer_generation_;
+  hb.sequence = ++peer_sequence_;
+  hb.role = Role::backup;
+  hb.priority = 100;
+  links_["public"].deliver(failover::encode_heartbeat(hb, kKeys.send_key()), EngineClock::now());
+  advance(150ms);
+  EXPECT_EQ(last_sent()->version, 1);
+  advance(500ms, [&] { peer_sends(Role::backup, 0, true, std::nullopt, 1); });
+  EXPECT_EQ(last_sent()->version, 1);
+  EXPECT_NE(ask("status-json").find("\"alive\":true"), std::string::npos) << "the handshake completed in version 1";
 }
 
 }  // namespace

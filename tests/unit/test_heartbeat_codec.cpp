@@ -550,6 +550,25 @@ TEST(HeartbeatReceiver, EveryRejectReason) {
 
 // ------------------------------------------------------------ accepted paths
 
+TEST(HeartbeatReceiver, LearnsTheVersionOfAnAuthenticatedPacketBeforeItIsVerified) {
+  HeartbeatReceiver rx("d1", "d2", own_gen);
+  EXPECT_FALSE(rx.peer_version());
+  Heartbeat hb = peer(peer_gen, 1, /*ack=*/0);  // a version 1 peer that has not heard us
+  auto r = rx.receive(packet(hb), test_keys());
+  ASSERT_TRUE(std::holds_alternative<Reject>(r));
+  EXPECT_EQ(std::get<Reject>(r), Reject::unverified_generation);
+  EXPECT_EQ(rx.peer_version(), 1);
+  hb.version = 2;
+  hb.sequence = 2;
+  rx.receive(packet(hb), test_keys());
+  EXPECT_EQ(rx.peer_version(), 2);
+  // Nothing is learnt from a packet that does not authenticate.
+  Bytes bad = packet(peer(peer_gen, 3));
+  bad.back() ^= 1;
+  rx.receive(bad, test_keys());
+  EXPECT_EQ(rx.peer_version(), 2);
+}
+
 TEST(HeartbeatReceiver, GenerationHandshake) {
   HeartbeatReceiver rx("d1", "d2", own_gen);
   EXPECT_EQ(rx.guard().ack_generation(), 0u);
