@@ -97,9 +97,10 @@ TEST(Hmac, DigestLengths) {
 
 // ------------------------------------------------------------- fixed encode
 
-TEST(HeartbeatCodec, EncodeFixedPacket) {
+// The example of docs/heartbeat-format.md, in `version`.
+Heartbeat example_heartbeat(std::uint8_t version) {
   Heartbeat hb;
-  hb.version = 1;  // what a version 1 peer is answered in
+  hb.version = version;
   hb.node = "d1";
   hb.generation = 0x0102030405060708;
   hb.sequence = 42;
@@ -107,7 +108,13 @@ TEST(HeartbeatCodec, EncodeFixedPacket) {
   hb.role = Role::active;
   hb.priority = 100;
   hb.flags = flag::takeover;
-  const AuthKey key{3, HmacAlgorithm::sha256, "tandem-test-secret"};
+  return hb;
+}
+const AuthKey kExampleKey{3, HmacAlgorithm::sha256, "tandem-test-secret"};
+
+TEST(HeartbeatCodec, EncodeFixedPacket) {
+  const Heartbeat hb = example_heartbeat(1);  // what a version 1 peer is answered in
+  const AuthKey& key = kExampleKey;
 
   const Bytes p = encode_heartbeat(hb, key);
   ASSERT_EQ(p.size(), 36u + 2u + 32u);
@@ -145,17 +152,11 @@ TEST(HeartbeatCodec, EncodeFixedPacket) {
 }
 
 TEST(HeartbeatCodec, EncodeFixedPacketVersion2) {
-  Heartbeat hb;
-  hb.node = "d1";
-  hb.generation = 0x0102030405060708;
-  hb.sequence = 42;
-  hb.ack_generation = 0x1122334455667788;
-  hb.role = Role::active;
-  hb.priority = 100;
+  EXPECT_EQ(Heartbeat{}.version, 2) << "the default";
+  Heartbeat hb = example_heartbeat(2);
   hb.flags = flag::takeover | flag::no_carrier | flag::hold_off;
   hb.fitness = 7;
-  EXPECT_EQ(hb.version, 2) << "the default";
-  const AuthKey key{3, HmacAlgorithm::sha256, "tandem-test-secret"};
+  const AuthKey& key = kExampleKey;
   const Bytes p = encode_heartbeat(hb, key);
   // HMAC-SHA256 computed independently with `openssl dgst -sha256 -mac HMAC`.
   const Bytes expected = from_hex(
