@@ -289,14 +289,16 @@ void update_hold(PeerState& s, TimePoint now) {
   if (now >= *s.hold_until || peer_worse) s.hold_until.reset();
 }
 
-// The active node's own reasons to give the VIPs to a backup peer that can
-// serve better: at once when a VIP interface lost carrier (the VIPs serve
-// nobody here), make-before-break when the peer's fitness is higher and it
-// is not holding off. True when it started.
+// The active node's own reasons to give the VIPs to a peer that can serve
+// better: at once when a VIP interface lost carrier (the VIPs serve nobody
+// here; a standby peer takes them too, as from a faulty node),
+// make-before-break to a backup whose fitness is higher and that is not
+// holding off. True when it started.
 bool hand_over_for_fitness(Builder& b) {
   PeerState& s = b.s;
   const auto& p = s.params;
-  if (!s.peer.alive || s.peer.role != Role::backup || fitter(s) != Fitter::peer) return false;
+  if (!s.peer.alive || fitter(s) != Fitter::peer) return false;
+  if (s.peer.role != Role::backup && !(s.peer.role == Role::standby && !s.own.carrier)) return false;
   const std::string why = fitness_reason(s, true);
   if (!s.own.carrier) {
     b.log(5, p.own_name + " hands over to " + p.peer_name + ": " + why);
@@ -395,7 +397,7 @@ void decide(Builder& b) {
         return;
       }
       if (peer_role == Role::active) {
-        if (s.role == Role::backup && s.own.carrier && !s.peer.carrier) {
+        if (s.own.carrier && !s.peer.carrier) {
           // Its VIPs serve nobody; it hands over too when it hears us.
           b.become_active(p.peer_name + " has no carrier on a VIP interface", true);
         } else if (s.peer.flags & flag::relinquish) {
@@ -415,6 +417,8 @@ void decide(Builder& b) {
       // starting peer, and takes them only from a faulty or standby one.
       if (peer_role == Role::fault && s.own.carrier)
         b.become_active(p.peer_name + " is in fault", false);
+      else if (s.own.carrier && !s.peer.carrier)  // even when standby: as from a faulty node
+        b.become_active(p.peer_name + " has no carrier on a VIP interface", false);
       else if (better == Fitter::us && (s.role == Role::backup || peer_role == Role::standby))
         b.become_active(fitness_reason(s, false), false);
       else if (better == Fitter::peer)

@@ -854,6 +854,19 @@ INSTANTIATE_TEST_SUITE_P(
                        expect_active(sim, 1);
                        EXPECT_TRUE(any_log(sim.node(0), "d1 hands over to d2: no carrier on eth0"));
                      }},
+        ElectionCase{"carrier lost on the holder while the peer is standby: the standby takes them, as from "
+                     "a faulty node",
+                     [](Sim& sim) {
+                       sim.deliver(1, AdminStandby{});
+                       sim.run_for(200ms);
+                       ASSERT_EQ(sim.role(1), Role::standby);
+                       sim.fitness(0, false, 1);
+                       auto took = sim.run_until([&] { return sim.role(1) == Role::active; }, 2s);
+                       ASSERT_TRUE(took);
+                       EXPECT_LE(*took, 10ms);
+                       sim.run_for(500ms);
+                     },
+                     [](Sim& sim) { expect_active(sim, 1); }},
         ElectionCase{"carrier lost on the backup: nothing moves",
                      [](Sim& sim) {
                        sim.fitness(1, false, 1);

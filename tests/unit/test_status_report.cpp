@@ -343,6 +343,12 @@ TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
   c.answered_ms = 112;
   c.snapshot_age_ms = 310;
   add_loops(r, EngineStatus{}, c, 600);
+  config::Track gateway;
+  gateway.name = "gateway";
+  gateway.addresses = {*config::IpAddress::parse("10.0.0.254")};
+  failover::TrackState up;
+  failover::record(up, gateway, true, "reply in 0.4 ms", 0.41, failover::TimePoint{});
+  add_tracks(r, {gateway}, {up}, failover::TimePoint{}, std::chrono::system_clock::now());
   auto json = render_json(r);
   for (const auto& name : documented) EXPECT_NE(json.find("\"" + name + "\":"), std::string::npos) << name;
 }
