@@ -274,8 +274,9 @@ std::string fitness_reason(const PeerState& s, bool peer_better) {
   const std::string& worse = peer_better ? p.own_name : p.peer_name;
   const bool better_carrier = peer_better ? s.peer.carrier : s.own.carrier;
   const bool worse_carrier = peer_better ? s.own.carrier : s.peer.carrier;
+  if (better_carrier && !worse_carrier)  // our own words already name the interface ("no carrier on eth0")
+    return peer_better && !s.own.why.empty() ? s.own.why : worse + " has no carrier on a VIP interface";
   std::string why = peer_better && !s.own.why.empty() ? s.own.why + "; " : "";
-  if (better_carrier && !worse_carrier) return why + worse + " has no carrier on a VIP interface";
   const int hi = peer_better ? s.peer.fitness : s.own.value;
   const int lo = peer_better ? s.own.value : s.peer.fitness;
   return why + better + " fitness " + std::to_string(hi) + " > " + std::to_string(lo);
