@@ -223,7 +223,6 @@ StatusReport Director::report(bool with_loops) const {
   const auto wall = std::chrono::system_clock::now();
   StatusReport r = make_report(state_, cfg_, vips_.held(), links_.counters(), generation_, links_.peer_generation(),
                                now, wall);
-  add_tracks(r, tracks_.tracks(), tracks_.states(), now, wall);
   if (const auto& snap = checker_.snapshot()) {
     r.reals = snap->reals;
     r.reals_healthy = snap->reals_healthy;
@@ -236,6 +235,8 @@ StatusReport Director::report(bool with_loops) const {
     }
   }
   if (with_loops) {
+    // The tracks' lines only for a status reply, not for every status line.
+    add_tracks(r, tracks_.tracks(), tracks_.states(), now, wall);
     EngineStatus e;
     e.loop_lag = lag_.summary();
     e.heartbeat_interval = sent_intervals_.summary(now);

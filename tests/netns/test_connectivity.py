@@ -57,6 +57,19 @@ def setup(case, tracks=lambda lab, node: ""):
     return lab, a, lab.peer_of(a)
 
 
+def setup_script(case):
+    """A pair with a script track each; the flag file that makes a node's
+    script fail, by node."""
+    flags = {}
+
+    def tracks(lab, node):
+        flags[node] = os.path.join(lab.node_dir(node), "track-fails")
+        return script_track(flags[node])
+
+    lab, a, b = setup(case, tracks)
+    return lab, a, b, flags
+
+
 def wait_vip(case, lab, node, timeout, what):
     t0 = time.monotonic()
     ok, took = L.wait_until(lambda: lab.has_address(node), timeout, step=0.002)
@@ -148,13 +161,7 @@ def case_lossy_gateway(case):
 
 
 def case_script(case):
-    flags = {}
-
-    def tracks(lab, node):
-        flags[node] = os.path.join(lab.node_dir(node), "track-fails")
-        return script_track(flags[node])
-
-    lab, a, b = setup(case, tracks)
+    lab, a, b, flags = setup_script(case)
     lab.start_services()
     probe = lab.start_probe()
     time.sleep(0.5)
@@ -173,13 +180,7 @@ def case_script(case):
 
 
 def case_peer_dies(case):
-    flags = {}
-
-    def tracks(lab, node):
-        flags[node] = os.path.join(lab.node_dir(node), "track-fails")
-        return script_track(flags[node])
-
-    lab, a, b = setup(case, tracks)
+    lab, a, b, flags = setup_script(case)
     open(flags[b], "w").close()
     ok, _ = L.wait_until(lambda: lab.status(b)["fitness"] == 0, 3.0)
     case.check(ok, "%s's track did not go down" % b)
