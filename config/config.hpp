@@ -53,6 +53,20 @@ struct Vip {
   friend auto operator<=>(const Vip&, const Vip&) = default;
 };
 
+// [[group]]: a failover group, with its own preferred node and VIPs; each
+// node holds the role of every group on its own (active/active). The form
+// without [[group]] (top-level [[vip]], [cluster] preferred and
+// auto_failback) is the one group "default".
+struct Group {
+  std::string name;       // 1..32 bytes of [A-Za-z0-9_.-]
+  std::string preferred;  // empty: no preferred node
+  bool auto_failback = false;
+  std::vector<Vip> vips;
+  friend bool operator==(const Group&, const Group&) = default;
+};
+inline constexpr std::size_t kMaxGroups = 16;
+inline constexpr std::size_t kMaxGroupName = 32;
+
 struct GarpSection {
   int count = 5;
   Duration interval{200};
@@ -165,6 +179,11 @@ struct VirtualServer {
   OnFailure on_failure = OnFailure::quiesce;
   std::optional<Check> check;  // absent: no health checks, every real counts as healthy
   std::vector<RealServer> reals;
+  // The failover group it belongs to: the group whose VIP is its address,
+  // else its `group` key (required for a fwmark service when there are
+  // several groups). A parsed Config always has it set ("default" in the
+  // form without [[group]]).
+  std::string group;
   friend bool operator==(const VirtualServer&, const VirtualServer&) = default;
 };
 
@@ -208,13 +227,21 @@ struct Config {
   NodeSection node;
   ClusterSection cluster;
   std::vector<Link> links;
-  std::vector<Vip> vips;
+  std::vector<Vip> vips;  // every group's, in the order of the file
+  // Never empty in a parsed Config: the [[group]]s in file order, or the
+  // one group "default" made of [[vip]] and [cluster] preferred and
+  // auto_failback (then named_groups is false).
+  std::vector<Group> groups;
+  bool named_groups = false;
   GarpSection garp;
   std::vector<Track> tracks;
   std::vector<VirtualServer> virtual_servers;
   std::optional<SyncSection> sync;
   friend bool operator==(const Config&, const Config&) = default;
 };
+
+// The group a virtual server belongs to (by name); null when none.
+const Group* group_of(const Config& cfg, const VirtualServer& vs);
 
 struct ParseOptions {
   std::string default_node_name;  // the host name, used when [node] name is absent

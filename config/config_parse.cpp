@@ -1,13 +1,15 @@
 // TOML -> Config (SPEC "Configuration (TOML)"). Every problem is collected,
 // located at the key or value it concerns, and reported together; nothing
 // stops at the first error. The IPVS sections are read by ipvs_parse.cpp,
-// typed values by toml_reader.cpp; only these files include toml++.
+// the failover groups and VIPs by group_parse.cpp, typed values by
+// toml_reader.cpp; only these files include toml++.
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
 
 #include "config/config.hpp"
+#include "config/group_parse.hpp"
 #include "config/ipvs_parse.hpp"
 #include "config/track_parse.hpp"
 #include "config/names.hpp"
@@ -18,7 +20,6 @@ namespace tandem::config::detail {
 namespace {
 
 constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
-constexpr std::size_t kMaxLabel = kMaxInterfaceName;  // Linux labels share IFNAMSIZ
 constexpr std::int64_t kMaxGarpCount = 100;
 
 // toml++ says "Error while parsing table header: expected ']', saw '\n'".
@@ -34,10 +35,9 @@ constexpr std::array<std::string_view, 9> kClusterKeys = {
     "peer", "preferred", "auto_failback", "interval", "deadtime",
     "warntime", "initdead", "port", "authkeys"};
 constexpr std::array<std::string_view, 4> kLinkKeys = {"name", "interface", "peer", "group"};
-constexpr std::array<std::string_view, 3> kVipKeys = {"address", "interface", "label"};
 constexpr std::array<std::string_view, 3> kGarpKeys = {"count", "interval", "refresh"};
-constexpr std::array<std::string_view, 8> kSections = {"node", "cluster", "link", "vip", "garp", "track",
-                                                       "virtual_server", "sync"};
+constexpr std::array<std::string_view, 9> kSections = {"node",  "cluster",        "link", "vip", "group",
+                                                       "garp", "track", "virtual_server", "sync"};
 
 class ConfigParser : TomlReader {
  public:
@@ -48,7 +48,9 @@ class ConfigParser : TomlReader {
     Config config;
     config.path = path_;
     try {
-      const toml::table root = toml::parse(text, std::string_view(path_));
+      // Not const: the `group` of each [[virtual_server]] is taken out of its
+      // table before the IPVS reader reads the rest (take_service_groups).
+      toml::table root = toml::parse(text, std::string_view(path_));
       read(root, config);
     } catch (const toml::parse_error& e) {
       clear_errors();
@@ -62,16 +64,20 @@ class ConfigParser : TomlReader {
   }
 
  private:
-  void read(const toml::table& root, Config& config) {
+  void read(toml::table& root, Config& config) {
     check_top_level(root);
     const bool node_name_ok = read_node(Scope{section_table(root, "node"), "node"}, config.node);
-    read_cluster(Scope{section_table(root, "cluster"), "cluster"},
-                 node_name_ok ? &config.node.name : nullptr, config.cluster);
+    const auto groups = group_tables(*this, root);
+    const PairNames pair = read_cluster(Scope{section_table(root, "cluster"), "cluster"},
+                                        node_name_ok ? &config.node.name : nullptr, !groups.empty(),
+                                        config.cluster);
     read_links(root, config.links);
-    read_vips(root, config.vips);
+    read_groups(*this, root, groups, pair, config);
     read_garp(Scope{section_table(root, "garp"), "garp"}, config.garp);
     read_tracks(*this, root, config.tracks);
+    const auto service_groups = take_service_groups(*this, root);
     read_virtual_servers(*this, root, config.virtual_servers);
+    assign_service_groups(*this, service_groups, config);
     const Scope sync_scope{section_table(root, "sync"), "sync"};
     read_sync(*this, sync_scope, config.sync);
     check_sync_families(sync_scope, config);
@@ -116,7 +122,7 @@ class ConfigParser : TomlReader {
   static std::string home_of(std::string_view key) {
     const std::pair<std::string_view, Keys> homes[] = {
         {"[node]", kNodeKeys}, {"[cluster]", kClusterKeys}, {"[[link]]", kLinkKeys},
-        {"[[vip]]", kVipKeys}, {"[garp]", kGarpKeys}, {"[[track]]", kTrackKeys},
+        {"[[vip]]", kVipKeys}, {"[[group]]", kGroupKeys}, {"[garp]", kGarpKeys}, {"[[track]]", kTrackKeys},
         {"[[virtual_server]]", kVirtualServerKeys},
         {"[[virtual_server.real]]", kRealKeys}, {"[sync]", kSyncKeys}};
     std::string where;
@@ -126,7 +132,8 @@ class ConfigParser : TomlReader {
       where += section;
     }
     if (where.empty())
-      return "; settings go in [node], [cluster], [[link]], [[vip]], [garp], [[track]], [[virtual_server]] or [sync]";
+      return "; settings go in [node], [cluster], [[link]], [[vip]], [[group]], [garp], [[track]], "
+             "[[virtual_server]] or [sync]";
     return "; it belongs in " + where;
   }
 
@@ -159,8 +166,11 @@ class ConfigParser : TomlReader {
     return true;
   }
 
-  // `node_name` is null when node.name is itself in error.
-  void read_cluster(const Scope& s, const std::string* node_name, ClusterSection& cluster) {
+  // `node_name` is null when node.name is itself in error. With [[group]]
+  // (`named_groups`), preferred and auto_failback are set in each group.
+  // Returns the names a `preferred` may take.
+  PairNames read_cluster(const Scope& s, const std::string* node_name, bool named_groups,
+                         ClusterSection& cluster) {
     check_keys(s, kClusterKeys);
     const auto peer = string_field(s, "peer");
     if (!peer.node) {
@@ -173,16 +183,21 @@ class ConfigParser : TomlReader {
         error(peer.where(), "cluster.peer " + quoted(cluster.peer) +
                                 " is this node's own name; set it to the other director's name");
     }
+    const PairNames pair{node_name, peer.value ? &cluster.peer : nullptr};
     const auto preferred = string_field(s, "preferred");
-    if (preferred.value) {
-      cluster.preferred = *preferred.value;
-      if (node_name && peer.value && cluster.preferred != *node_name &&
-          cluster.preferred != cluster.peer)
-        error(preferred.where(), "cluster.preferred " + quoted(cluster.preferred) +
-                                     " must be this node (" + quoted(*node_name) + ") or the peer (" +
-                                     quoted(cluster.peer) + ")");
+    const auto auto_failback = bool_field(s, "auto_failback");
+    if (named_groups) {
+      for (std::string_view key : {"preferred", "auto_failback"})
+        if (const toml::node* n = s.find(key))
+          error(at(n->source()), s.key(key) + " cannot be used with [[group]]: set " + std::string(key) +
+                                     " in each group");
+    } else {
+      if (preferred.value) {
+        cluster.preferred = *preferred.value;
+        check_preferred(*this, s, preferred, pair);
+      }
+      if (auto_failback.value) cluster.auto_failback = *auto_failback.value;
     }
-    if (auto v = bool_field(s, "auto_failback"); v.value) cluster.auto_failback = *v.value;
 
     const auto interval = duration_field(s, "interval");
     const auto deadtime = duration_field(s, "deadtime");
@@ -202,6 +217,7 @@ class ConfigParser : TomlReader {
       else
         cluster.authkeys = *authkeys.value;
     }
+    return pair;
   }
 
   // ha.cf's rules: deadtime must exceed 2 x keepalive; warntime and initdead
@@ -287,59 +303,6 @@ class ConfigParser : TomlReader {
       }
       links.push_back(std::move(link));
     }
-  }
-
-  void read_vips(const toml::table& root, std::vector<Vip>& vips) {
-    std::map<IpAddress, int> first_line;  // VIP address -> line of its first [[vip]]
-    for (const auto* table : section_array(root, "vip")) {
-      const Scope s{table, "vip", true};
-      check_keys(s, kVipKeys);
-      Vip vip;
-      const auto address = prefix_field(s, "address");
-      if (!address.node) required(s, "address", ", e.g. address = \"10.0.0.100/24\"");
-      if (address.value) {
-        vip.address = *address.value;
-        if (auto [it, fresh] = first_line.emplace(vip.address.address, address.where().line); !fresh)
-          error(address.where(), "vip " + vip.address.address.str() + " is listed twice (first on line " +
-                                     std::to_string(it->second) + ")");
-      }
-      const auto interface = string_field(s, "interface");
-      if (!interface.node)
-        required(s, "interface", ": the network interface that holds the VIP, e.g. \"eth0\"");
-      else if (interface.value) {
-        vip.interface = *interface.value;
-        if (auto problem = interface_problem(vip.interface))
-          error(interface.where(), "vip.interface " + *problem);
-      }
-      const auto label = string_field(s, "label");
-      if (label.value) {
-        vip.label = *label.value;
-        check_label(label, vip, interface.value.has_value() && !interface_problem(vip.interface));
-      }
-      vips.push_back(std::move(vip));
-    }
-  }
-
-  // Address labels: IPv4 only, at most 15 characters, and (like Linux
-  // requires) starting with the interface name, e.g. "eth0:vip".
-  void check_label(const Field<std::string>& label, const Vip& vip, bool interface_ok) {
-    if (vip.address.address.is_v6()) {
-      error(label.where(), "vip.label is for IPv4 addresses only; remove it from " + vip.address.str());
-      return;
-    }
-    if (vip.label.empty()) {
-      error(label.where(), "vip.label is empty; remove it or write e.g. \"" +
-                               (interface_ok ? vip.interface : std::string("eth0")) + ":vip\"");
-      return;
-    }
-    if (vip.label.size() > kMaxLabel) {
-      error(label.where(), "vip.label " + quoted(vip.label) + " is longer than " +
-                               std::to_string(kMaxLabel) + " characters");
-      return;
-    }
-    if (interface_ok && vip.label.compare(0, vip.interface.size(), vip.interface) != 0)
-      error(label.where(), "vip.label " + quoted(vip.label) + " must start with the interface name " +
-                               quoted(vip.interface) + ", e.g. \"" + vip.interface + ":vip\"");
   }
 
   void read_garp(const Scope& s, GarpSection& garp) {

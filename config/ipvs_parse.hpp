@@ -12,10 +12,12 @@
 
 namespace tandem::config::detail {
 
-inline constexpr std::array<std::string_view, 15> kVirtualServerKeys = {
+// `group` is read (and taken out) by config/group_parse before the rest;
+// it is listed so a misspelt key is told about it.
+inline constexpr std::array<std::string_view, 16> kVirtualServerKeys = {
     "address",    "fwmark",      "family",      "protocol",    "scheduler",           "scheduler_flags",
     "forwarding", "tunnel_type", "tunnel_port", "persistence", "persistence_netmask", "fallback",
-    "on_failure", "real",        "check"};
+    "on_failure", "real",        "check",       "group"};
 inline constexpr std::array<std::string_view, 8> kRealKeys = {
     "address",     "weight",          "forwarding",      "tunnel_type",
     "tunnel_port", "upper_threshold", "lower_threshold", "check"};

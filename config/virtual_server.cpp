@@ -93,6 +93,12 @@ std::optional<Check> check_of(const VirtualServer& vs, const RealServer& real) {
   return check;
 }
 
+const Group* group_of(const Config& cfg, const VirtualServer& vs) {
+  for (const auto& g : cfg.groups)
+    if (g.name == vs.group) return &g;
+  return nullptr;
+}
+
 std::string describe(const VirtualServer& vs) {
   if (!vs.address) return "FWM " + std::to_string(vs.fwmark) + (vs.family == AF_INET6 ? " (IPv6)" : "");
   std::string protocol(name_of(vs.protocol));

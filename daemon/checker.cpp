@@ -72,11 +72,11 @@ class Checker {
           if constexpr (std::is_same_v<M, checker::Configure>) {
             configure(std::move(msg));
           } else if constexpr (std::is_same_v<M, checker::SetSync>) {
-            ipvs_.set_sync_role(msg.master);
+            ipvs_.set_sync_role(msg.master, msg.both);
           } else if constexpr (std::is_same_v<M, checker::Forward>) {
-            ipvs_.forward_to_peer(msg.on, health_.board());
+            ipvs_.forward_to_peer(msg.on, msg.group, health_.board());
             send_snapshot();
-            channel_->send(checker::ForwardApplied{msg.on});
+            channel_->send(checker::ForwardApplied{msg.on, msg.group});
           } else if constexpr (std::is_same_v<M, checker::Ping>) {
             channel_->send(checker::Pong{msg.id, static_cast<std::uint64_t>(lag_.take_max_ms() * 1000)});
           } else if constexpr (std::is_same_v<M, checker::Stop>) {

@@ -149,15 +149,19 @@ std::uint64_t CheckerLink::configure(std::string text) {
   return id;
 }
 
-void CheckerLink::set_sync(bool master) {
+void CheckerLink::set_sync(bool master, bool both) {
   master_ = master;
+  both_ = both;
   sync_set_ = true;
-  send(checker::SetSync{master});
+  send(checker::SetSync{master, both});
 }
 
-void CheckerLink::forward(bool on) {
-  forwarding_ = on;
-  send(checker::Forward{on});
+void CheckerLink::forward(bool on, const std::string& group) {
+  if (on)
+    forwarding_.insert(group);
+  else
+    forwarding_.erase(group);
+  send(checker::Forward{on, group});
 }
 
 void CheckerLink::send(const checker::Message& m) {
@@ -186,7 +190,8 @@ void CheckerLink::on_message(checker::Message m) {
           snapshot_ = std::make_shared<const checker::Snapshot>(std::move(msg));
           snapshot_at_ = now;
         } else if constexpr (std::is_same_v<M, checker::ForwardApplied>) {
-          if (msg.on == forwarding_ && events_.forward_applied) events_.forward_applied(msg.on);
+          if (msg.on == (forwarding_.count(msg.group) > 0) && events_.forward_applied)
+            events_.forward_applied(msg.on, msg.group);
         } else {
           log(log_warning, std::string("unexpected ") + checker::name(m) + " message from the checker");
         }
@@ -256,8 +261,8 @@ void CheckerLink::respawn() {
     }
     send(checker::Configure{0, path_, running_text()});
     configuring_ = true;
-    if (sync_set_) send(checker::SetSync{master_});
-    if (forwarding_) send(checker::Forward{true});
+    if (sync_set_) send(checker::SetSync{master_, both_});
+    for (const auto& group : forwarding_) send(checker::Forward{true, group});
   });
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -53,7 +54,7 @@ class CheckerLink {
  public:
   struct Events {
     std::function<void(const checker::Configured&)> configured;
-    std::function<void(bool on)> forward_applied;
+    std::function<void(bool on, const std::string& group)> forward_applied;
   };
 
   CheckerLink(boost::asio::io_context& io, SpawnChecker spawn, ReapChecker reap, KillChecker kill, Events events,
@@ -66,8 +67,9 @@ class CheckerLink {
   // A reload: the checker parses `text` and applies it, or refuses it.
   // Once it has applied it, a restarted checker gets it too.
   std::uint64_t configure(std::string text);
-  void set_sync(bool master);
-  void forward(bool on);
+  void set_sync(bool master, bool both = false);
+  // One failover group's forwarding (empty: every virtual server's).
+  void forward(bool on, const std::string& group = {});
   // Sends Stop and calls `done` when the checker has exited, or after
   // `wait` (then it is killed). No restart after this.
   void stop(std::chrono::milliseconds wait, std::function<void()> done);
@@ -112,8 +114,9 @@ class CheckerLink {
   std::uint64_t ping_id_ = 0;
   bool configuring_ = false;  // a Configure is unanswered
   bool master_ = false;
+  bool both_ = false;
   bool sync_set_ = false;
-  bool forwarding_ = false;
+  std::set<std::string> forwarding_;  // the groups forwarding
   bool stopping_ = false;
   std::function<void()> stopped_;
   std::uint64_t restarts_ = 0;

@@ -69,9 +69,18 @@ void put_fields(std::vector<std::uint8_t>& out, const Configured& m) {
   out.push_back(m.ok ? 1 : 0);
   put_string(out, m.message);
 }
-void put_fields(std::vector<std::uint8_t>& out, const SetSync& m) { out.push_back(m.master ? 1 : 0); }
-void put_fields(std::vector<std::uint8_t>& out, const Forward& m) { out.push_back(m.on ? 1 : 0); }
-void put_fields(std::vector<std::uint8_t>& out, const ForwardApplied& m) { out.push_back(m.on ? 1 : 0); }
+void put_fields(std::vector<std::uint8_t>& out, const SetSync& m) {
+  out.push_back(m.master ? 1 : 0);
+  out.push_back(m.both ? 1 : 0);
+}
+void put_fields(std::vector<std::uint8_t>& out, const Forward& m) {
+  out.push_back(m.on ? 1 : 0);
+  put_string(out, m.group);
+}
+void put_fields(std::vector<std::uint8_t>& out, const ForwardApplied& m) {
+  out.push_back(m.on ? 1 : 0);
+  put_string(out, m.group);
+}
 void put_fields(std::vector<std::uint8_t>& out, const Ping& m) { put_be<std::uint64_t>(out, m.id); }
 void put_fields(std::vector<std::uint8_t>& out, const Pong& m) {
   put_be<std::uint64_t>(out, m.id);
@@ -96,9 +105,18 @@ void read_fields(Reader& r, Configured& m) {
   m.ok = r.boolean();
   m.message = r.string();
 }
-void read_fields(Reader& r, SetSync& m) { m.master = r.boolean(); }
-void read_fields(Reader& r, Forward& m) { m.on = r.boolean(); }
-void read_fields(Reader& r, ForwardApplied& m) { m.on = r.boolean(); }
+void read_fields(Reader& r, SetSync& m) {
+  m.master = r.boolean();
+  m.both = r.boolean();
+}
+void read_fields(Reader& r, Forward& m) {
+  m.on = r.boolean();
+  m.group = r.string();
+}
+void read_fields(Reader& r, ForwardApplied& m) {
+  m.on = r.boolean();
+  m.group = r.string();
+}
 void read_fields(Reader& r, Ping& m) { m.id = r.number<std::uint64_t>(); }
 void read_fields(Reader& r, Pong& m) {
   m.id = r.number<std::uint64_t>();

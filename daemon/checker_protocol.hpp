@@ -13,7 +13,7 @@
 
 namespace tandem::daemon::checker {
 
-inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::uint8_t kVersion = 2;  // 2: SetSync.both, Forward.group, ForwardApplied.group
 // A frame's body is at most this long; a longer length is a protocol error.
 inline constexpr std::uint32_t kMaxBody = 64u << 20;
 
@@ -36,16 +36,19 @@ struct Configured {
 // engine -> checker: the sync daemon's role (failover::SetSyncRole).
 struct SetSync {
   bool master = false;
+  bool both = false;  // the backup daemon beside the master (failover groups)
   friend bool operator==(const SetSync&, const SetSync&) = default;
 };
 // engine -> checker: the staged handover's forwarding (failover::ForwardToPeer).
 struct Forward {
   bool on = false;
+  std::string group;  // the failover group handing over; empty: every virtual server
   friend bool operator==(const Forward&, const Forward&) = default;
 };
 // checker -> engine: Forward{on} is in the kernel table.
 struct ForwardApplied {
   bool on = false;
+  std::string group;
   friend bool operator==(const ForwardApplied&, const ForwardApplied&) = default;
 };
 // engine -> checker: are you there? Answered with Pong of the same id.

@@ -23,6 +23,32 @@ std::string_view command_line(Command c) {
   return "status";
 }
 
+std::optional<Request> parse_request(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+  const auto space = line.find(' ');
+  if (space == std::string_view::npos) {
+    auto c = parse_command(line);
+    if (!c) return std::nullopt;
+    return Request{*c, {}};
+  }
+  auto c = parse_command(line.substr(0, space));
+  if (!c || (*c != Command::standby && *c != Command::takeover)) return std::nullopt;
+  std::string_view group = line.substr(space + 1);
+  // A group name as [[group]] allows it: 1..32 of [A-Za-z0-9_.-].
+  if (group.empty() || group.size() > 32) return std::nullopt;
+  for (char ch : group)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+          ch == '.' || ch == '-'))
+      return std::nullopt;
+  return Request{*c, std::string(group)};
+}
+
+std::string request_line(const Request& r) {
+  std::string line(command_line(r.command));
+  if (!r.group.empty()) line += " " + r.group;
+  return line;
+}
+
 std::string format_reply(const Reply& r) {
   if (r.ok) return "ok\n" + r.body;
   std::string msg = r.body;

@@ -12,6 +12,16 @@ enum class Command { status, status_json, standby, takeover, reload };
 std::optional<Command> parse_command(std::string_view line);  // without the newline
 std::string_view command_line(Command c);
 
+// A request line: a command, and for standby and takeover an optional
+// failover group ("standby web"; none: every group).
+struct Request {
+  Command command = Command::status;
+  std::string group;
+  friend bool operator==(const Request&, const Request&) = default;
+};
+std::optional<Request> parse_request(std::string_view line);  // without the newline
+std::string request_line(const Request& r);
+
 struct Reply {
   bool ok = true;
   std::string body;  // the body for ok, the message for error

@@ -42,7 +42,7 @@ asio::awaitable<void> serve(std::shared_ptr<stream_protocol::socket> sock, Contr
   std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + std::ptrdiff_t(n));
   line.pop_back();
   Reply reply;
-  if (auto cmd = parse_command(line)) {
+  if (auto cmd = parse_request(line)) {
     auto answer = std::make_shared<std::optional<Reply>>();
     auto ready = std::make_shared<asio::steady_timer>(sock->get_executor(), asio::steady_timer::time_point::max());
     (*handler)(*cmd, [answer, ready](Reply r) {

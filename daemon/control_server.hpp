@@ -18,7 +18,7 @@ class ControlServer {
   // Answers a command by calling the responder, at once or later (a
   // reload waits for the checker); the connection waits for it.
   using Responder = std::function<void(Reply)>;
-  using Handler = std::function<void(Command, Responder)>;
+  using Handler = std::function<void(Request, Responder)>;
 
   ControlServer(boost::asio::io_context& io, std::string path, Handler handler);
   ~ControlServer();

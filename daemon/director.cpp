@@ -57,18 +57,18 @@ struct Director::Parsed {
   std::string text;
   config::ConfigResult config;
   std::optional<config::AuthKeysResult> keys;
-  failover::PeerParams params;
+  failover::GroupsParams params;
 };
 
 Director::Director(asio::io_context& io, DirectorOptions options, config::Config cfg, std::string config_text,
                    config::AuthKeys keys, DirectorAdapters adapters)
     : io_(io),
       options_(std::move(options)),
-      params_(failover::PeerParams::from(cfg, ipvs::handover_forward_stage(cfg))),
+      params_(failover::GroupsParams::from(cfg, ipvs::handover_forward_stages(cfg))),
       cfg_(without_virtual_servers(std::move(cfg))),
       addresses_(std::move(adapters.addresses)),
       notifier_(std::move(adapters.notifier)),
-      control_(io, options_.socket_path, [this](Command c, Respond r) { on_command(c, std::move(r)); }),
+      control_(io, options_.socket_path, [this](Request c, Respond r) { on_command(std::move(c), std::move(r)); }),
       timer_(io),
       watchdog_timer_(io),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
@@ -83,16 +83,18 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
                                      else if (reload_ && c.id == reload_->id)
                                        on_reload_configured(c);
                                    },
-                                   [this](bool on) { handle(failover::ForwardApplied{on}); }},
+                                   [this](bool on, const std::string& group) {
+                                     handle(failover::ForwardApplied{on, group});
+                                   }},
                adapters.checker_timings),
       carrier_(std::move(adapters.carrier)),
       tracks_(io, carrier_.get(), [this](const failover::Fitness& f) { handle(failover::FitnessChanged{f}); }),
       lag_(io),
       config_text_(std::move(config_text)) {
   links_.set_keys(std::move(keys));
-  state_ = failover::initial_state(params_, Clock::now());
+  state_ = failover::initial_groups(params_, Clock::now());
   tracks_.configure(cfg_.tracks, vip_interfaces(cfg_));
-  state_.own = tracks_.fitness();
+  for (auto& g : state_.groups) g.own = tracks_.fitness();
 }
 
 Director::~Director() {
@@ -142,7 +144,7 @@ void Director::handle(failover::Event event) {
   while (!pending_.empty() && !stopped_) {
     failover::Event ev = std::move(pending_.front());
     pending_.pop_front();
-    failover::Step st = failover::step(std::move(state_), ev, Clock::now());
+    failover::GroupsStep st = failover::step_groups(std::move(state_), ev, Clock::now());
     state_ = std::move(st.state);
     deadline = st.deadline;
     for (const auto& a : st.actions) {
@@ -174,7 +176,7 @@ void Director::apply(const failover::Action& action) {
         if constexpr (std::is_same_v<A, failover::RemoveStaleVips>) {
           vips_.remove_stale(a.vips);
         } else if constexpr (std::is_same_v<A, failover::AcquireVips>) {
-          if (auto err = vips_.acquire(a.vips)) pending_.push_back(failover::AcquireFailed{*err});
+          if (auto err = vips_.acquire(a.vips)) pending_.push_back(failover::AcquireFailed{*err, a.group});
         } else if constexpr (std::is_same_v<A, failover::ReleaseVips>) {
           vips_.release(a.vips);
         } else if constexpr (std::is_same_v<A, failover::AnnounceVips>) {
@@ -182,10 +184,10 @@ void Director::apply(const failover::Action& action) {
         } else if constexpr (std::is_same_v<A, failover::SendHeartbeat>) {
           send_heartbeats();
         } else if constexpr (std::is_same_v<A, failover::SetSyncRole>) {
-          checker_.set_sync(a.master);
+          checker_.set_sync(a.master, a.both);
         } else if constexpr (std::is_same_v<A, failover::ForwardToPeer>) {
           // Asynchronous: the stage starts from ForwardApplied.
-          checker_.forward(a.on);
+          checker_.forward(a.on, a.group);
         } else if constexpr (std::is_same_v<A, failover::Log>) {
           log(a.priority, a.message);
         } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {
@@ -209,20 +211,20 @@ void Director::send_heartbeats() {
   failover::Heartbeat hb;
   hb.node = cfg_.node.name;
   hb.generation = generation_;
-  hb.role = state_.role;
   hb.priority = static_cast<std::uint16_t>(cfg_.node.priority);
-  hb.flags = state_.heartbeat_flags();
-  hb.fitness = static_cast<std::uint16_t>(std::clamp(state_.own.value, 0, 65535));
-  // A peer that speaks version 1 is answered in version 1 (no fitness).
+  // A peer that speaks an older version is answered in it (version 1: no
+  // fitness; versions 1 and 2: no groups and no configuration digest).
   hb.version = links_.peer_version();
+  state_.fill(hb);
   for (auto& e : links_.send(std::move(hb))) pending_.push_back(std::move(e));
 }
 
 StatusReport Director::report(bool with_loops) const {
   const auto now = Clock::now();
   const auto wall = std::chrono::system_clock::now();
-  StatusReport r = make_report(state_, cfg_, vips_.held(), links_.counters(), generation_, links_.peer_generation(),
-                               now, wall);
+  StatusReport r = make_report(state_.node(), cfg_, vips_.held(), links_.counters(), generation_,
+                               links_.peer_generation(), now, wall);
+  add_groups(r, state_, cfg_, vips_.held(), now, wall);
   if (const auto& snap = checker_.snapshot()) {
     r.reals = snap->reals;
     r.reals_healthy = snap->reals_healthy;
@@ -260,7 +262,8 @@ void Director::update_status() {
   notifier_->status(line);
 }
 
-void Director::on_command(Command command, Respond respond) {
+void Director::on_command(Request request, Respond respond) {
+  const Command command = request.command;
   switch (command) {
     case Command::status:
     case Command::status_json: {
@@ -273,11 +276,11 @@ void Director::on_command(Command command, Respond respond) {
     case Command::takeover: {
       admin_reply_.reset();
       if (command == Command::standby)
-        handle(failover::AdminStandby{});
+        handle(failover::AdminStandby{request.group});
       else
-        handle(failover::AdminTakeover{});
+        handle(failover::AdminTakeover{request.group});
       Reply r = admin_reply_.value_or(Reply{false, "no answer from the state machine"});
-      log(log_notice, std::string("control: ") + std::string(command_line(command)) + ": " + r.body);
+      log(log_notice, "control: " + request_line(request) + ": " + r.body);
       if (r.ok) r.body += "\n";
       return respond(r);
     }
@@ -315,7 +318,7 @@ void Director::reload(Respond respond) {
     p.config = std::move(loaded.result);
     if (p.config.config) {
       p.keys = config::load_authkeys(p.config.config->cluster.authkeys);
-      p.params = failover::PeerParams::from(*p.config.config, ipvs::handover_forward_stage(*p.config.config));
+      p.params = failover::GroupsParams::from(*p.config.config, ipvs::handover_forward_stages(*p.config.config));
       // Freed here, not on the engine's loop (thousands of objects).
       *p.config.config = without_virtual_servers(std::move(*p.config.config));
     }
@@ -371,7 +374,7 @@ void Director::on_reload_configured(const checker::Configured& c) {
   // The state machine releases removed VIPs and adds new ones.
   vips_.reconfigure(cfg_.vips);
   links_.set_keys(std::move(rl.keys));
-  handle(failover::Reconfigure{params_});
+  handle(failover::ReconfigureGroups{std::make_shared<const failover::GroupsParams>(params_)});
   tracks_.configure(cfg_.tracks, vip_interfaces(cfg_));
   handle(failover::FitnessChanged{tracks_.fitness()});
   const ConfigDiff& diff = rl.diff;

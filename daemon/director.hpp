@@ -27,7 +27,7 @@
 #include "daemon/status_report.hpp"
 #include "daemon/track_runner.hpp"
 #include "failover/address_manager.hpp"
-#include "failover/peer_state.hpp"
+#include "failover/groups.hpp"
 #include "failover/vip_set.hpp"
 
 namespace tandem::daemon {
@@ -74,7 +74,7 @@ class Director {
   struct Reload {
     std::uint64_t id = 0;  // the checker's Configure
     config::Config next;   // without its virtual servers
-    failover::PeerParams params;
+    failover::GroupsParams params;
     config::AuthKeys keys;
     ConfigDiff diff;
     std::vector<Respond> respond;
@@ -86,7 +86,7 @@ class Director {
   void apply(const failover::Action& action);
   void arm_timer(failover::TimePoint deadline);
   void send_heartbeats();
-  void on_command(Command command, Respond respond);
+  void on_command(Request request, Respond respond);
   void reload(Respond respond);
   void on_reload_parsed(Parsed parsed);
   void on_reload_configured(const checker::Configured& c);
@@ -100,7 +100,7 @@ class Director {
 
   boost::asio::io_context& io_;
   DirectorOptions options_;
-  failover::PeerParams params_;
+  failover::GroupsParams params_;
   config::Config cfg_;  // without the virtual servers: the checker has them
   std::unique_ptr<failover::AddressManager> addresses_;
   std::unique_ptr<ServiceNotifier> notifier_;
@@ -109,7 +109,7 @@ class Director {
   EngineTimer watchdog_timer_;
   boost::asio::signal_set signals_;
   std::uint64_t generation_;
-  failover::PeerState state_;
+  failover::GroupsState state_;
   LinkBank links_;
   failover::VipSet vips_;
   CheckerLink checker_;

@@ -33,7 +33,7 @@ std::optional<std::string> IpvsDriver::prepare(const config::Config& next) {
 }
 
 void IpvsDriver::inherit_health(const config::Config& cfg, health::HealthBoard& board) {
-  if (!table_ || forwarding_) return;
+  if (!table_ || !forwarding_.empty()) return;
   auto kernel = table_->dump();
   if (auto* err = std::get_if<std::string>(&kernel)) {
     log(log_warning, "ipvs: could not read the kernel table to keep its weights: " + *err);
@@ -67,14 +67,16 @@ std::optional<std::string> IpvsDriver::configure(const config::Config& cfg, cons
   if (fresh) schedule_reconcile();
   // At start the state machine sets the role; a reload re-applies it with
   // the new [sync] settings.
-  if (!fresh) set_sync_role(sync_master_);
+  if (!fresh) set_sync_role(sync_master_, sync_both_);
   return err;
 }
 
 std::optional<std::string> IpvsDriver::apply(const health::HealthBoard& board, Pass pass) {
   if (!keeper_ || !cfg_) return std::nullopt;
   keeper_->set_desired(ipvs::desired_table(cfg_->virtual_servers, board.healthy(),
-                                           forwarding_ ? ipvs::handover_targets(*cfg_) : ipvs::Handover{}));
+                                           forwarding_.empty()     ? ipvs::Handover{}
+                                           : forwarding_.count("") ? ipvs::handover_targets(*cfg_)
+                                                                   : ipvs::handover_targets(*cfg_, &forwarding_)));
   std::optional<std::string> err;
   if (pass == Pass::full) {
     if (auto e = keeper_->reconcile_full()) err = "IPVS: " + *e;
@@ -100,28 +102,34 @@ void IpvsDriver::schedule_reconcile() {
   });
 }
 
-void IpvsDriver::set_sync_role(bool master) {
+void IpvsDriver::set_sync_role(bool master, bool both) {
   sync_master_ = master;
+  sync_both_ = both;
   if (!keeper_ || !cfg_) return;
   std::optional<ipvs::SyncDaemon> settings;
   if (cfg_->sync) settings = ipvs::sync_daemon_of(*cfg_->sync);
-  if (auto err = keeper_->set_sync(settings, master)) log(log_err, "IPVS " + *err);
+  if (auto err = keeper_->set_sync(settings, master, both)) log(log_err, "IPVS " + *err);
 }
 
 // With [sync], the sync daemon's copies of new connections pause while
 // forwarding (ipvs/sync_pause.hpp): their entries here name the peer.
-void IpvsDriver::forward_to_peer(bool on, const health::HealthBoard& board) {
-  forwarding_ = on;
-  if (on && cfg_ && cfg_->sync) {
+void IpvsDriver::forward_to_peer(bool on, const std::string& group, const health::HealthBoard& board) {
+  const bool was = !forwarding_.empty();
+  if (on)
+    forwarding_.insert(group);
+  else
+    forwarding_.erase(group);
+  if (!was && on && cfg_ && cfg_->sync) {
     if (auto err = sync_pause_.pause()) log(log_warning, "ipvs: could not pause the sync of new connections: " + *err);
   }
   apply(board, Pass::cached);
-  if (!on) {
+  if (was && forwarding_.empty()) {
     if (auto err = sync_pause_.resume()) log(log_err, "ipvs: could not restore the sync threshold: " + *err);
   }
+  const std::string of = group.empty() ? "" : " of group " + group;
   if (cfg_)
-    log(log_info, on ? "ipvs: new connections of direct-routing services go to " + cfg_->cluster.peer
-                     : "ipvs: new connections go to the real servers again");
+    log(log_info, on ? "ipvs: new connections of direct-routing services" + of + " go to " + cfg_->cluster.peer
+                     : "ipvs: new connections" + of + " go to the real servers again");
 }
 
 void IpvsDriver::stop_sync() {

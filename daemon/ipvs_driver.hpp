@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 
@@ -45,9 +46,10 @@ class IpvsDriver {
   std::optional<std::string> configure(const config::Config& cfg, const health::HealthBoard& board);
   // The health changed: derive and apply the difference, without a read.
   void health_changed(const health::HealthBoard& board);
-  void set_sync_role(bool master);
-  // The staged handover's forwarding: applied when this returns.
-  void forward_to_peer(bool on, const health::HealthBoard& board);
+  void set_sync_role(bool master, bool both = false);
+  // The staged handover's forwarding of one failover group's virtual
+  // servers (empty: all of them): applied when this returns.
+  void forward_to_peer(bool on, const std::string& group, const health::HealthBoard& board);
   // At exit: stops the sync daemons this process started.
   void stop_sync();
   void stop();
@@ -72,7 +74,8 @@ class IpvsDriver {
   std::chrono::milliseconds period_;
   ipvs::SyncPause sync_pause_;
   bool sync_master_ = false;
-  bool forwarding_ = false;
+  bool sync_both_ = false;
+  std::set<std::string> forwarding_;  // groups handing over; "" all
   bool stopped_ = false;
 };
 

@@ -87,7 +87,7 @@ class LinkBank {
   std::uint64_t sequence_ = 0;
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;
-  std::uint8_t peer_version_ = 2;
+  std::uint8_t peer_version_ = 3;
 };
 
 }  // namespace tandem::daemon

@@ -40,6 +40,26 @@ std::string age(double ms) {
   return buf;
 }
 
+struct Since {
+  std::string utc;
+  std::string local;
+  double seconds = 0;
+};
+Since since_of(failover::TimePoint since, failover::TimePoint steady_now, std::chrono::system_clock::time_point wall_now) {
+  using namespace std::chrono;
+  const auto wall = wall_now - duration_cast<system_clock::duration>(steady_now - since);
+  return Since{format_time(wall, true, "%Y-%m-%dT%H:%M:%SZ"), format_time(wall, false, "%H:%M:%S"),
+               duration<double>(steady_now - since).count()};
+}
+
+std::string vips_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " VIP" : " VIPs"); }
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
 }  // namespace
 
 StatusReport make_report(const failover::PeerState& s, const config::Config& cfg,
@@ -50,10 +70,10 @@ StatusReport make_report(const failover::PeerState& s, const config::Config& cfg
   StatusReport r;
   r.node = s.params.own_name;
   r.role = s.role;
-  auto since_wall = wall_now - duration_cast<system_clock::duration>(steady_now - s.since);
-  r.since_utc = format_time(since_wall, true, "%Y-%m-%dT%H:%M:%SZ");
-  r.since_local = format_time(since_wall, false, "%H:%M:%S");
-  r.since_seconds = duration<double>(steady_now - s.since).count();
+  const Since since = since_of(s.since, steady_now, wall_now);
+  r.since_utc = since.utc;
+  r.since_local = since.local;
+  r.since_seconds = since.seconds;
   r.reason = s.reason;
   r.handover = handover_text(s);
   r.priority = s.params.priority;
@@ -188,6 +208,37 @@ void add_health(StatusReport& r, const std::vector<config::VirtualServer>& serve
   }
 }
 
+void add_groups(StatusReport& r, const failover::GroupsState& state, const config::Config& cfg,
+                const std::vector<bool>& vip_held, failover::TimePoint steady_now,
+                std::chrono::system_clock::time_point wall_now) {
+  r.named_groups = state.named;
+  bool any_active = false;
+  for (const auto& g : state.groups) {
+    GroupStatus gs;
+    gs.name = failover::GroupsState::name_of(g);
+    gs.role = g.role;
+    any_active = any_active || g.role == failover::Role::active;
+    const Since since = since_of(g.since, steady_now, wall_now);
+    gs.since_utc = since.utc;
+    gs.since_local = since.local;
+    gs.since_seconds = since.seconds;
+    gs.reason = g.reason;
+    gs.handover = handover_text(g);
+    gs.preferred = g.params.preferred;
+    gs.auto_failback = g.params.auto_failback;
+    gs.vips = g.params.vips.size();
+    for (const auto& v : g.params.vips)
+      for (std::size_t i = 0; i < cfg.vips.size() && i < vip_held.size(); ++i)
+        if (cfg.vips[i] == v && vip_held[i]) ++gs.vips_held;
+    if (g.peer.alive) gs.peer_role = g.peer.role;
+    r.groups.push_back(std::move(gs));
+  }
+  if (state.named && any_active) r.role = failover::Role::active;
+  r.digest = config::format_digest(state.digest);
+  if (state.peer_digest) r.peer_digest = config::format_digest(*state.peer_digest);
+  r.config_differs = state.differs;
+}
+
 std::optional<std::string> handover_text(const failover::PeerState& s) {
   using failover::Handover;
   const std::string& peer = s.params.peer_name;
@@ -215,7 +266,39 @@ void add_tracks(StatusReport& r, const std::vector<config::Track>& tracks,
   }
 }
 
+namespace {
+
+// "configuration differs from d2's (virtual servers)"
+std::string mismatch_text(const StatusReport& r) {
+  return "configuration differs from " + r.peer_name + "'s (" + join(r.config_differs, ", ") + ")";
+}
+
+// With failover groups: "active for web (1 VIP), backup for mail; peer d2
+// up; 4/4 real servers healthy".
+std::string groups_status_line(const StatusReport& r) {
+  std::vector<std::string> roles;
+  for (const auto& g : r.groups) {
+    std::string part = std::string(failover::to_string(g.role)) + " for " + g.name;
+    if (g.vips_held > 0) part += " (" + vips_text(g.vips_held) + ")";
+    if (g.handover) part += " (" + *g.handover + ")";
+    roles.push_back(std::move(part));
+  }
+  std::string line = join(roles, ", ") + "; peer " + r.peer_name + (r.peer_alive ? " up" : " dead");
+  std::size_t down = 0;
+  for (const auto& l : r.links) down += !l.up;
+  if (r.peer_alive && down > 0) line += ", " + std::to_string(down) + " link" + (down == 1 ? "" : "s") + " down";
+  if (r.reals > 0)
+    line += "; " + std::to_string(r.reals_healthy) + "/" + std::to_string(r.reals) + " real server" +
+            (r.reals == 1 ? "" : "s") + " healthy";
+  if (!r.unfit.empty()) line += "; " + r.unfit;
+  if (!r.config_differs.empty()) line += "; " + mismatch_text(r);
+  return line;
+}
+
+}  // namespace
+
 std::string status_line(const StatusReport& r) {
+  if (r.named_groups) return groups_status_line(r);
   std::string line = std::string(failover::to_string(r.role)) + " since " + r.since_local + ", peer " +
                      r.peer_name + " " +
                      (r.peer_role ? std::string(failover::to_string(*r.peer_role)) : std::string("dead"));
@@ -232,6 +315,7 @@ std::string status_line(const StatusReport& r) {
   // Why a node does not serve: "backup since 12:01:07, ..., track gateway
   // (ping 10.0.0.254) down after 2 failures".
   if (r.role != failover::Role::active && !r.unfit.empty()) line += ", " + r.unfit;
+  if (!r.config_differs.empty()) line += ", " + mismatch_text(r);
   return line;
 }
 
@@ -412,8 +496,23 @@ std::string render_text(const StatusReport& r) {
   o << "node " << r.node << ": " << failover::to_string(r.role) << " since " << r.since_local << " ("
     << age(r.since_seconds * 1000) << "): " << r.reason << "\n";
   if (r.handover) o << "  " << *r.handover << "\n";
+  if (r.named_groups) {
+    o << "groups:\n";
+    for (const auto& g : r.groups) {
+      o << "  " << g.name << ": " << failover::to_string(g.role) << " since " << g.since_local << " ("
+        << age(g.since_seconds * 1000) << "): " << g.reason << "; " << g.vips_held << "/" << vips_text(g.vips)
+        << " held";
+      if (!g.preferred.empty()) o << ", preferred " << g.preferred << (g.auto_failback ? " (auto_failback)" : "");
+      if (g.peer_role) o << ", peer " << failover::to_string(*g.peer_role);
+      o << "\n";
+      if (g.handover) o << "    " << *g.handover << "\n";
+    }
+  }
   o << "peer " << r.peer_name << ": "
-    << (r.peer_role ? std::string(failover::to_string(*r.peer_role)) : std::string("dead")) << "\n";
+    << (!r.peer_alive ? std::string("dead")
+        : r.named_groups ? std::string("alive")
+                         : std::string(r.peer_role ? failover::to_string(*r.peer_role) : "dead"))
+    << "\n";
   for (const auto& l : r.links) {
     o << "  link " << l.name << " (" << l.interface << " -> " << l.peer << "): " << (l.up ? "up" : "down");
     if (l.last_heard_ms)
@@ -460,6 +559,9 @@ std::string render_text(const StatusReport& r) {
     if (!t.last.empty()) o << ", last: " << t.last;
     o << "\n";
   }
+  if (!r.config_differs.empty())
+    o << "configuration: " << mismatch_text(r) << ": digest " << r.digest << " here, " << r.peer_digest.value_or("?")
+      << " on " << r.peer_name << "\n";
   write_loops_text(o, r);
   if (!r.checker_section) {
     o << render_virtual_servers_text(r);
@@ -551,6 +653,43 @@ std::string render_json(const StatusReport& r) {
     w.end_object();
   }
   w.end_array();
+  w.key("groups").begin_array();
+  for (const auto& g : r.groups) {
+    w.begin_object();
+    w.field("name", g.name);
+    w.field("role", failover::to_string(g.role));
+    w.field("since", g.since_utc);
+    w.field("since_seconds", g.since_seconds);
+    w.field("reason", g.reason);
+    w.field("handover", g.handover);
+    w.field("preferred", g.preferred);
+    w.field("auto_failback", g.auto_failback);
+    w.field("vips", static_cast<std::uint64_t>(g.vips));
+    w.field("vips_held", static_cast<std::uint64_t>(g.vips_held));
+    w.key("peer_role");
+    if (g.peer_role)
+      w.value(failover::to_string(*g.peer_role));
+    else
+      w.null();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("config").begin_object();
+  w.field("digest", r.digest);
+  w.key("peer_digest");
+  if (r.peer_digest)
+    w.value(*r.peer_digest);
+  else
+    w.null();
+  w.key("match");
+  if (r.peer_digest)
+    w.value(r.config_differs.empty());
+  else
+    w.null();
+  w.key("differs").begin_array();
+  for (const auto& d : r.config_differs) w.value(d);
+  w.end_array();
+  w.end_object();
   write_loops_json(w, r);
   if (r.ipvs_age_ms) w.field("ipvs_age_ms", *r.ipvs_age_ms);
   w.end_object();

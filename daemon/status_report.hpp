@@ -12,7 +12,7 @@
 
 #include "config/config.hpp"
 #include "failover/heartbeat_codec.hpp"
-#include "failover/peer_state.hpp"
+#include "failover/groups.hpp"
 #include "failover/track_state.hpp"
 #include "health/board.hpp"
 #include "daemon/loop_stats.hpp"
@@ -111,6 +111,22 @@ struct TrackStatus {
   std::string since_utc;  // of the current state; empty: since start
 };
 
+// One failover group's role on this node.
+struct GroupStatus {
+  std::string name;
+  failover::Role role = failover::Role::init;
+  std::string since_utc;
+  std::string since_local;
+  double since_seconds = 0;
+  std::string reason;
+  std::optional<std::string> handover;
+  std::string preferred;
+  bool auto_failback = false;
+  std::size_t vips = 0;
+  std::size_t vips_held = 0;
+  std::optional<failover::Role> peer_role;  // while the peer is alive
+};
+
 struct StatusReport {
   std::string node;
   failover::Role role = failover::Role::init;
@@ -153,6 +169,15 @@ struct StatusReport {
   std::optional<int> peer_fitness;
   std::optional<bool> peer_carrier;
   std::vector<TrackStatus> tracks;
+  // Failover groups (add_groups): every group, "default" in the form
+  // without [[group]]; `role` above is then active if any group is.
+  bool named_groups = false;
+  std::vector<GroupStatus> groups;
+  // The configuration digests (config/digest.hpp): ours, the peer's
+  // (nullopt before its first version 3 heartbeat), and what differs.
+  std::string digest;
+  std::optional<std::string> peer_digest;
+  std::vector<std::string> config_differs;
 };
 
 // The tracks' state (after make_report).
@@ -166,6 +191,11 @@ StatusReport make_report(const failover::PeerState& state, const config::Config&
                          const std::vector<bool>& vip_held, const HeartbeatCounters& counters,
                          std::uint64_t generation, std::uint64_t peer_generation,
                          failover::TimePoint steady_now, std::chrono::system_clock::time_point wall_now);
+
+// Fills groups and the digests, after make_report (of state.node()).
+void add_groups(StatusReport& r, const failover::GroupsState& state, const config::Config& cfg,
+                const std::vector<bool>& vip_held, failover::TimePoint steady_now,
+                std::chrono::system_clock::time_point wall_now);
 
 // Fills virtual_servers: every desired service with its destinations as the
 // kernel reports them (weight, connection counters), plus desired ones the

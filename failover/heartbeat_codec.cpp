@@ -1,5 +1,5 @@
-// Heartbeat wire format, versions 1 and 2. The layout is documented byte by byte in
-// docs/heartbeat-format.md; the offsets below must stay in step with it.
+// Heartbeat wire format, versions 1, 2 and 3. The layout is documented byte by
+// byte in docs/heartbeat-format.md; the offsets below must stay in step with it.
 #include "failover/heartbeat_codec.hpp"
 
 #include <openssl/crypto.h>
@@ -18,7 +18,7 @@ namespace tandem::failover {
 namespace {
 
 constexpr std::array<std::uint8_t, 4> magic{'T', 'N', 'D', 'M'};
-// Offsets of the fixed header (bytes), the same in both versions up to 35.
+// Offsets of the fixed header (bytes), the same in every version up to 35.
 constexpr std::size_t off_version = 4;
 constexpr std::size_t off_flags = 5;
 constexpr std::size_t off_key_id = 7;
@@ -27,22 +27,43 @@ constexpr std::size_t off_priority = 9;
 constexpr std::size_t off_generation = 11;
 constexpr std::size_t off_sequence = 19;
 constexpr std::size_t off_ack_generation = 27;
-constexpr std::size_t off_fitness = 35;  // version 2 only
+constexpr std::size_t off_fitness = 35;  // versions 2 and 3
+constexpr std::size_t off_digest = 37;   // version 3: groups, virtual_servers, tracks (u64 each)
 
 // What differs between the versions: version 2 adds the fitness (u16) at
-// 35, moving the name length and the name by two bytes, and two flags.
+// 35, moving the name length and the name by two bytes, and two flags;
+// version 3 adds the configuration digest (3 x u64) at 37, moving them by
+// 24 more, and the group list after the name.
 struct Layout {
   std::size_t off_name_length;
   std::size_t header_size;  // everything before the node name
-  std::uint16_t known_flags;
+  std::uint16_t known_flags;  // in the header and (version 3) in every entry
+  bool has_groups;
 };
 std::optional<Layout> layout_of(std::uint8_t version) {
-  if (version == 1) return Layout{35, 36, flag::known_v1};
-  if (version == 2) return Layout{37, 38, flag::known};
+  if (version == 1) return Layout{35, 36, flag::known_v1, false};
+  if (version == 2) return Layout{37, 38, flag::known, false};
+  if (version == 3) return Layout{61, 62, flag::known, true};
   return std::nullopt;
 }
 
 constexpr std::size_t max_name_length = 64;
+constexpr std::size_t max_group_name_length = 32;
+// A group entry: name length (u8), name, role (u8), flags (u16).
+constexpr std::size_t group_entry_overhead = 1 + 1 + 2;
+
+// The largest packet (version 3, a 64-byte node name, 16 groups with
+// 32-byte names, HMAC-SHA512):
+//   62 (header) + 64 (name) + 1 (group count) + 16 * (4 + 32) (entries)
+//   + 64 (tag) = 767 bytes,
+// so with the IPv6 and UDP headers (48 bytes) it fits the IPv6 minimum MTU
+// of 1280 and is never fragmented.
+constexpr std::size_t max_packet_size = 62 + max_name_length + 1 +
+                                        max_heartbeat_groups *
+                                            (group_entry_overhead + max_group_name_length) +
+                                        64;
+static_assert(max_packet_size == 767);
+static_assert(max_packet_size + 48 < 1280, "a heartbeat must fit the IPv6 minimum MTU");
 
 const EVP_MD* digest_of(config::HmacAlgorithm algorithm) {
   switch (algorithm) {
@@ -121,10 +142,17 @@ std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const config::Au
     throw std::invalid_argument("heartbeat node name must be 1..64 bytes");
   if (key.id < 0 || key.id > 255) throw std::invalid_argument("key id does not fit in a byte");
   const auto layout = layout_of(hb.version);
-  if (!layout) throw std::invalid_argument("heartbeat version must be 1 or 2");
+  if (!layout) throw std::invalid_argument("heartbeat version must be 1, 2 or 3");
+  if (layout->has_groups) {
+    if (hb.groups.empty() || hb.groups.size() > max_heartbeat_groups)
+      throw std::invalid_argument("a version 3 heartbeat needs 1..16 groups");
+    for (const GroupRole& g : hb.groups)
+      if (g.name.empty() || g.name.size() > max_group_name_length)
+        throw std::invalid_argument("heartbeat group names must be 1..32 bytes");
+  }
 
   std::vector<std::uint8_t> out;
-  out.reserve(layout->header_size + hb.node.size() + tag_length(key.algorithm));
+  out.reserve(max_packet_size);
   out.insert(out.end(), magic.begin(), magic.end());
   out.push_back(hb.version);
   // A version 1 peer would refuse the packet for a flag it does not know.
@@ -136,8 +164,23 @@ std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const config::Au
   put_u64(out, hb.sequence);
   put_u64(out, hb.ack_generation);
   if (hb.version >= 2) put_u16(out, hb.fitness);
+  if (layout->has_groups) {
+    put_u64(out, hb.digest.groups);
+    put_u64(out, hb.digest.virtual_servers);
+    put_u64(out, hb.digest.tracks);
+  }
   out.push_back(static_cast<std::uint8_t>(hb.node.size()));
   out.insert(out.end(), hb.node.begin(), hb.node.end());
+  if (layout->has_groups) {
+    // The header's role and flags are the caller's (the first group's).
+    out.push_back(static_cast<std::uint8_t>(hb.groups.size()));
+    for (const GroupRole& g : hb.groups) {
+      out.push_back(static_cast<std::uint8_t>(g.name.size()));
+      out.insert(out.end(), g.name.begin(), g.name.end());
+      out.push_back(static_cast<std::uint8_t>(g.role));
+      put_u16(out, g.flags & layout->known_flags);
+    }
+  }
 
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> tag{};
   std::size_t n = compute_tag(key.algorithm, key.secret, out, tag.data());
@@ -171,8 +214,36 @@ std::variant<Heartbeat, Reject> decode_heartbeat(std::span<const std::uint8_t> p
   if (generation == 0) return Reject::malformed;  // 0 means "no generation"
   const std::size_t name_length = packet[layout->off_name_length];
   if (name_length == 0 || name_length > max_name_length) return Reject::malformed;
-  const std::size_t body_size = header_size + name_length;
+  std::size_t body_size = header_size + name_length;
   if (size < body_size) return Reject::truncated;
+
+  // Version 3: the group list. Its structure is checked here, like the
+  // header's, so that the tag is found; nothing in it is used before the
+  // HMAC verifies.
+  std::vector<GroupRole> groups;
+  if (layout->has_groups) {
+    if (size < body_size + 1) return Reject::truncated;
+    const std::size_t count = packet[body_size++];
+    if (count == 0 || count > max_heartbeat_groups) return Reject::malformed;
+    groups.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (size < body_size + 1) return Reject::truncated;
+      const std::size_t length = packet[body_size];
+      if (length == 0 || length > max_group_name_length) return Reject::malformed;
+      if (size < body_size + group_entry_overhead + length) return Reject::truncated;
+      GroupRole g;
+      g.name.assign(reinterpret_cast<const char*>(packet.data() + body_size + 1), length);
+      const std::optional<Role> group_role = role_from_wire(packet[body_size + 1 + length]);
+      if (!group_role) return Reject::malformed;
+      g.role = *group_role;
+      g.flags = get_u16(packet, body_size + 2 + length);
+      if ((g.flags & ~layout->known_flags) != 0) return Reject::malformed;
+      for (const GroupRole& other : groups)
+        if (other.name == g.name) return Reject::malformed;
+      groups.push_back(std::move(g));
+      body_size += group_entry_overhead + length;
+    }
+  }
 
   const config::AuthKey* key = keys.find(packet[off_key_id]);
   if (key == nullptr) return Reject::unknown_key;
@@ -195,6 +266,12 @@ std::variant<Heartbeat, Reject> decode_heartbeat(std::span<const std::uint8_t> p
   hb.version = version;
   hb.fitness = version >= 2 ? get_u16(packet, off_fitness) : 0;
   hb.node.assign(reinterpret_cast<const char*>(packet.data() + header_size), name_length);
+  if (layout->has_groups) {
+    hb.digest.groups = get_u64(packet, off_digest);
+    hb.digest.virtual_servers = get_u64(packet, off_digest + 8);
+    hb.digest.tracks = get_u64(packet, off_digest + 16);
+    hb.groups = std::move(groups);
+  }
   return hb;
 }
 

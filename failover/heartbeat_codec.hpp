@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/authkeys.hpp"
+#include "config/digest.hpp"
 #include "failover/role.hpp"
 
 namespace tandem::failover {
@@ -31,6 +32,15 @@ constexpr std::uint16_t known_v1 = relinquish | takeover | leaving | prepare | s
 constexpr std::uint16_t known = known_v1 | no_carrier | hold_off;
 }  // namespace flag
 
+// Version 3: one failover group's role and flags (config::Group).
+struct GroupRole {
+  std::string name;  // 1..32 bytes
+  Role role = Role::init;
+  std::uint16_t flags = 0;
+  friend bool operator==(const GroupRole&, const GroupRole&) = default;
+};
+inline constexpr std::size_t max_heartbeat_groups = 16;
+
 struct Heartbeat {
   std::string node;                 // sender's node name, 1..64 bytes
   std::uint64_t generation = 0;     // changes every start of the sender
@@ -42,8 +52,13 @@ struct Heartbeat {
   // Version 2: the sender's fitness ([[track]]). A version 1 packet has
   // none (0) and only the version 1 flags; a peer that speaks version 1 is
   // answered in version 1.
-  std::uint8_t version = 2;
+  std::uint8_t version = 3;
   std::uint16_t fitness = 0;
+  // Version 3: the configuration digest, and every group's role and flags
+  // (1..16 entries; `role` and `flags` above are the first entry's). A
+  // version 1 or 2 packet has none: its role and flags apply to every group.
+  config::ConfigDigest digest;
+  std::vector<GroupRole> groups;
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 
@@ -64,7 +79,10 @@ enum class Reject : std::uint8_t {
 inline constexpr std::size_t reject_reason_count = 11;
 std::string_view to_string(Reject);
 
-// Encodes and signs with `key` (its id goes into the packet).
+// Encodes and signs with `key` (its id goes into the packet), in hb.version.
+// Version 3 needs 1..16 groups with names of 1..32 bytes; the header's role
+// and flags are hb.role and hb.flags as given. Versions 1 and 2 ignore
+// digest and groups. Throws std::invalid_argument for what cannot be encoded.
 std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const config::AuthKey& key);
 
 // Parses and verifies the HMAC against the key named in the packet.

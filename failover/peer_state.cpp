@@ -20,7 +20,16 @@ struct Builder {
   TimePoint now;
   std::vector<Action> actions;
 
-  void log(int priority, std::string message) { actions.push_back(Log{priority, std::move(message)}); }
+  // A line about this machine's group ("group web: role backup -> active: ...").
+  void log(int priority, std::string message) {
+    if (!s.params.group.empty()) message = "group " + s.params.group + ": " + message;
+    actions.push_back(Log{priority, std::move(message)});
+  }
+  // A line about the node (links, the peer's liveness, fitness): written by
+  // one machine of the node's groups.
+  void node_log(int priority, std::string message) {
+    if (s.params.node_logs) actions.push_back(Log{priority, std::move(message)});
+  }
 
   void set_role(Role to, std::string reason) {
     if (to == s.role) return;
@@ -209,15 +218,15 @@ void update_liveness(Builder& b) {
   for (auto& link : s.links) {
     bool up = link.last_heard && now - *link.last_heard <= s.params.warntime;
     if (up && !link.up) {
-      if (link.reported) b.log(5, "link " + link.name + ": heartbeats from " + s.params.peer_name + " restored");
+      if (link.reported) b.node_log(5, "link " + link.name + ": heartbeats from " + s.params.peer_name + " restored");
       link.reported = false;
     } else if (!up && !link.reported) {
       if (link.last_heard) {
-        b.log(4, "link " + link.name + ": no heartbeat from " + s.params.peer_name + " for " +
+        b.node_log(4, "link " + link.name + ": no heartbeat from " + s.params.peer_name + " for " +
                      ms(now - *link.last_heard) + " (warntime " + ms(s.params.warntime) + ")");
         link.reported = true;
       } else if (now - s.started > s.params.initdead) {
-        b.log(4, "link " + link.name + ": no heartbeat from " + s.params.peer_name + " since start");
+        b.node_log(4, "link " + link.name + ": no heartbeat from " + s.params.peer_name + " since start");
         link.reported = true;
       }
     }
@@ -229,12 +238,13 @@ void update_liveness(Builder& b) {
   s.peer.alive = heard_recently && !s.peer.leaving;
   if (was_alive && !s.peer.alive) {
     if (s.peer.leaving)
-      b.log(5, "peer " + s.params.peer_name + " is shutting down");
+      b.node_log(5, "peer " + s.params.peer_name + " is shutting down");
     else
-      b.log(4, "peer " + s.params.peer_name + " dead: silent on all links for " +
+      b.node_log(4, "peer " + s.params.peer_name + " dead: silent on all links for " +
                    ms(now - *s.peer.last_heard) + " (deadtime " + ms(s.params.deadtime) + ")");
   } else if (!was_alive && s.peer.alive) {
-    b.log(5, "peer " + s.params.peer_name + " alive, role " + std::string(to_string(s.peer.role)));
+    b.node_log(5, "peer " + s.params.peer_name + " alive" +
+                      (s.params.group.empty() ? ", role " + std::string(to_string(s.peer.role)) : ""));
   }
 }
 
@@ -469,7 +479,7 @@ void reset_links(PeerState& s, const std::vector<std::string>& names) {
 
 // The earliest future time at which something may change. Times already
 // passed have been acted on by this step, so only future ones count.
-TimePoint next_deadline(const PeerState& s, TimePoint now) {
+TimePoint next_deadline_of(const PeerState& s, TimePoint now) {
   TimePoint d = s.next_send;
   auto consider = [&](TimePoint t) {
     if (t > now) d = std::min(d, t);
@@ -496,6 +506,8 @@ std::vector<config::Vip> minus(const std::vector<config::Vip>& a, const std::vec
 
 }  // namespace
 
+TimePoint deadline_of(const PeerState& s, TimePoint now) { return next_deadline_of(s, now); }
+
 PeerParams PeerParams::from(const config::Config& cfg, Duration forward_stage) {
   PeerParams p;
   p.own_name = cfg.node.name;
@@ -515,6 +527,15 @@ PeerParams PeerParams::from(const config::Config& cfg, Duration forward_stage) {
   for (const auto& t : cfg.tracks) slowest = std::max(slowest, Duration(t.fall * t.interval.count()));
   p.fitness_hold = cfg.tracks.empty() ? Duration(0) : slowest + p.deadtime;
   for (const auto& t : cfg.tracks) p.fitness_settle = std::max(p.fitness_settle, t.interval);
+  return p;
+}
+
+PeerParams PeerParams::from_group(const config::Config& cfg, const config::Group& group, Duration forward_stage) {
+  PeerParams p = from(cfg, forward_stage);
+  p.group = cfg.named_groups ? group.name : std::string();
+  p.preferred = group.preferred;
+  p.auto_failback = group.auto_failback;
+  p.vips = group.vips;
   return p;
 }
 
@@ -563,7 +584,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
       [&](const auto& ev) {
         using E = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<E, Start>) {
-          b.log(6, "starting as " + s.params.own_name + ", peer " + s.params.peer_name + ", initdead " +
+          b.node_log(6, "starting as " + s.params.own_name + ", peer " + s.params.peer_name + ", initdead " +
                        ms(s.params.initdead));
           if (!s.params.vips.empty()) b.actions.push_back(RemoveStaleVips{s.params.vips});
           b.actions.push_back(SetSyncRole{false});
@@ -603,7 +624,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           const Fitness was = s.own;
           s.own = ev.fitness;
           if (was.carrier != s.own.carrier || was.value != s.own.value) {
-            b.log(s.own.carrier && s.own.value >= was.value ? 5 : 4,
+            b.node_log(s.own.carrier && s.own.value >= was.value ? 5 : 4,
                   "fitness " + std::to_string(was.value) + " -> " + std::to_string(s.own.value) +
                       (s.own.carrier ? "" : ", no carrier") + (s.own.why.empty() ? "" : ": " + s.own.why));
             b.actions.push_back(SendHeartbeat{});  // the peer learns it at once, over any link that works
@@ -611,7 +632,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
         } else if constexpr (std::is_same_v<E, LinkLocal>) {
           if (ev.link < s.links.size() && s.links[ev.link].local_up != ev.up) {
             s.links[ev.link].local_up = ev.up;
-            b.log(ev.up ? 5 : 4, "link " + s.links[ev.link].name + ": local interface " +
+            b.node_log(ev.up ? 5 : 4, "link " + s.links[ev.link].name + ": local interface " +
                                      (ev.up ? "up" : "down"));
           }
         } else if constexpr (std::is_same_v<E, AdminStandby>) {
@@ -674,7 +695,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
         } else if constexpr (std::is_same_v<E, Shutdown>) {
           if (!s.shutting_down) {
             s.shutting_down = true;
-            b.log(5, "shutting down");
+            b.node_log(5, "shutting down");
             if (s.role == Role::active && s.handover) {
               b.log(5, "handing the VIPs over to " + s.params.peer_name + " before leaving (under way)");
             } else if (s.role == Role::active && s.peer.alive &&
@@ -719,8 +740,15 @@ Step step(PeerState state, const Event& event, TimePoint now) {
   }
   if (send) actions.push_back(SendHeartbeat{});
   if (send) s.next_send = now + s.params.interval;
+  // What the shell reports back names the group it came from.
+  if (!s.params.group.empty())
+    for (auto& a : actions) {
+      if (auto* acquire = std::get_if<AcquireVips>(&a)) acquire->group = s.params.group;
+      if (auto* fwd = std::get_if<ForwardToPeer>(&a)) fwd->group = s.params.group;
+      if (auto* changed = std::get_if<RoleChanged>(&a)) changed->group = s.params.group;
+    }
 
-  TimePoint deadline = next_deadline(s, now);
+  TimePoint deadline = next_deadline_of(s, now);
   return Step{std::move(state), std::move(actions), deadline};
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -24,6 +25,13 @@ using config::Duration;  // milliseconds
 
 // Everything the machine needs from the configuration.
 struct PeerParams {
+  // The failover group this machine decides for (failover/groups.hpp);
+  // empty in the form without [[group]]. Its log lines start with
+  // "group NAME: ", and its actions name it.
+  std::string group;
+  // Whether this machine writes the node's own log lines (links, peer
+  // liveness, fitness): one machine of a node's groups does.
+  bool node_logs = true;
   std::string own_name;
   std::uint16_t priority = 100;
   std::string peer_name;
@@ -52,6 +60,9 @@ struct PeerParams {
   // `forward_stage`: ipvs::handover_forward_stage(cfg), the IPVS topology's
   // part (ipvs/handover_topology.hpp).
   static PeerParams from(const config::Config& cfg, Duration forward_stage = Duration(0));
+  // For one of cfg.groups (its name, preferred node, auto_failback, VIPs).
+  static PeerParams from_group(const config::Config& cfg, const config::Group& group,
+                               Duration forward_stage = Duration(0));
   friend bool operator==(const PeerParams&, const PeerParams&) = default;
 };
 
@@ -132,30 +143,40 @@ struct LinkLocal {                     // local interface state of a link change
   std::size_t link = 0;
   bool up = true;
 };
-struct AdminStandby {};
-struct AdminTakeover {};
+struct AdminStandby { std::string group; };   // empty: every group
+struct AdminTakeover { std::string group; };
 struct Reconfigure { PeerParams params; };
-struct AcquireFailed { std::string reason; };
+struct AcquireFailed { std::string reason; std::string group; };  // of AcquireVips{group}
 struct Shutdown {};
-struct ForwardApplied { bool on = false; };  // the checker carried out ForwardToPeer{on}
+struct ForwardApplied { bool on = false; std::string group; };  // the checker carried out ForwardToPeer{on, group}
 struct FitnessChanged { Fitness fitness; };  // carrier or tracks changed
 
+struct GroupsParams;
+// A reload of a node with failover groups (failover/groups.hpp); a single
+// machine ignores it.
+struct ReconfigureGroups { std::shared_ptr<const GroupsParams> params; };
+
 using Event = std::variant<Start, Tick, HeartbeatIn, LinkLocal, AdminStandby, AdminTakeover,
-                           Reconfigure, AcquireFailed, Shutdown, ForwardApplied, FitnessChanged>;
+                           Reconfigure, AcquireFailed, Shutdown, ForwardApplied, FitnessChanged,
+                           ReconfigureGroups>;
 
 // ---- actions, carried out by the shell in order -------------------------
 struct RemoveStaleVips { std::vector<config::Vip> vips; };  // at start: crash leftovers
-struct AcquireVips { std::vector<config::Vip> vips; };      // add; report AcquireFailed on error
+struct AcquireVips { std::vector<config::Vip> vips; std::string group; };  // add; report AcquireFailed{.., group} on error
 struct ReleaseVips { std::vector<config::Vip> vips; };      // remove
 struct AnnounceVips { std::vector<config::Vip> vips; };     // one GARP/NA each
 struct SendHeartbeat {};                                    // on every link, now
-struct SetSyncRole { bool master = false; };                // IPVS sync daemon: master while active
-struct ForwardToPeer { bool on = false; };                  // IPVS: new connections go to the peer (handover)
+// IPVS sync daemon: master while active, else backup; with failover
+// groups active on both nodes, master and backup at once (`both`).
+struct SetSyncRole { bool master = false; bool both = false; };
+// IPVS: new connections to the group's virtual servers go to the peer
+// (handover); empty group: every virtual server.
+struct ForwardToPeer { bool on = false; std::string group; };
 struct Log {
   int priority = 6;  // syslog priority: 3 err, 4 warning, 5 notice, 6 info, 7 debug
   std::string message;
 };
-struct RoleChanged { Role from; Role to; std::string reason; };
+struct RoleChanged { Role from; Role to; std::string reason; std::string group; };
 struct AdminReply { bool ok = true; std::string message; };  // answer to AdminStandby/AdminTakeover
 struct Exit {};                                             // shutdown complete
 
@@ -170,6 +191,8 @@ struct Step {
 
 PeerState initial_state(PeerParams params, TimePoint now);
 Step step(PeerState state, const Event& event, TimePoint now);
+// The deadline step() returns, for a state as it is now.
+TimePoint deadline_of(const PeerState& state, TimePoint now);
 
 
 // Election order (SPEC): the preferred node, then higher priority, then the

@@ -28,17 +28,26 @@ bool forwards_on_handover(const config::Config& cfg, const config::VirtualServer
   return all_dr && handover_peer_address(cfg, vs.family).has_value();
 }
 
-config::Duration handover_forward_stage(const config::Config& cfg) {
-  bool any = std::any_of(cfg.virtual_servers.begin(), cfg.virtual_servers.end(),
-                         [&](const config::VirtualServer& vs) { return forwards_on_handover(cfg, vs); });
+config::Duration handover_forward_stage(const config::Config& cfg, const std::string* group) {
+  bool any = std::any_of(cfg.virtual_servers.begin(), cfg.virtual_servers.end(), [&](const config::VirtualServer& vs) {
+    return (!group || vs.group == *group) && forwards_on_handover(cfg, vs);
+  });
   if (!any) return config::Duration(0);
   return cfg.sync ? config::Duration(3000) : config::Duration(200);
 }
 
-Handover handover_targets(const config::Config& cfg) {
+std::vector<config::Duration> handover_forward_stages(const config::Config& cfg) {
+  std::vector<config::Duration> out;
+  for (const auto& g : cfg.groups) out.push_back(handover_forward_stage(cfg, &g.name));
+  return out;
+}
+
+Handover handover_targets(const config::Config& cfg, const std::set<std::string>* groups) {
   Handover targets;
-  for (const auto& vs : cfg.virtual_servers)
-    targets.push_back(forwards_on_handover(cfg, vs) ? handover_peer_address(cfg, vs.family) : std::nullopt);
+  for (const auto& vs : cfg.virtual_servers) {
+    const bool handed = !groups || groups->count(vs.group) > 0;
+    targets.push_back(handed && forwards_on_handover(cfg, vs) ? handover_peer_address(cfg, vs.family) : std::nullopt);
+  }
   return targets;
 }
 

@@ -4,6 +4,9 @@
 // Pure; a policy of the table, not of the state machine.
 #pragma once
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "ipvs/desired.hpp"
@@ -24,9 +27,14 @@ bool forwards_on_handover(const config::Config& cfg, const config::VirtualServer
 // copied the connections opened before forwarding began (3 s: the kernel
 // sends a partly filled sync buffer after at most 2 s, checked every
 // second), or 200 ms without [sync] (short connections end).
-config::Duration handover_forward_stage(const config::Config& cfg);
+// With `group`, only that failover group's virtual servers count.
+config::Duration handover_forward_stage(const config::Config& cfg, const std::string* group = nullptr);
+// Each of cfg.groups' forward stage, in order (failover::GroupsParams::from).
+std::vector<config::Duration> handover_forward_stages(const config::Config& cfg);
 // desired_table's `handover` while forwarding: every virtual server's
 // target, or nullopt for the ones that do not forward.
-Handover handover_targets(const config::Config& cfg);
+// With `groups`, only the virtual servers of those failover groups forward
+// (each group hands over on its own); the others get nullopt.
+Handover handover_targets(const config::Config& cfg, const std::set<std::string>* groups = nullptr);
 
 }  // namespace tandem::ipvs

@@ -183,18 +183,29 @@ void TableKeeper::reconcile_cached() {
     log_(6, "ipvs: " + std::to_string(ops.size()) + " operation(s) in " + fixed(ms_since(t0)) + " ms (no dump)");
 }
 
-std::optional<std::string> TableKeeper::set_sync(const std::optional<SyncDaemon>& settings, bool master) {
+std::optional<std::string> TableKeeper::set_sync(const std::optional<SyncDaemon>& settings, bool master, bool both) {
   auto listed = table_.daemons();
   if (auto* err = std::get_if<std::string>(&listed)) return "sync daemon: " + *err;
   const auto& running = std::get<std::vector<SyncDaemon>>(listed);
-  std::optional<SyncDaemon> want = settings;
-  if (want) want->state = master ? SyncState::master : SyncState::backup;
+  std::vector<SyncDaemon> wanted;
+  if (settings) {
+    SyncDaemon d = *settings;
+    d.state = master ? SyncState::master : SyncState::backup;
+    wanted.push_back(d);
+    if (master && both) {
+      d.state = SyncState::backup;
+      wanted.push_back(d);
+    }
+  }
+  auto is_wanted = [&](const SyncDaemon& d) {
+    return std::any_of(wanted.begin(), wanted.end(), [&](const SyncDaemon& w) { return sync_matches(w, d); });
+  };
   std::string errors;
   // With [sync] configured tandem owns the sync daemons: everything but the
   // wanted one stops, first (the role we leave stops before the new starts).
   // Without it, only daemons this keeper started are stopped.
   for (const auto& d : running) {
-    if (want && sync_matches(*want, d)) continue;
+    if (is_wanted(d)) continue;
     if (!settings && !started_daemons_.count(d.state)) continue;
     if (auto err = table_.stop_daemon(d.state)) {
       errors += (errors.empty() ? "" : "; ") + *err;
@@ -203,13 +214,15 @@ std::optional<std::string> TableKeeper::set_sync(const std::optional<SyncDaemon>
     started_daemons_.erase(d.state);
     log_(6, "ipvs: sync daemon " + sync_name(d.state) + " stopped");
   }
-  if (want && !std::any_of(running.begin(), running.end(), [&](const SyncDaemon& d) { return sync_matches(*want, d); })) {
-    if (auto err = table_.start_daemon(*want)) {
+  for (const auto& want : wanted) {
+    if (std::any_of(running.begin(), running.end(), [&](const SyncDaemon& d) { return sync_matches(want, d); }))
+      continue;
+    if (auto err = table_.start_daemon(want)) {
       errors += (errors.empty() ? "" : "; ") + *err;
     } else {
-      started_daemons_.insert(want->state);
-      log_(6, "ipvs: sync daemon " + sync_name(want->state) + " started on " + want->interface + ", syncid " +
-                  std::to_string(want->syncid));
+      started_daemons_.insert(want.state);
+      log_(6, "ipvs: sync daemon " + sync_name(want.state) + " started on " + want.interface + ", syncid " +
+                  std::to_string(want.syncid));
     }
   }
   if (errors.empty()) return std::nullopt;

@@ -48,7 +48,9 @@ class TableKeeper {
 
   // The sync daemon: master while active, backup otherwise; nullopt settings
   // = no sync daemon wanted (one we started is stopped).
-  std::optional<std::string> set_sync(const std::optional<SyncDaemon>& settings, bool master);
+  // `both`: the backup daemon runs beside the master (failover groups
+  // active on both nodes).
+  std::optional<std::string> set_sync(const std::optional<SyncDaemon>& settings, bool master, bool both = false);
   // Stops the sync daemons this keeper started (at exit).
   void stop_sync();
 

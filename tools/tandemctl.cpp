@@ -17,8 +17,8 @@ const char* usage =
     "usage: tandemctl [--socket PATH] COMMAND\n"
     "commands:\n"
     "  status [--json]   role, peer, links, VIPs and heartbeat counters\n"
-    "  standby           hand the VIPs to the peer\n"
-    "  takeover          take the VIPs from the peer\n"
+    "  standby [GROUP]   hand the VIPs (of one failover group) to the peer\n"
+    "  takeover [GROUP]  take the VIPs (of one failover group) from the peer\n"
     "  reload            re-read the configuration (same as SIGHUP)\n";
 
 int fail_usage(const std::string& why) {
@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   using namespace tandem::daemon;
   std::string socket_path = "/run/tandem/tandemd.sock";
   std::string verb;
+  std::string group;
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (verb.empty() && !a.empty() && a[0] != '-') {
       verb = a;
+    } else if ((verb == "standby" || verb == "takeover") && group.empty() && !a.empty() && a[0] != '-') {
+      group = a;
     } else {
       return fail_usage("unexpected argument \"" + a + "\"");
     }
@@ -72,7 +75,10 @@ int main(int argc, char** argv) {
   }
   timeval tv{30, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string request = std::string(command_line(cmd)) + "\n";
+  const Request req{cmd, group};
+  if (!group.empty() && !parse_request(request_line(req)))
+    return fail_usage("bad group name \"" + group + "\": 1 to 32 of A-Z a-z 0-9 _ . -");
+  std::string request = request_line(req) + "\n";
   if (::write(fd, request.data(), request.size()) != ssize_t(request.size())) {
     std::fprintf(stderr, "tandemctl: write: %s\n", std::strerror(errno));
     return 1;

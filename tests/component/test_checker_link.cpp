@@ -25,7 +25,7 @@ class CheckerLinkTest : public ::testing::Test {
   CheckerLinkTest()
       : link_(io_, fakes_.spawner(), fakes_.reaper(), fakes_.killer(),
               CheckerLink::Events{[this](const checker::Configured& c) { configured_.push_back(c); },
-                                  [this](bool on) { applied_.push_back(on); }},
+                                  [this](bool on, const std::string&) { applied_.push_back(on); }},
               CheckerTimings{.ping_every = 20ms,
                              .stall_after = 200ms,
                              .busy_stall_after = 600ms,

@@ -13,6 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A recognised command names itself again.
     if (tandem::daemon::parse_command(tandem::daemon::command_line(*cmd)) != cmd) std::abort();
   }
+  if (auto req = tandem::daemon::parse_request(text)) {
+    if (tandem::daemon::parse_request(tandem::daemon::request_line(*req)) != req) std::abort();
+  }
   auto reply = tandem::daemon::parse_reply(text);
   // Whatever parsed as ok must survive a round trip.
   if (reply.ok) {

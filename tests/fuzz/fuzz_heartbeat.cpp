@@ -65,16 +65,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::uint8_t> input(data, size);
   exercise(input);
 
-  // Re-sign: keep the header and name as given, then append the tag the
-  // named key would produce.
+  // Re-sign, two ways: the version 1 header and name as given, with the
+  // tag the named key would produce appended; and every byte but the tag
+  // the named key's length implies (any version: mutated group lists
+  // reach the checks behind the HMAC).
   constexpr std::size_t header = 36;
   if (size < header) return 0;
   const AuthKey* key = fuzz_keys().find(data[7]);
   if (key == nullptr) return 0;
   const std::size_t body = std::min(size, header + data[35]);
   std::vector<std::uint8_t> signed_packet(data, data + body);
-  const auto tag = hmac(key->algorithm, key->secret, signed_packet);
+  auto tag = hmac(key->algorithm, key->secret, signed_packet);
   signed_packet.insert(signed_packet.end(), tag.begin(), tag.end());
   exercise(signed_packet);
+  const std::size_t tag_size = tag.size();
+  if (size > tag_size) {
+    std::vector<std::uint8_t> retagged(data, data + (size - tag_size));
+    tag = hmac(key->algorithm, key->secret, retagged);
+    retagged.insert(retagged.end(), tag.begin(), tag.end());
+    exercise(retagged);
+  }
   return 0;
 }

@@ -7,7 +7,10 @@
 //   hbtool decode KEY HEX
 // KEY:    --authkeys FILE [--key-id N]  |  --key-id N --algo ALGO --secret S
 // PACKET: --node NAME --generation G --sequence S [--ack G] [--role ROLE]
-//         [--priority P] [--flags F]
+//         [--priority P] [--flags F] [--version V] [--group NAME]
+// --version: 1, 2 (default: no configuration digest, so a daemon compares
+// nothing) or 3 (one failover group, --group, default "default", with the
+// role and flags; a zero digest).
 // With --count N, N datagrams are sent with sequences S, S+1, ...
 // Exit codes: 0 ok, 1 error, 2 usage.
 #include <arpa/inet.h>
@@ -173,6 +176,9 @@ failover::Heartbeat read_heartbeat(const Args& args) {
   if (auto v = args.get("--priority"))
     hb.priority = static_cast<std::uint16_t>(parse_number("--priority", *v, 0xffff));
   if (auto v = args.get("--flags")) hb.flags = parse_flags(*v);
+  hb.version = static_cast<std::uint8_t>(parse_number("--version", args.get("--version").value_or("2"), 3));
+  if (hb.version == 0) throw UsageError("--version: 1, 2 or 3");
+  if (hb.version >= 3) hb.groups = {failover::GroupRole{args.get("--group").value_or("default"), hb.role, hb.flags}};
   return hb;
 }
 

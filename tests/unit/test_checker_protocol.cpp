@@ -9,8 +9,10 @@ std::vector<Message> samples() {
   return {Configure{7, "/etc/tandem/tandem.toml", "[node]\nname = \"d1\"\n"},
           Configured{7, false, "line 3: bad\nline 9: worse"},
           SetSync{true},
+          SetSync{true, true},
           Forward{true},
-          ForwardApplied{false},
+          Forward{true, "web"},
+          ForwardApplied{false, "mail"},
           Ping{1ull << 40},
           Pong{3, 12345},
           Snapshot{2000, 1999, 123456789012ull, "virtual servers:\n", "\"virtual_servers\":[]"},
@@ -63,7 +65,8 @@ TEST(CheckerProtocol, BadFramesAreErrors) {
     b[at] = v;
     return decode(b);
   };
-  EXPECT_NE(with(4, 2).error.find("protocol version 2"), std::string::npos);  // version
+  EXPECT_NE(with(4, 1).error.find("protocol version 1"), std::string::npos);  // an older version
+  EXPECT_NE(with(4, 3).error.find("protocol version 3"), std::string::npos);  // a newer one
   EXPECT_NE(with(5, 0).error.find("unknown message type 0"), std::string::npos);
   EXPECT_NE(with(5, 200).error.find("unknown message type 200"), std::string::npos);
   // A length the message does not fill, or overfills.
@@ -76,7 +79,7 @@ TEST(CheckerProtocol, BadFramesAreErrors) {
   longer[3] = static_cast<std::uint8_t>(longer[3] + 1);
   EXPECT_EQ(decode(longer).error, "malformed Ping message");
   // A boolean is 0 or 1.
-  auto b = encode(SetSync{true});
+  auto b = encode(SetSync{true, false});
   b.back() = 2;
   EXPECT_EQ(decode(b).error, "malformed SetSync message");
   // A string longer than its frame.

@@ -282,3 +282,36 @@ TEST(ControlProtocol, MalformedRepliesAreErrors) {
     EXPECT_EQ(r.body, "malformed reply from tandemd");
   }
 }
+
+// ---- requests with a failover group ---------------------------------------
+
+TEST(ControlProtocol, StandbyAndTakeoverNameAGroup) {
+  EXPECT_EQ(parse_request("standby"), (Request{Command::standby, ""}));
+  EXPECT_EQ(parse_request("standby web"), (Request{Command::standby, "web"}));
+  EXPECT_EQ(parse_request("takeover mail-2.a_b\r"), (Request{Command::takeover, "mail-2.a_b"}));
+  EXPECT_EQ(parse_request("status-json"), (Request{Command::status_json, ""}));
+  for (const Request& r : {Request{Command::standby, "web"}, Request{Command::takeover, ""}, Request{Command::reload, ""}})
+    EXPECT_EQ(parse_request(request_line(r)), r) << request_line(r);
+  EXPECT_EQ(request_line(Request{Command::takeover, "web"}), "takeover web");
+}
+
+TEST(ControlProtocol, RejectsBadGroupRequests) {
+  struct Case {
+    const char* description;
+    std::string_view line;
+  };
+  const Case cases[] = {
+      {"a group on a command without one", "status web"},
+      {"a group on reload", "reload web"},
+      {"two spaces", "standby  web"},
+      {"two groups", "standby web mail"},
+      {"a character a group name cannot have", "standby we/b"},
+      {"a group name of 33 bytes", "standby 123456789012345678901234567890123"},
+      {"unknown command with a group", "restart web"},
+      {"embedded NUL", std::string_view("standby w\0b", 11)},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.description);
+    EXPECT_EQ(parse_request(c.line), std::nullopt);
+  }
+}

@@ -97,7 +97,8 @@ TEST(Hmac, DigestLengths) {
 
 // ------------------------------------------------------------- fixed encode
 
-// The example of docs/heartbeat-format.md, in `version`.
+// The example of docs/heartbeat-format.md, in `version`. From version 3 on
+// it has one group, "default", with the header's role and flags.
 Heartbeat example_heartbeat(std::uint8_t version) {
   Heartbeat hb;
   hb.version = version;
@@ -108,6 +109,7 @@ Heartbeat example_heartbeat(std::uint8_t version) {
   hb.role = Role::active;
   hb.priority = 100;
   hb.flags = flag::takeover;
+  if (version >= 3) hb.groups = {{"default", hb.role, hb.flags}};
   return hb;
 }
 const AuthKey kExampleKey{3, HmacAlgorithm::sha256, "tandem-test-secret"};
@@ -152,7 +154,6 @@ TEST(HeartbeatCodec, EncodeFixedPacket) {
 }
 
 TEST(HeartbeatCodec, EncodeFixedPacketVersion2) {
-  EXPECT_EQ(Heartbeat{}.version, 2) << "the default";
   Heartbeat hb = example_heartbeat(2);
   hb.flags = flag::takeover | flag::no_carrier | flag::hold_off;
   hb.fitness = 7;
@@ -167,6 +168,134 @@ TEST(HeartbeatCodec, EncodeFixedPacketVersion2) {
   EXPECT_EQ(p, expected);
   auto decoded = decode_heartbeat(p, AuthKeys{3, {key}});
   ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+  EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+}
+
+TEST(HeartbeatCodec, EncodeFixedPacketVersion3) {
+  EXPECT_EQ(Heartbeat{}.version, 3) << "the default";
+  Heartbeat hb = example_heartbeat(3);
+  hb.digest = {0x0102030405060708, 0x1112131415161718, 0x2122232425262728};
+  hb.groups = {{"web", Role::active, flag::takeover}, {"mail", Role::backup, 0}};
+  const AuthKey& key = kExampleKey;
+  const Bytes p = encode_heartbeat(hb, key);
+  ASSERT_EQ(p.size(), 62u + 2u + 1u + (4u + 3u) + (4u + 4u) + 32u);
+
+  // The version 3 fields, field by field (docs/heartbeat-format.md).
+  EXPECT_EQ(p[4], 3) << "version";
+  EXPECT_EQ(p[8], 2) << "header role: the first group's (active)";
+  EXPECT_EQ(Bytes(p.begin() + 35, p.begin() + 37), from_hex("0000")) << "fitness";
+  EXPECT_EQ(Bytes(p.begin() + 37, p.begin() + 45), from_hex("0102030405060708"))
+      << "digest: groups";
+  EXPECT_EQ(Bytes(p.begin() + 45, p.begin() + 53), from_hex("1112131415161718"))
+      << "digest: virtual servers";
+  EXPECT_EQ(Bytes(p.begin() + 53, p.begin() + 61), from_hex("2122232425262728"))
+      << "digest: tracks";
+  EXPECT_EQ(p[61], 2) << "name length";
+  EXPECT_EQ(p[64], 2) << "group count";
+
+  // HMAC-SHA256 computed independently with `openssl dgst -sha256 -mac HMAC`.
+  const Bytes expected = from_hex(
+      "544e444d" "03" "0002" "03" "02" "0064"
+      "0102030405060708" "000000000000002a" "1122334455667788"
+      "0000"
+      "0102030405060708" "1112131415161718" "2122232425262728"
+      "02" "6431"
+      "02"
+      "03" "776562" "02" "0002"
+      "04" "6d61696c" "01" "0000"
+      "fb5c45b7a507ff11ec4b38256eb6e82f42c9fba0807bdb45378595f3856813f4");
+  EXPECT_EQ(p, expected);
+  auto decoded = decode_heartbeat(p, AuthKeys{3, {key}});
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+  EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+}
+
+TEST(HeartbeatCodec, Version3DecodeFillsDigestAndGroups) {
+  Heartbeat hb = example_heartbeat(3);
+  hb.fitness = 12;
+  hb.digest = {1, 0xffffffffffffffff, 0x8000000000000000};
+  hb.groups = {{"web", Role::active, flag::takeover | flag::no_carrier},
+               {"mail", Role::standby, flag::hold_off},
+               {"db", Role::fault, 0}};
+  const AuthKey& key = kExampleKey;
+  auto decoded = decode_heartbeat(encode_heartbeat(hb, key), AuthKeys{3, {key}});
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+  const Heartbeat& back = std::get<Heartbeat>(decoded);
+  EXPECT_EQ(back.version, 3);
+  EXPECT_EQ(back.fitness, 12);
+  EXPECT_EQ(back.digest, hb.digest);
+  EXPECT_EQ(back.groups, hb.groups) << "every entry, in the order sent";
+  EXPECT_EQ(back, hb);
+}
+
+TEST(HeartbeatCodec, HeaderRoleAndFlagsAreTheCallersNotDerivedFromTheGroups) {
+  Heartbeat hb = example_heartbeat(3);
+  hb.role = Role::backup;
+  hb.flags = flag::leaving;
+  hb.groups = {{"web", Role::active, flag::takeover}};
+  const Bytes p = encode_heartbeat(hb, kExampleKey);
+  EXPECT_EQ(p[8], 1) << "header role as given (backup)";
+  EXPECT_EQ(Bytes(p.begin() + 5, p.begin() + 7), from_hex("0004")) << "header flags as given";
+  auto decoded = decode_heartbeat(p, AuthKeys{3, {kExampleKey}});
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+  EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+}
+
+TEST(HeartbeatCodec, Versions1And2CarryNeitherDigestNorGroups) {
+  for (std::uint8_t version : {1, 2}) {
+    Heartbeat hb = example_heartbeat(version);
+    hb.digest = {1, 2, 3};
+    hb.groups = {{"web", Role::active, flag::takeover}};
+    const Bytes p = encode_heartbeat(hb, kExampleKey);
+    EXPECT_EQ(p, encode_heartbeat(example_heartbeat(version), kExampleKey))
+        << "version " << int(version) << ": the same bytes as without them";
+    auto decoded = decode_heartbeat(p, AuthKeys{3, {kExampleKey}});
+    ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+    const Heartbeat& back = std::get<Heartbeat>(decoded);
+    EXPECT_EQ(back.digest, config::ConfigDigest{}) << "version " << int(version);
+    EXPECT_TRUE(back.groups.empty()) << "version " << int(version);
+  }
+}
+
+TEST(HeartbeatCodec, EncodeRejectsBadGroups) {
+  const AuthKey& key = kExampleKey;
+  Heartbeat hb = example_heartbeat(3);
+  hb.groups.clear();
+  EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument) << "no group";
+  for (std::size_t i = 0; i < 17; ++i) hb.groups.push_back({"g" + std::to_string(i), Role::backup, 0});
+  EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument) << "17 groups";
+  hb.groups.pop_back();
+  EXPECT_NO_THROW(encode_heartbeat(hb, key)) << "16 groups";
+  hb.groups = {{"", Role::active, 0}};
+  EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument) << "empty group name";
+  hb.groups = {{std::string(33, 'g'), Role::active, 0}};
+  EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument) << "33-byte group name";
+  hb.groups = {{std::string(32, 'g'), Role::active, 0}};
+  EXPECT_NO_THROW(encode_heartbeat(hb, key)) << "32-byte group name";
+}
+
+TEST(HeartbeatCodec, RoundTripSixteenGroupsAndTheSizeBound) {
+  // The largest packet: a 64-byte node name, 16 groups with 32-byte names,
+  // HMAC-SHA512 (docs/heartbeat-format.md, "Size").
+  const AuthKey key{4, HmacAlgorithm::sha512, "big"};
+  Heartbeat hb = example_heartbeat(3);
+  hb.node = std::string(64, 'n');
+  hb.flags = flag::known;
+  hb.fitness = 0xffff;
+  hb.digest = {0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff};
+  hb.groups.clear();
+  for (std::size_t i = 0; i < max_heartbeat_groups; ++i) {
+    std::string name(32, 'g');
+    name[0] = static_cast<char>('a' + i);
+    hb.groups.push_back({name, static_cast<Role>(i % 5), static_cast<std::uint16_t>(flag::known >> (i % 7))});
+  }
+  hb.role = hb.groups[0].role;
+  hb.flags = hb.groups[0].flags;
+  const Bytes p = encode_heartbeat(hb, key);
+  EXPECT_EQ(p.size(), 767u) << "62 + 64 + 1 + 16 * (4 + 32) + 64";
+  EXPECT_LT(p.size() + 40 + 8, 1280u) << "fits the IPv6 minimum MTU with the IPv6 and UDP headers";
+  auto decoded = decode_heartbeat(p, AuthKeys{4, {key}});
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded)) << to_string(std::get<Reject>(decoded));
   EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
 }
 
@@ -211,14 +340,15 @@ TEST(HeartbeatCodec, UnknownVersionsAreRefused) {
   Heartbeat hb;
   hb.node = "d1";
   hb.generation = 5;
+  hb.groups = {{"default", hb.role, hb.flags}};
   Bytes p = encode_heartbeat(hb, key);
-  for (std::uint8_t v : {0, 3, 255}) {
+  for (std::uint8_t v : {0, 4, 255}) {
     p[4] = v;
     auto decoded = decode_heartbeat(p, AuthKeys{1, {key}});
     ASSERT_TRUE(std::holds_alternative<Reject>(decoded));
     EXPECT_EQ(std::get<Reject>(decoded), Reject::bad_version);
   }
-  hb.version = 3;
+  hb.version = 4;
   EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument);
 }
 
@@ -226,6 +356,7 @@ TEST(HeartbeatCodec, EncodeRejectsBadName) {
   const AuthKey key{1, HmacAlgorithm::sha256, "s"};
   Heartbeat hb;
   hb.generation = 1;
+  hb.groups = {{"default", hb.role, hb.flags}};
   EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument) << "empty name";
   hb.node = std::string(65, 'n');
   EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument) << "65-byte name";
@@ -242,21 +373,29 @@ TEST(HeartbeatCodec, RoundTripEveryAlgorithm) {
     const AuthKeys keys{7, {AuthKey{1, HmacAlgorithm::sha256, "other"}, key}};
     for (const char* name : {"a", "director-1.example.net",
                              "0123456789012345678901234567890123456789012345678901234567890123"}) {
-      Heartbeat hb;
-      hb.node = name;
-      hb.generation = 0xfedcba9876543210;
-      hb.sequence = 0xffffffffffffffff;
-      hb.ack_generation = 0;
-      hb.role = Role::standby;
-      hb.priority = 0xffff;
-      hb.flags = flag::known;
-      const Bytes p = encode_heartbeat(hb, key);
-      EXPECT_EQ(p.size(), 38 + hb.node.size() + tag_size(a));
-      auto decoded = decode_heartbeat(p, keys);
-      ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded))
-          << config::to_string(a) << " " << name << ": "
-          << to_string(std::get<Reject>(decoded));
-      EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+      for (std::uint8_t version : {2, 3}) {
+        Heartbeat hb;
+        hb.version = version;
+        hb.node = name;
+        hb.generation = 0xfedcba9876543210;
+        hb.sequence = 0xffffffffffffffff;
+        hb.ack_generation = 0;
+        hb.role = Role::standby;
+        hb.priority = 0xffff;
+        hb.flags = flag::known;
+        if (version == 3) {
+          hb.digest = {0xfedcba9876543210, 1, 0};
+          hb.groups = {{"default", hb.role, hb.flags}};
+        }
+        const Bytes p = encode_heartbeat(hb, key);
+        // Version 3: 24 digest bytes, the group count and one 11-byte entry more.
+        EXPECT_EQ(p.size(), (version == 2 ? 38 : 38 + 24 + 1 + 11) + hb.node.size() + tag_size(a));
+        auto decoded = decode_heartbeat(p, keys);
+        ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded))
+            << config::to_string(a) << " " << name << " version " << int(version) << ": "
+            << to_string(std::get<Reject>(decoded));
+        EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+      }
     }
   }
 }
@@ -269,9 +408,11 @@ TEST(HeartbeatCodec, RoundTripEveryRole) {
     hb.node = "n";
     hb.generation = 9;
     hb.role = r;
+    hb.groups = {{"default", r, 0}, {"other", r, 0}};
     auto decoded = decode_heartbeat(encode_heartbeat(hb, key), keys);
     ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded)) << to_string(r);
     EXPECT_EQ(std::get<Heartbeat>(decoded).role, r);
+    EXPECT_EQ(std::get<Heartbeat>(decoded).groups, hb.groups) << to_string(r);
   }
 }
 
@@ -280,16 +421,21 @@ TEST(HeartbeatCodec, TruncatedAtEveryLength) {
                  HmacAlgorithm::md5}) {
     const AuthKey key{2, a, "k"};
     const AuthKeys keys{2, {key}};
-    Heartbeat hb;
-    hb.node = "d2";
-    hb.generation = 5;
-    const Bytes p = encode_heartbeat(hb, key);
-    for (std::size_t n = 0; n < p.size(); ++n) {
-      auto decoded = decode_heartbeat(std::span(p.data(), n), keys);
-      ASSERT_TRUE(std::holds_alternative<Reject>(decoded)) << n;
-      EXPECT_EQ(std::get<Reject>(decoded), Reject::truncated)
-          << config::to_string(a) << " length " << n << " gave "
-          << to_string(std::get<Reject>(decoded));
+    for (std::uint8_t version : {1, 2, 3}) {
+      Heartbeat hb;
+      hb.version = version;
+      hb.node = "d2";
+      hb.generation = 5;
+      // Version 3: a cut anywhere in the group list too.
+      hb.groups = {{"web", Role::active, 0}, {"mail", Role::backup, flag::hold_off}};
+      const Bytes p = encode_heartbeat(hb, key);
+      for (std::size_t n = 0; n < p.size(); ++n) {
+        auto decoded = decode_heartbeat(std::span(p.data(), n), keys);
+        ASSERT_TRUE(std::holds_alternative<Reject>(decoded)) << n;
+        EXPECT_EQ(std::get<Reject>(decoded), Reject::truncated)
+            << config::to_string(a) << " version " << int(version) << " length " << n
+            << " gave " << to_string(std::get<Reject>(decoded));
+      }
     }
   }
 }
@@ -385,6 +531,49 @@ Bytes with_name_length(std::size_t length) {
   return sign(b);
 }
 
+// Version 3: the peer with two groups, and its bytes up to the group list.
+Heartbeat peer_v3(std::uint64_t generation, std::uint64_t sequence, std::uint64_t ack = own_gen) {
+  Heartbeat hb = peer(generation, sequence, ack);
+  hb.version = 3;
+  hb.digest = {0x0a, 0x0b, 0x0c};
+  hb.groups = {{"web", hb.role, hb.flags}, {"mail", Role::backup, 0}};
+  return hb;
+}
+constexpr std::size_t v3_group_list_at = 62 + 2;  // the header and "d2"
+
+// One group entry as on the wire: name length, name, role, flags.
+Bytes entry(const std::string& name, std::uint8_t role = 2, std::uint16_t flags = 0) {
+  Bytes e{static_cast<std::uint8_t>(name.size())};
+  for (char c : name) e.push_back(static_cast<std::uint8_t>(c));
+  e.push_back(role);
+  e.push_back(static_cast<std::uint8_t>(flags >> 8));
+  e.push_back(static_cast<std::uint8_t>(flags));
+  return e;
+}
+
+// A signed version 3 packet with `count` and the given entries as its group
+// list, so only the group list is wrong.
+Bytes with_groups(std::uint8_t count, const std::vector<Bytes>& entries) {
+  Bytes b = body(peer_v3(peer_gen, 1));
+  b.resize(v3_group_list_at);
+  b.push_back(count);
+  for (const Bytes& e : entries) b.insert(b.end(), e.begin(), e.end());
+  return sign(b);
+}
+// The same without a tag.
+Bytes with_groups_unsigned(std::uint8_t count, const std::vector<Bytes>& entries) {
+  Bytes p = with_groups(count, entries);
+  p.resize(p.size() - tag_size(key1().algorithm));
+  return p;
+}
+
+// The first `n` bytes of a version 3 packet (no tag).
+Bytes v3_cut_at(std::size_t n) {
+  Bytes b = body(peer_v3(peer_gen, 1));
+  b.resize(n);
+  return b;
+}
+
 struct RejectCase {
   const char* description;
   std::vector<Heartbeat> before;  // accepted first, to set up the replay guard
@@ -421,13 +610,36 @@ std::vector<RejectCase> reject_cases() {
       {"tag of md5 size under a sha256 key id", {},
        [] { return sign(body(peer(peer_gen, 1)), AuthKey{1, HmacAlgorithm::md5, "alpha"}); },
        Reject::truncated},
+      {"version 3 header cut inside the digest", {}, [] { return v3_cut_at(50); },
+       Reject::truncated},
+      {"version 3 ends before the group count", {}, [] { return v3_cut_at(v3_group_list_at); },
+       Reject::truncated},
+      {"version 3 ends after the group count", {},
+       [] { return v3_cut_at(v3_group_list_at + 1); }, Reject::truncated},
+      {"version 3 ends inside the first entry's name", {},
+       [] { return v3_cut_at(v3_group_list_at + 3); }, Reject::truncated},
+      {"version 3 ends inside the first entry's flags", {},
+       [] { return v3_cut_at(v3_group_list_at + 1 + 6); }, Reject::truncated},
+      {"version 3 ends between the entries", {},
+       [] { return v3_cut_at(v3_group_list_at + 1 + 7); }, Reject::truncated},
+      {"version 3 ends after the last entry (no tag)", {},
+       [] { return v3_cut_at(v3_group_list_at + 1 + 7 + 8); }, Reject::truncated},
+      {"version 3 tag one byte short", {},
+       [] {
+         Bytes p = packet(peer_v3(peer_gen, 1));
+         p.pop_back();
+         return p;
+       },
+       Reject::truncated},
+      {"version 3 group count 3 with 2 entries", {},
+       [] { return with_groups_unsigned(3, {entry("web"), entry("mail")}); }, Reject::truncated},
       {"first byte of the magic wrong", {}, [] { return with_byte(0, 'X'); }, Reject::bad_magic},
       {"last byte of the magic wrong", {}, [] { return with_byte(3, 'm'); }, Reject::bad_magic},
       {"two-byte foreign datagram", {}, [] { return bytes_of("TX"); }, Reject::bad_magic},
       {"heartbeat v1 text packet", {}, [] { return bytes_of(">>>\nt=status\n<<<\n"); },
        Reject::bad_magic},
       {"version 0", {}, [] { return with_byte(4, 0); }, Reject::bad_version},
-      {"version 3", {}, [] { return with_byte(4, 3); }, Reject::bad_version},
+      {"version 4", {}, [] { return with_byte(4, 4); }, Reject::bad_version},
       {"version 2 with an unknown flag bit 0x0080", {},
        [] {
          Heartbeat hb = peer(peer_gen, 1);
@@ -446,9 +658,60 @@ std::vector<RejectCase> reject_cases() {
       {"unknown flag bit 0x8000", {}, [] { return with_byte(5, 0x80); }, Reject::malformed},
       {"generation 0", {},
        [] { return sign(body(peer(0, 1))); }, Reject::malformed},
+      {"version 3 with an unknown header flag bit 0x0080", {},
+       [] {
+         Bytes b = body(peer_v3(peer_gen, 1));
+         b[6] = 0x80;
+         return sign(b);
+       },
+       Reject::malformed},
+      {"version 3 group count 0", {}, [] { return with_groups(0, {}); }, Reject::malformed},
+      {"version 3 group count 17", {},
+       [] {
+         std::vector<Bytes> entries;
+         for (int i = 0; i < 17; ++i) entries.push_back(entry("g" + std::to_string(i)));
+         return with_groups(17, entries);
+       },
+       Reject::malformed},
+      {"version 3 group count 255", {}, [] { return with_groups(255, {entry("web")}); },
+       Reject::malformed},
+      {"version 3 entry name length 0", {},
+       [] { return with_groups(1, {entry("")}); }, Reject::malformed},
+      {"version 3 entry name length 33", {},
+       [] { return with_groups(1, {entry(std::string(33, 'g'))}); }, Reject::malformed},
+      {"version 3 second entry name length 255", {},
+       [] { return with_groups(2, {entry("web"), Bytes{255}}); }, Reject::malformed},
+      {"version 3 entry role 5 (one past fault)", {},
+       [] { return with_groups(1, {entry("web", 5)}); }, Reject::malformed},
+      {"version 3 second entry role 255", {},
+       [] { return with_groups(2, {entry("web"), entry("mail", 255)}); }, Reject::malformed},
+      {"version 3 entry with an unknown flag bit 0x0080", {},
+       [] { return with_groups(1, {entry("web", 2, 0x0080)}); }, Reject::malformed},
+      {"version 3 second entry with an unknown flag bit 0x8000", {},
+       [] { return with_groups(2, {entry("web"), entry("mail", 1, 0x8000)}); },
+       Reject::malformed},
+      {"version 3 two entries with the same name", {},
+       [] { return with_groups(2, {entry("web", 2), entry("web", 1)}); }, Reject::malformed},
+      {"version 3 same name as the first entry, not adjacent", {},
+       [] { return with_groups(3, {entry("web"), entry("mail"), entry("web")}); },
+       Reject::malformed},
+      {"version 3 one byte between the group list and the tag", {},
+       [] {
+         Bytes b = body(peer_v3(peer_gen, 1));
+         b.push_back(0);
+         return sign(b);
+       },
+       Reject::malformed},
       {"one trailing byte after the tag", {},
        [] {
          Bytes p = packet(peer(peer_gen, 1));
+         p.push_back(0);
+         return p;
+       },
+       Reject::malformed},
+      {"version 3 one trailing byte after the tag", {},
+       [] {
+         Bytes p = packet(peer_v3(peer_gen, 1));
          p.push_back(0);
          return p;
        },
@@ -473,6 +736,27 @@ std::vector<RejectCase> reject_cases() {
        [] {
          Bytes p = packet(peer(peer_gen, 1));
          p[37] ^= 0x04;
+         return p;
+       },
+       Reject::bad_hmac},
+      {"version 3 one bit flipped in the digest", {},
+       [] {
+         Bytes p = packet(peer_v3(peer_gen, 1));
+         p[60] ^= 0x01;
+         return p;
+       },
+       Reject::bad_hmac},
+      {"version 3 one bit flipped in a group's role", {},
+       [] {
+         Bytes p = packet(peer_v3(peer_gen, 1));
+         p[v3_group_list_at + 1 + 4] ^= 0x01;  // web: active (2) -> standby (3)
+         return p;
+       },
+       Reject::bad_hmac},
+      {"version 3 one bit flipped in a group's name", {},
+       [] {
+         Bytes p = packet(peer_v3(peer_gen, 1));
+         p[v3_group_list_at + 1 + 7 + 1] ^= 0x20;  // "mail" -> "Mail"
          return p;
        },
        Reject::bad_hmac},
@@ -568,6 +852,18 @@ TEST(HeartbeatReceiver, LearnsTheVersionOfAnAuthenticatedPacketBeforeItIsVerifie
   bad.back() ^= 1;
   rx.receive(bad, test_keys());
   EXPECT_EQ(rx.peer_version(), 2);
+}
+
+TEST(HeartbeatReceiver, AcceptsVersion3WithItsDigestAndGroups) {
+  HeartbeatReceiver rx("d1", "d2", own_gen);
+  const Heartbeat hb = peer_v3(peer_gen, 1);
+  auto r = rx.receive(packet(hb), test_keys());
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(r)) << to_string(std::get<Reject>(r));
+  EXPECT_EQ(std::get<Heartbeat>(r), hb);
+  EXPECT_EQ(std::get<Heartbeat>(r).digest, (config::ConfigDigest{0x0a, 0x0b, 0x0c}));
+  ASSERT_EQ(std::get<Heartbeat>(r).groups.size(), 2u);
+  EXPECT_EQ(std::get<Heartbeat>(r).groups[1], (GroupRole{"mail", Role::backup, 0}));
+  EXPECT_EQ(rx.peer_version(), 3);
 }
 
 TEST(HeartbeatReceiver, GenerationHandshake) {

@@ -278,12 +278,20 @@ TEST_F(StatusReportTest, RenderTextDeadPeerNoVipsSendErrors) {
 }
 
 TEST_F(StatusReportTest, RenderJsonExact) {
-  auto json = render_json(report(active_state(), {true, false}, counters()));
+  StatusReport r = report(active_state(), {true, false}, counters());
+  failover::GroupsState groups;
+  groups.groups = {active_state()};
+  groups.digest = config::ConfigDigest{1, 2, 0xfedcba9876543210ull};
+  groups.peer_digest = config::ConfigDigest{1, 3, 0xfedcba9876543210ull};
+  groups.differs = {"virtual servers"};
+  add_groups(r, groups, cfg, {true, false}, steady_now, wall_now);
+  auto json = render_json(r);
   EXPECT_EQ(json,
             "{\"node\":\"d1\",\"role\":\"active\",\"since\":\"2026-11-22T12:01:07Z\",\"since_seconds\":12.300,"
             "\"reason\":\"peer d2 silent on all links for more than deadtime 1s\",\"handover\":null,\"priority\":100,"
             "\"preferred\":\"d1\",\"auto_failback\":false,\"generation\":1795348800000000001,"
-            "\"status_line\":\"active since 12:01:07, peer d2 backup, 1 VIP, 1 link down\","
+            "\"status_line\":\"active since 12:01:07, peer d2 backup, 1 VIP, 1 link down, configuration differs "
+            "from d2's (virtual servers)\","
             "\"peer\":{\"name\":\"d2\",\"alive\":true,\"role\":\"backup\",\"priority\":90,"
             "\"generation\":1795348801000000002,\"links\":["
             "{\"name\":\"public\",\"interface\":\"eth0\",\"peer\":\"10.0.0.2\",\"up\":true,"
@@ -296,7 +304,13 @@ TEST_F(StatusReportTest, RenderJsonExact) {
             "\"truncated\":0,\"bad_magic\":0,\"bad_version\":0,\"malformed\":0,\"unknown_key\":0,"
             "\"bad_hmac\":1,\"unknown_node\":0,\"own_packet\":0,\"old_generation\":0,"
             "\"unverified_generation\":0,\"replayed\":2}},\"virtual_servers\":[],"
-      "\"fitness\":0,\"carrier\":true,\"unfit\":\"\",\"peer_fitness\":0,\"peer_carrier\":true,\"tracks\":[]}\n");
+      "\"fitness\":0,\"carrier\":true,\"unfit\":\"\",\"peer_fitness\":0,\"peer_carrier\":true,\"tracks\":[],"
+      "\"groups\":[{\"name\":\"default\",\"role\":\"active\",\"since\":\"2026-11-22T12:01:07Z\",\"since_seconds\":12.300,"
+      "\"reason\":\"peer d2 silent on all links for more than deadtime 1s\",\"handover\":null,\"preferred\":\"d1\","
+      "\"auto_failback\":false,\"vips\":2,\"vips_held\":1,\"peer_role\":\"backup\"}],"
+      "\"config\":{\"digest\":\"0000000000000001/0000000000000002/fedcba9876543210\","
+      "\"peer_digest\":\"0000000000000001/0000000000000003/fedcba9876543210\",\"match\":false,"
+      "\"differs\":[\"virtual servers\"]}}\n");
 }
 
 TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
