@@ -190,7 +190,7 @@ class Lab:
 
     def __init__(self, build, *, attacker=False, flood=False, timings=None, auto_failback=False,
                  preferred="d1", priorities=None, garp_count=5, garp_interval=0.2, garp_refresh=0.0,
-                 port=HEARTBEAT_PORT, log_level="debug", prefix=None, verbose=False):
+                 port=HEARTBEAT_PORT, log_level="debug", prefix=None, verbose=False, groups=None):
         require_root()
         self.build = os.path.abspath(build)
         self.tandemd = os.path.join(self.build, "daemon", "tandemd")
@@ -214,6 +214,10 @@ class Lab:
         self.daemons = {}
         self.helpers = []      # every other process we started (services, probes)
         self.extra_vips = []   # [(address, interface)] beyond the main VIP
+        # Failover groups instead of [[vip]]: [{"name", "preferred",
+        # "auto_failback", "vips": [(address, interface)]}].
+        self.groups = groups
+        self.extra_config = {}  # node -> text appended to its config
         self._created = []
         self._closed = False
         self._mac_cache = {}
@@ -362,8 +366,11 @@ class Lab:
             "",
             "[cluster]",
             'peer = "%s"' % peer,
-            'preferred = "%s"' % self.preferred,
-            "auto_failback = %s" % ("true" if self.auto_failback else "false"),
+        ]
+        if not self.groups:
+            lines += ['preferred = "%s"' % self.preferred,
+                      "auto_failback = %s" % ("true" if self.auto_failback else "false")]
+        lines += [
             'interval = "%s"' % duration(t["interval"]),
             'deadtime = "%s"' % duration(t["deadtime"]),
             'warntime = "%s"' % duration(t["warntime"]),
@@ -382,9 +389,18 @@ class Lab:
             'peer = "%s.%d"' % (PRIVATE_NET, HOST_OCTET[peer]),
             "",
         ]
-        vips = [(VIP + "/24", "eth0")] + list(self.extra_vips if extra_vips is None else extra_vips)
-        for address, iface in vips:
-            lines += ["[[vip]]", 'address = "%s"' % address, 'interface = "%s"' % iface, ""]
+        if self.groups:
+            for g in self.groups:
+                lines += ["[[group]]", 'name = "%s"' % g["name"]]
+                if g.get("preferred"):
+                    lines.append('preferred = "%s"' % g["preferred"])
+                lines += ["auto_failback = %s" % ("true" if g.get("auto_failback") else "false"), ""]
+                for address, iface in g["vips"]:
+                    lines += ["[[group.vip]]", 'address = "%s"' % address, 'interface = "%s"' % iface, ""]
+        else:
+            vips = [(VIP + "/24", "eth0")] + list(self.extra_vips if extra_vips is None else extra_vips)
+            for address, iface in vips:
+                lines += ["[[vip]]", 'address = "%s"' % address, 'interface = "%s"' % iface, ""]
         lines += [
             "[garp]",
             "count = %d" % self.garp["count"],
@@ -392,6 +408,8 @@ class Lab:
             'refresh = "%s"' % duration(self.garp["refresh"]),
             "",
         ]
+        if node in self.extra_config:
+            lines.append(self.extra_config[node])
         return "\n".join(lines)
 
     def write_config(self, node, text=None):

@@ -407,5 +407,24 @@ TEST(ConfigDigest, IsTheStartOfSha256BigEndian) {
   EXPECT_EQ(digest_of(c).tracks, 0xfe8261eda0064849ULL);
 }
 
+TEST(ConfigGroup, TheActiveActiveLabIsValidAndBothDirectorsAgree) {
+  const std::string dir = TANDEM_TEST_DATA "/../../examples/lab-active-active/";
+  const auto d1 = load_config(dir + "d1.toml", ParseOptions{"some-host"});
+  const auto d2 = load_config(dir + "d2.toml", ParseOptions{"some-host"});
+  ASSERT_TRUE(d1.config);
+  ASSERT_TRUE(d2.config);
+  const Config& c = *d1.config;
+  EXPECT_TRUE(c.named_groups);
+  ASSERT_EQ(c.groups.size(), 2u);
+  EXPECT_EQ(c.groups[0].name, "web");
+  EXPECT_EQ(c.groups[0].preferred, "d1");
+  EXPECT_EQ(c.groups[1].name, "mail");
+  EXPECT_EQ(c.groups[1].preferred, "d2");
+  ASSERT_EQ(c.virtual_servers.size(), 2u);
+  EXPECT_EQ(c.virtual_servers[0].group, "web");
+  EXPECT_EQ(c.virtual_servers[1].group, "mail");
+  EXPECT_EQ(digest_of(c), digest_of(*d2.config)) << "the two files must not differ in what both share";
+}
+
 }  // namespace
 }  // namespace tandem::config
