@@ -363,6 +363,9 @@ TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
   failover::TrackState up;
   failover::record(up, gateway, true, "reply in 0.4 ms", 0.41, failover::TimePoint{});
   add_tracks(r, {gateway}, {up}, failover::TimePoint{}, std::chrono::system_clock::now());
+  failover::GroupsState groups;
+  groups.groups = {active_state()};
+  add_groups(r, groups, cfg, {true, false}, steady_now, wall_now);
   auto json = render_json(r);
   for (const auto& name : documented) EXPECT_NE(json.find("\"" + name + "\":"), std::string::npos) << name;
 }
