@@ -6,7 +6,7 @@ namespace tandem::daemon {
 
 bool ConfigDiff::empty() const {
   return refused.empty() && links_to_reopen.empty() && links_closed.empty() && vips_added.empty() &&
-         vips_removed.empty() &&
+         vips_removed.empty() && groups_added.empty() && groups_removed.empty() && groups_changed.empty() &&
          !authkeys_path_changed && !election_changed && !realtime_changed;
 }
 
@@ -36,6 +36,20 @@ ConfigDiff diff_config(const config::Config& a, const config::Config& b) {
     if (std::find(a.vips.begin(), a.vips.end(), v) == a.vips.end()) d.vips_added.push_back(v);
   for (const auto& v : a.vips)
     if (std::find(b.vips.begin(), b.vips.end(), v) == b.vips.end()) d.vips_removed.push_back(v);
+  auto find = [](const config::Config& c, const std::string& name) -> const config::Group* {
+    for (const auto& g : c.groups)
+      if (g.name == name) return &g;
+    return nullptr;
+  };
+  for (const auto& g : b.groups) {
+    const config::Group* old = find(a, g.name);
+    if (!old)
+      d.groups_added.push_back(g.name);
+    else if (!(*old == g))
+      d.groups_changed.push_back(g.name);
+  }
+  for (const auto& g : a.groups)
+    if (!find(b, g.name)) d.groups_removed.push_back(g.name);
   d.authkeys_path_changed = a.cluster.authkeys != b.cluster.authkeys;
   d.election_changed = a.node.priority != b.node.priority ||
                        a.cluster.preferred != b.cluster.preferred ||

@@ -20,6 +20,12 @@ struct ConfigDiff {
   std::vector<std::string> links_closed;     // names of old links with no identical new one
   std::vector<config::Vip> vips_added;
   std::vector<config::Vip> vips_removed;
+  // Failover groups by name ("default" in the form without [[group]]):
+  // new ones, dropped ones, and kept ones whose preferred node,
+  // auto_failback or VIPs changed.
+  std::vector<std::string> groups_added;
+  std::vector<std::string> groups_removed;
+  std::vector<std::string> groups_changed;
   bool authkeys_path_changed = false;
   bool election_changed = false;  // priority, preferred, auto_failback, timings, garp
   bool realtime_changed = false;  // node.realtime_priority, node.lock_memory

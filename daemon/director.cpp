@@ -45,6 +45,20 @@ std::vector<std::string> vip_interfaces(const config::Config& cfg) {
   return out;
 }
 
+// ", group(s) added: db; removed: mail; changed: web"
+std::string groups_summary(const ConfigDiff& d) {
+  std::string out;
+  auto list = [&](const char* what, const std::vector<std::string>& names) {
+    if (names.empty()) return;
+    out += std::string(out.empty() ? ", group(s) " : "; ") + what + ": ";
+    for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  };
+  list("added", d.groups_added);
+  list("removed", d.groups_removed);
+  list("changed", d.groups_changed);
+  return out;
+}
+
 // The checker answers pings every 250 ms; the watchdog is fed only while
 // it answered within this (longer than the stall bounds of CheckerLink, so
 // a checker being replaced does not stop it).
@@ -383,7 +397,7 @@ void Director::on_reload_configured(const checker::Configured& c) {
                         " link(s) opened, " + std::to_string(diff.links_closed.size()) + " closed" +
                         (diff.election_changed ? ", timing/election settings changed" : "") +
                         (diff.realtime_changed ? ", scheduling/memory locking changed" : "") +
-                        (tracks_changed ? ", tracks changed" : "");
+                        (tracks_changed ? ", tracks changed" : "") + groups_summary(diff);
   log(log_notice, "reloaded " + options_.config_path + ": " + summary);
   update_status();
   finish_reload(Reply{true, "reloaded: " + summary + "\n"});

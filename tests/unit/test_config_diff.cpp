@@ -219,3 +219,26 @@ TEST(ConfigDiff, ReversedEditSwapsAddedAndRemoved) {
   EXPECT_EQ(names(diff_config(b, a).vips_removed), std::vector<std::string>{"10.0.0.101/24 eth0 "});
   EXPECT_TRUE(diff_config(b, a).vips_added.empty());
 }
+
+TEST(ConfigDiff, GroupsAddedRemovedAndChangedByName) {
+  auto group = [](const char* name, const char* preferred, const char* vip) {
+    config::Group g;
+    g.name = name;
+    g.preferred = preferred;
+    g.vips = {make_vip(vip)};
+    return g;
+  };
+  config::Config a = base();
+  a.named_groups = true;
+  a.groups = {group("web", "d1", "10.0.0.100/24"), group("mail", "d2", "10.0.0.101/24")};
+  config::Config b = a;
+  b.groups[0].preferred = "d2";                       // web moves
+  b.groups[1] = group("db", "d2", "10.0.0.102/24");  // mail goes, db comes
+  const ConfigDiff d = diff_config(a, b);
+  EXPECT_EQ(d.groups_added, std::vector<std::string>{"db"});
+  EXPECT_EQ(d.groups_removed, std::vector<std::string>{"mail"});
+  EXPECT_EQ(d.groups_changed, std::vector<std::string>{"web"});
+  EXPECT_FALSE(d.empty());
+  EXPECT_TRUE(diff_config(a, a).groups_changed.empty());
+  EXPECT_TRUE(diff_config(a, a).empty());
+}

@@ -232,6 +232,11 @@ struct Case {
 GroupsParams both_failback(const std::string& n) { return pair(n, true, true); }
 GroupsParams no_failback(const std::string& n) { return pair(n, false, false); }
 GroupsParams web_failback_only(const std::string& n) { return pair(n, true, false); }
+GroupsParams staged_web(const std::string& n) {
+  GroupsParams p = pair(n, false, false);
+  p.groups[0].forward_stage = 300ms;  // web's virtual servers forward on handover
+  return p;
+}
 
 const Case cases[] = {
     {"two groups preferring different nodes: each node is active for its own group", both_failback,
@@ -507,6 +512,43 @@ const Case cases[] = {
        EXPECT_EQ(hb.groups[1], (GroupRole{"mail", Role::backup, 0}));
        EXPECT_EQ(hb.role, Role::active);
        EXPECT_EQ(hb.digest, (ConfigDigest{1, 2, 3}));
+     }},
+    {"a staged standby of one group forwards only that group's connections, then moves it", staged_web,
+     [](Sim& sim) {
+       settle(sim);
+       sim.deliver(0, AdminStandby{"web"});
+       ASSERT_TRUE(sim.run_until([&] { return sim.node(1).state.find("web")->staged; }, 2s)) << "d2 stages web";
+       EXPECT_FALSE(sim.node(1).state.find("mail")->staged);
+       ASSERT_TRUE(sim.run_until([&] { return sim.role(1, "web") == Role::active; }, 3s));
+       sim.run_for(1s);
+       std::vector<std::string> forwards;
+       for (const auto& a : sim.node(0).actions)
+         if (auto* f = std::get_if<ForwardToPeer>(&a)) forwards.push_back(std::string(f->on ? "on " : "off ") + f->group);
+       EXPECT_EQ(forwards, (std::vector<std::string>{"on web", "off web"}));
+       EXPECT_TRUE(any_log(sim.node(0), "group web: handover: new connections go to it for 300ms"));
+       EXPECT_EQ(sim.min_holders(web_vip), 1);
+       EXPECT_EQ(sim.min_holders(mail_vip), 1);
+       EXPECT_EQ(sim.role(0, "web"), Role::standby);
+     }},
+    {"a reload from the form without [[group]] to two groups: the default group's VIPs go, each group is elected",
+     both_failback,
+     [](Sim& sim) {
+       for (int i = 0; i < 2; ++i) {
+         GroupsParams p;
+         p.groups = {group(i == 0 ? "d1" : "d2", "", "d1", "10.0.0.100/24")};
+         sim.node(i).state = initial_groups(p, sim.now());
+       }
+       sim.start_both();
+       sim.run_for(2s);
+       ASSERT_EQ(sim.role(0, "default"), Role::active);
+       sim.reload(0, pair("d1"));
+       sim.reload(1, pair("d2"));
+       sim.run_for(2s);
+       EXPECT_EQ(sim.role(0, "web"), Role::active);
+       EXPECT_EQ(sim.role(1, "mail"), Role::active);
+       EXPECT_EQ(sim.holders(web_vip), 1);
+       EXPECT_EQ(sim.holders(mail_vip), 1);
+       EXPECT_EQ(sim.node(0).state.find("default"), nullptr);
      }},
     {"shutdown hands every held group over, then exits", both_failback,
      [](Sim& sim) {
