@@ -13,6 +13,7 @@
 
 #include "builders.hpp"
 #include "failover/groups.hpp"
+#include "two_node_wire.hpp"
 
 using namespace tandem::failover;
 using namespace std::chrono_literals;
@@ -55,13 +56,6 @@ GroupsParams pair(const std::string& self, bool web_failback = true, bool mail_f
 const std::string web_vip = "10.0.0.100/24";
 const std::string mail_vip = "10.0.0.101/24";
 
-struct Packet {
-  TimePoint at;
-  int to;
-  std::size_t link;
-  Heartbeat hb;
-};
-
 struct Node {
   GroupsState state;
   GroupsParams params;
@@ -78,14 +72,13 @@ struct Node {
   int heartbeats = 0;
 };
 
-class Sim {
+class Sim : public tandem::testing::TwoNodeWire<Sim> {
  public:
   Sim(GroupsParams a, GroupsParams b) {
     reset(0, std::move(a));
     reset(1, std::move(b));
   }
 
-  TimePoint now() const { return now_; }
   Node& node(int i) { return node_[i]; }
   Role role(int i, const std::string& g) const { return node_[i].state.find(g)->role; }
   bool holds(int i, const std::string& vip) const { return node_[i].powered && node_[i].held.count(vip) > 0; }
@@ -140,42 +133,11 @@ class Sim {
     hb.version = version_[from];
     n.state.fill(hb);
     if (hb.version < 3) hb.groups.clear(), hb.digest = {};  // as the codec sends it
-    for (std::size_t l = 0; l < 2; ++l)
-      if (link_ok_[l]) wire_.push_back(Packet{now_ + 1ms, 1 - from, l, hb});
+    put(from, hb);
   }
 
-  void run_for(Clock::duration d) {
-    TimePoint until = now_ + d;
-    for (int guard = 0; guard < 400000; ++guard) {
-      TimePoint next = until;
-      for (auto& p : wire_) next = std::min(next, p.at);
-      for (int i = 0; i < 2; ++i)
-        if (node_[i].powered && !node_[i].exited) next = std::min(next, node_[i].deadline);
-      if (next > until) break;
-      now_ = std::max(now_, next);
-      auto it = std::find_if(wire_.begin(), wire_.end(), [&](const Packet& p) { return p.at <= now_; });
-      if (it != wire_.end()) {
-        Packet p = *it;
-        wire_.erase(it);
-        if (link_ok_[p.link]) deliver(p.to, HeartbeatIn{p.link, p.hb});
-        continue;
-      }
-      for (int i = 0; i < 2; ++i)
-        if (node_[i].powered && !node_[i].exited && node_[i].deadline <= now_) deliver(i, Tick{});
-      if (next == until && now_ == until) break;
-    }
-    now_ = until;
-  }
-
-  template <class Pred>
-  std::optional<Clock::duration> run_until(Pred pred, Clock::duration limit) {
-    TimePoint begin = now_;
-    while (now_ - begin < limit) {
-      if (pred()) return now_ - begin;
-      run_for(1ms);
-    }
-    return pred() ? std::optional<Clock::duration>(now_ - begin) : std::nullopt;
-  }
+  bool running(int i) const { return node_[i].powered && !node_[i].exited; }
+  TimePoint deadline(int i) const { return node_[i].deadline; }
 
   void power_off(int i) { node_[i].powered = false; }
   void power_on(int i) {
@@ -183,7 +145,10 @@ class Sim {
     reset(i, std::move(p));
     deliver(i, Start{});
   }
-  void set_links(bool ok) { link_ok_[0] = link_ok_[1] = ok; }
+  void set_links(bool ok) {
+    set_link(0, ok);
+    set_link(1, ok);
+  }
   void set_version(int i, std::uint8_t v) { version_[i] = v; }
   void reload(int i, GroupsParams p) {
     node_[i].params = p;
@@ -197,11 +162,8 @@ class Sim {
     node_[i].state = initial_groups(p, now_);
   }
 
-  TimePoint now_{std::chrono::seconds(1000)};
   Node node_[2];
-  bool link_ok_[2] = {true, true};
   std::uint8_t version_[2] = {3, 3};
-  std::deque<Packet> wire_;
   std::map<std::string, int> min_holders_;
 };
 

@@ -11,6 +11,7 @@
 
 #include "builders.hpp"
 #include "failover/peer_state.hpp"
+#include "two_node_wire.hpp"
 
 using namespace tandem::failover;
 using namespace std::chrono_literals;
@@ -36,13 +37,6 @@ PeerParams params(const std::string& self, const std::string& peer) {
   return p;
 }
 
-struct Packet {
-  TimePoint at;
-  int to;
-  std::size_t link;
-  Heartbeat hb;
-};
-
 struct Node {
   PeerState state;
   TimePoint deadline{};
@@ -56,14 +50,13 @@ struct Node {
   std::vector<std::string> replies;
 };
 
-class Sim {
+class Sim : public tandem::testing::TwoNodeWire<Sim> {
  public:
   Sim(PeerParams a, PeerParams b) {
     node_[0].state = initial_state(std::move(a), now_);
     node_[1].state = initial_state(std::move(b), now_);
   }
 
-  TimePoint now() const { return now_; }
   Node& node(int i) { return node_[i]; }
   Role role(int i) const { return node_[i].state.role; }
   int holders() const { return int(node_[0].holds && node_[0].powered) + int(node_[1].holds && node_[1].powered); }
@@ -111,44 +104,11 @@ class Sim {
     hb.fitness = static_cast<std::uint16_t>(std::max(0, n.state.own.value));
     if (version_[from] < 2) hb.flags &= flag::known_v1, hb.fitness = 0;  // as the codec sends it
     if (muted_[from]) return;
-    for (std::size_t l = 0; l < 2; ++l)
-      if (link_ok_[l]) wire_.push_back(Packet{now_ + 1ms, 1 - from, l, hb});
+    put(from, hb);
   }
 
-  // Runs both machines until `until`, delivering packets and ticks in time order.
-  void run_for(Clock::duration d) {
-    TimePoint until = now_ + d;
-    for (int guard = 0; guard < 200000; ++guard) {
-      TimePoint next = until;
-      for (auto& p : wire_) next = std::min(next, p.at);
-      for (int i = 0; i < 2; ++i)
-        if (node_[i].powered && !node_[i].exited) next = std::min(next, node_[i].deadline);
-      if (next > until) break;
-      now_ = std::max(now_, next);
-      auto it = std::find_if(wire_.begin(), wire_.end(), [&](const Packet& p) { return p.at <= now_; });
-      if (it != wire_.end()) {
-        Packet p = *it;
-        wire_.erase(it);
-        if (link_ok_[p.link]) deliver(p.to, HeartbeatIn{p.link, p.hb});
-        continue;
-      }
-      for (int i = 0; i < 2; ++i)
-        if (node_[i].powered && !node_[i].exited && node_[i].deadline <= now_) deliver(i, Tick{});
-      if (next == until && now_ == until) break;
-    }
-    now_ = until;
-  }
-
-  // Runs until pred() holds; returns the time it took, or nullopt.
-  template <class Pred>
-  std::optional<Clock::duration> run_until(Pred pred, Clock::duration limit) {
-    TimePoint begin = now_;
-    while (now_ - begin < limit) {
-      if (pred()) return now_ - begin;
-      run_for(1ms);
-    }
-    return pred() ? std::optional<Clock::duration>(now_ - begin) : std::nullopt;
-  }
+  bool running(int i) const { return node_[i].powered && !node_[i].exited; }
+  TimePoint deadline(int i) const { return node_[i].deadline; }
 
   void power_off(int i) { node_[i].powered = false; }
   void power_on(int i, PeerParams p) {
@@ -156,7 +116,6 @@ class Sim {
     node_[i].state = initial_state(std::move(p), now_);
     deliver(i, Start{});
   }
-  void set_link(std::size_t l, bool ok) { link_ok_[l] = ok; }
   // The heartbeat version node `i` speaks (1: no fitness, no carrier flag).
   void set_version(int i, std::uint8_t v) { version_[i] = v; }
   void fitness(int i, bool carrier, int value, std::string why = "") {
@@ -169,12 +128,9 @@ class Sim {
   const std::vector<std::string>& replies() const { return replies_; }
 
  private:
-  TimePoint now_{std::chrono::seconds(1000)};
   Node node_[2];
-  bool link_ok_[2] = {true, true};
   bool muted_[2] = {false, false};
   std::uint8_t version_[2] = {2, 2};
-  std::deque<Packet> wire_;
   int min_holders_ = 2;
   std::vector<std::string> replies_;
 };
