@@ -69,8 +69,9 @@ struct Merge {
 };
 
 // The peer's heartbeat as one group's machine sees it: the group's own
-// entry of a version 3 packet (a group the peer does not have: standby, it
-// will not take it); an older version's role and flags apply to every group.
+// entry of a version 3 packet (a group the peer does not have: fault, it
+// cannot serve it, so we hold it and never hand it over); an older
+// version's role and flags apply to every group.
 Heartbeat for_group(const Heartbeat& hb, const std::string& name) {
   Heartbeat g = hb;
   g.groups.clear();
@@ -80,7 +81,7 @@ Heartbeat for_group(const Heartbeat& hb, const std::string& name) {
     g.role = it->role;
     g.flags = it->flags;
   } else {
-    g.role = Role::standby;
+    g.role = Role::fault;
     g.flags = hb.flags & flag::no_carrier;
   }
   return g;
@@ -115,7 +116,6 @@ void heard(Merge& m, const HeartbeatIn& in) {
   else
     s.peer_digest.reset();
   compare_digests(m);
-  if (!s.named) return m.run(0, in);
   for (std::size_t i = 0; i < s.groups.size(); ++i)
     m.run(i, HeartbeatIn{in.link, for_group(hb, GroupsState::name_of(s.groups[i])), in.arrived});
 }

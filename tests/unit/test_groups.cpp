@@ -383,6 +383,24 @@ const Case cases[] = {
        EXPECT_EQ(sim.min_holders(mail_vip), 1);
        EXPECT_TRUE(any_log(sim.node(0), "group db added"));
      }},
+    {"a group only one node has (reloaded on one node first): that node holds it, the other's groups stay", both_failback,
+     [](Sim& sim) {
+       settle(sim);
+       GroupsParams p = pair("d2");
+       p.groups.push_back(group("d2", "db", "d1", "10.0.0.102/24"));  // prefers d1, which does not have it yet
+       sim.reload(1, p);
+       sim.run_for(2s);
+       EXPECT_EQ(sim.role(1, "db"), Role::active) << "d1 cannot serve db";
+       EXPECT_TRUE(sim.holds(1, "10.0.0.102/24"));
+       EXPECT_EQ(sim.role(0, "web"), Role::active);
+       EXPECT_EQ(sim.role(1, "mail"), Role::active);
+       GroupsParams q = pair("d1");
+       q.groups.push_back(group("d1", "db", "d1", "10.0.0.102/24"));
+       sim.reload(0, q);  // now d1 has it: d2 keeps it (no takeover without auto_failback's word)
+       sim.run_for(2s);
+       EXPECT_EQ(sim.holders("10.0.0.102/24"), 1);
+       EXPECT_EQ(sim.min_holders(web_vip), 1);
+     }},
     {"a reload that removes a group: its VIPs are released, the others do not move", both_failback,
      [](Sim& sim) {
        settle(sim);
