@@ -53,6 +53,34 @@ struct Vip {
   friend auto operator<=>(const Vip&, const Vip&) = default;
 };
 
+// [[resource]] (or [[group.resource]]): something that runs where its
+// group's VIPs are, started left to right after the VIPs are added and
+// announced, stopped right to left before they are removed (heartbeat's
+// haresources). Run as `command... start|stop|status`, or as an agent:
+// `/etc/ha.d/resource.d/AGENT ARGS... start|stop|status`, else
+// `/etc/init.d/AGENT start|stop|status`.
+struct Resource {
+  enum class OnStartFailure { hand_over, ignore };
+  std::string name;                  // 1..64 of [A-Za-z0-9_.-], unique in the file
+  std::vector<std::string> command;  // argv, [0] absolute; or
+  std::string agent;                 // a file name in the resource directories
+  std::vector<std::string> args;     // agent only
+  Duration start_timeout{30000};
+  Duration stop_timeout{30000};
+  OnStartFailure on_start_failure = OnStartFailure::hand_over;
+  bool exclusive = true;  // never running on both directors at once
+  friend bool operator==(const Resource&, const Resource&) = default;
+};
+std::string_view name_of(Resource::OnStartFailure f);  // "hand-over", "ignore"
+
+// [notify]: a hook run on every role change, with the new role, the old one
+// and the reason.
+struct NotifySection {
+  std::vector<std::string> command;  // argv, [0] absolute
+  Duration timeout{10000};
+  friend bool operator==(const NotifySection&, const NotifySection&) = default;
+};
+
 // [[group]]: a failover group, with its own preferred node and VIPs; each
 // node holds the role of every group on its own (active/active). The form
 // without [[group]] (top-level [[vip]], [cluster] preferred and
@@ -62,6 +90,7 @@ struct Group {
   std::string preferred;  // empty: no preferred node
   bool auto_failback = false;
   std::vector<Vip> vips;
+  std::vector<Resource> resources;  // [[group.resource]], or top-level [[resource]] for "default"
   friend bool operator==(const Group&, const Group&) = default;
 };
 inline constexpr std::size_t kMaxGroups = 16;
@@ -237,6 +266,7 @@ struct Config {
   std::vector<Track> tracks;
   std::vector<VirtualServer> virtual_servers;
   std::optional<SyncSection> sync;
+  std::optional<NotifySection> notify;
   friend bool operator==(const Config&, const Config&) = default;
 };
 

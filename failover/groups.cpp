@@ -261,10 +261,13 @@ void GroupsState::fill(Heartbeat& hb) const {
 }
 
 SetSyncRole sync_role_of(const GroupsState& s) {
-  const auto active = std::count_if(s.groups.begin(), s.groups.end(), [](const PeerState& g) { return g.role == Role::active; });
+  const bool active = std::any_of(s.groups.begin(), s.groups.end(), [](const PeerState& g) { return g.role == Role::active; });
   SetSyncRole r;
-  r.master = active > 0;
-  r.both = active > 0 && static_cast<std::size_t>(active) < s.groups.size();
+  r.master = active;
+  // With [[group]]s the backup daemon always runs, beside the master while
+  // any group is active here: a takeover of the peer's last group stops no
+  // daemon, and the peer's connections keep coming whatever it holds.
+  r.both = active && s.named;
   return r;
 }
 
@@ -289,7 +292,8 @@ GroupsStep step_groups(GroupsState state, const Event& event, TimePoint now) {
           heard(m, ev);
         } else if constexpr (std::is_same_v<E, AdminStandby> || std::is_same_v<E, AdminTakeover>) {
           admin(m, ev);
-        } else if constexpr (std::is_same_v<E, ForwardApplied> || std::is_same_v<E, AcquireFailed>) {
+        } else if constexpr (std::is_same_v<E, ForwardApplied> || std::is_same_v<E, AcquireFailed> ||
+                             std::is_same_v<E, ResourceDone> || std::is_same_v<E, ResourcesChecked>) {
           if (ev.group.empty())
             m.run_all(ev);
           else if (auto i = m.find(ev.group))

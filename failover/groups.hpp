@@ -64,8 +64,8 @@ GroupsState initial_groups(const GroupsParams& params, TimePoint now);
 GroupsStep step_groups(GroupsState state, const Event& event, TimePoint now);
 
 // The sync daemon a node runs for its groups' roles: master while it is
-// active for any group, backup while it is not active for every group
-// (both at once when active for some).
+// active for any group, else backup; with [[group]]s the backup daemon
+// runs beside the master (both).
 SetSyncRole sync_role_of(const GroupsState& s);
 
 }  // namespace tandem::failover

@@ -43,7 +43,7 @@ struct Layout {
 std::optional<Layout> layout_of(std::uint8_t version) {
   if (version == 1) return Layout{35, 36, flag::known_v1, false};
   if (version == 2) return Layout{37, 38, flag::known, false};
-  if (version == 3) return Layout{61, 62, flag::known, true};
+  if (version == 3) return Layout{61, 62, flag::known_v3, true};
   return std::nullopt;
 }
 

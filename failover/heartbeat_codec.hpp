@@ -30,6 +30,10 @@ constexpr std::uint16_t no_carrier = 0x0020;  // an interface of the sender's VI
 constexpr std::uint16_t hold_off = 0x0040;    // sender gave the VIPs up for fitness: do not hand them back yet
 constexpr std::uint16_t known_v1 = relinquish | takeover | leaving | prepare | staged;
 constexpr std::uint16_t known = known_v1 | no_carrier | hold_off;
+// Version 3 (per group):
+constexpr std::uint16_t exclusive_held = 0x0080;  // an exclusive resource of the group may run on the sender
+constexpr std::uint16_t handover_wanted = 0x0100;  // the sender asks the active peer to hand the group over (tandemctl takeover)
+constexpr std::uint16_t known_v3 = known | exclusive_held | handover_wanted;
 }  // namespace flag
 
 // Version 3: one failover group's role and flags (config::Group).

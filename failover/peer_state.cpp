@@ -82,6 +82,7 @@ struct Builder {
   void end_handover() {
     s.handover.reset();
     s.fitness_handover = false;
+    s.requested_handover = false;
     forward(false);
   }
 
@@ -104,11 +105,28 @@ struct Builder {
   void become_active(std::string reason, bool on_purpose) {
     set_role(Role::active, std::move(reason));
     s.takeover = on_purpose;
+    // Its resources are retried: the ones that failed to start count as
+    // stopped, and a release under way is called off (the VIPs stay).
+    s.releasing = false;
+    s.resource_failure = false;
+    s.resource_failure_reported = false;
+    s.request_until.reset();
+    for (auto& r : s.resources)
+      if (r.state == ResourceState::failed && r.failed_start) r.state = ResourceState::stopped;
     end_handover();
     s.staged = false;  // the VIPs are added again below (already there: no change)
     actions.push_back(AcquireVips{s.params.vips});
     start_burst();
     actions.push_back(SetSyncRole{true});
+    actions.push_back(SendHeartbeat{});
+  }
+
+  // A deferred release once the resources stopped: the sync daemon and the VIPs.
+  void finish_release() {
+    s.releasing = false;
+    log(6, "resources stopped; releasing the VIPs");
+    actions.push_back(SetSyncRole{false});
+    actions.push_back(ReleaseVips{s.params.vips});
     actions.push_back(SendHeartbeat{});
   }
 
@@ -121,7 +139,12 @@ struct Builder {
     s.drain_until.reset();
     s.garp_remaining = 0;
     s.next_garp.reset();
-    if (was_active) {
+    if ((was_active || s.releasing) && resources_up(s.resources)) {
+      // The resources stop first, right to left (drive_resources); the
+      // sync daemon and the VIPs go after them.
+      s.releasing = true;
+    } else if (was_active || s.releasing) {
+      s.releasing = false;
       actions.push_back(SetSyncRole{false});
       actions.push_back(ReleaseVips{s.params.vips});
     } else if (s.staged) {
@@ -190,10 +213,13 @@ bool handing_over(Builder& b, bool shutting_down) {
     b.log(5, s.handover->done(b.now, p.peer_name));
     // Handed over for fitness, the node stays a candidate (backup); on
     // request it stays out of the way (standby).
+    // Handed over because the peer asked, it stays a candidate too.
     const bool for_fitness = s.fitness_handover && !shutting_down;
-    b.release_to(for_fitness ? Role::backup : Role::standby,
+    const bool asked = s.requested_handover && !shutting_down;
+    b.release_to(for_fitness || asked ? Role::backup : Role::standby,
                  shutting_down ? "shutting down; " + p.peer_name + " took over"
-                               : "handed over to " + p.peer_name + (for_fitness ? " (fitness)" : ""));
+                               : "handed over to " + p.peer_name +
+                                     (for_fitness ? " (fitness)" : asked ? " (its takeover)" : ""));
     return true;
   }
   if (staging_lost(s))
@@ -344,8 +370,7 @@ void decide(Builder& b) {
       b.release_to(s.role, "shutting down");
     else
       b.actions.push_back(SendHeartbeat{});
-    b.actions.push_back(Exit{});
-    return;
+    return;  // Exit once the resources and the VIPs are gone (step)
   }
 
   if (all_links_locally_down(s)) {
@@ -359,6 +384,11 @@ void decide(Builder& b) {
     return;
   }
 
+  if (s.request_until && (s.role == Role::active || !s.peer.alive || now >= *s.request_until)) {
+    if (s.role != Role::active && s.peer.alive)
+      b.log(4, p.peer_name + " did not hand the VIPs over in time; takeover request withdrawn");
+    s.request_until.reset();
+  }
   update_hold(s, now);
   const Fitter better = fitter(s);
   if (better != Fitter::peer || !alive)
@@ -460,8 +490,71 @@ void decide(Builder& b) {
       }
       if (s.takeover) s.takeover = false;  // the peer yielded
       s.drain_until.reset();
+      if ((s.peer.flags & flag::handover_wanted) && !s.handover &&
+          (peer_role == Role::backup || peer_role == Role::standby)) {
+        b.log(5, p.peer_name + " asks for the VIPs (tandemctl takeover): handing over");
+        b.start_handover();
+        s.requested_handover = true;
+        return;
+      }
       hand_over_for_fitness(b);
       return;
+  }
+}
+
+// The group's resources move on (failover/resources.hpp): the next start
+// (active) or stop (not active, or a start failed with "hand-over"), and
+// once every one is stopped, a deferred release of the VIPs or the
+// handover after a failed start.
+void drive_resources(Builder& b) {
+  PeerState& s = b.s;
+  const auto& p = s.params;
+  if (p.resources.empty() || !s.resources_checked) {
+    if (s.releasing && !resources_up(s.resources)) b.finish_release();
+    return;
+  }
+  const bool want = s.role == Role::active && !s.resource_failure;
+  const bool peer_exclusive = s.peer.alive && (s.peer.flags & flag::exclusive_held);
+  const ResourceStep next = next_resource_step(p.resources, s.resources, want, peer_exclusive);
+  auto begin = [&](ResourceState state, const char* verb) {
+    ResourceView& v = s.resources[next.index];
+    v.state = state;
+    v.since = b.now;
+    b.log(6, "resource " + p.resources[next.index].name + ": " + verb);
+    b.actions.push_back(SendHeartbeat{});  // flag::exclusive_held may change
+  };
+  if (next.kind == ResourceStep::Kind::start) {
+    s.waiting_reported = false;
+    begin(ResourceState::starting, "starting");
+    b.actions.push_back(StartResource{p.group, next.index, s.reason});
+    return;
+  }
+  if (next.kind == ResourceStep::Kind::stop) {
+    begin(ResourceState::stopping, "stopping");
+    b.actions.push_back(StopResource{p.group, next.index, s.reason});
+    return;
+  }
+  if (next.waiting_for_peer && !s.waiting_reported) {
+    s.waiting_reported = true;
+    b.log(5, "waiting for " + p.peer_name + " to stop its exclusive resources");
+  }
+  if (resource_busy(s.resources) || resources_up(s.resources)) return;
+  if (s.releasing) {
+    b.finish_release();  // every resource stopped: now the VIPs
+    return;
+  }
+  if (s.role == Role::active && s.resource_failure && !s.handover && !s.resource_failure_reported) {
+    s.resource_failure_reported = true;
+    std::string which;
+    for (std::size_t i = 0; i < s.resources.size(); ++i)
+      if (s.resources[i].state == ResourceState::failed && s.resources[i].failed_start) which = p.resources[i].name;
+    if (s.peer.alive && s.peer.role == Role::backup && s.peer.carrier) {
+      b.log(4, "resource " + which + " failed to start: handing over to " + p.peer_name);
+      b.start_handover();
+    } else {
+      b.log(3, "resource " + which + " failed to start and " + p.peer_name +
+                   " cannot serve: keeping the VIPs without the group's resources");
+    }
   }
 }
 
@@ -493,6 +586,7 @@ TimePoint next_deadline_of(const PeerState& s, TimePoint now) {
   if (s.drain_until) consider(*s.drain_until);
   if (s.fault_until) consider(*s.fault_until);
   if (s.peer_fitter_since) consider(*s.peer_fitter_since + s.params.fitness_settle);
+  if (s.request_until) consider(*s.request_until);
   return d;
 }
 
@@ -536,6 +630,9 @@ PeerParams PeerParams::from_group(const config::Config& cfg, const config::Group
   p.preferred = group.preferred;
   p.auto_failback = group.auto_failback;
   p.vips = group.vips;
+  for (const auto& r : group.resources)
+    p.resources.push_back(ResourceParams{r.name, r.exclusive,
+                                         r.on_start_failure == config::Resource::OnStartFailure::hand_over});
   return p;
 }
 
@@ -543,6 +640,11 @@ std::uint16_t PeerState::heartbeat_flags() const {
   std::uint16_t f = 0;
   if (handover) f |= handover->flags();
   if (staged && role != Role::active) f |= flag::staged;
+  if (request_until && role != Role::active) f |= flag::handover_wanted;
+  if (exclusive_up(params.resources, resources) ||
+      (!resources_checked && std::any_of(params.resources.begin(), params.resources.end(),
+                                         [](const ResourceParams& r) { return r.exclusive; })))
+    f |= flag::exclusive_held;
   if (takeover && role == Role::active) f |= flag::takeover;
   if (shutting_down && role != Role::active) f |= flag::leaving;
   if (!own.carrier) f |= flag::no_carrier;
@@ -572,6 +674,8 @@ PeerState initial_state(PeerParams params, TimePoint now) {
   s.next_send = now;
   s.reason = "starting";
   reset_links(s, params.link_names);
+  s.resources.resize(params.resources.size());
+  for (auto& r : s.resources) r.since = now;
   s.params = std::move(params);
   return s;
 }
@@ -588,6 +692,44 @@ Step step(PeerState state, const Event& event, TimePoint now) {
                        ms(s.params.initdead));
           if (!s.params.vips.empty()) b.actions.push_back(RemoveStaleVips{s.params.vips});
           b.actions.push_back(SetSyncRole{false});
+          if (!s.params.resources.empty()) {
+            // Crash leftovers: whatever the last run left running stops
+            // before anything starts here (and the peer holds its
+            // exclusive ones back meanwhile).
+            s.resources_checked = false;
+            b.actions.push_back(CheckResources{s.params.group});
+          }
+        } else if constexpr (std::is_same_v<E, ResourcesChecked>) {
+          if (!s.resources_checked) {
+            s.resources_checked = true;
+            for (const auto& name : ev.stopped) b.log(4, "resource " + name + " was running at start; stopped it");
+          }
+        } else if constexpr (std::is_same_v<E, ResourceDone>) {
+          if (ev.index < s.resources.size() && ev.index < s.params.resources.size()) {
+            ResourceView& v = s.resources[ev.index];
+            const std::string& name = s.params.resources[ev.index].name;
+            const ResourceState expected = ev.start ? ResourceState::starting : ResourceState::stopping;
+            if (v.state == expected) {
+              v.since = now;
+              if (ev.ok) {
+                v.state = ev.start ? ResourceState::running : ResourceState::stopped;
+                b.log(6, "resource " + name + (ev.start ? ": running" : ": stopped"));
+              } else {
+                v.state = ResourceState::failed;
+                v.failed_start = ev.start;
+                v.failure = ev.reason;
+                if (ev.start) {
+                  const bool hand_over = s.params.resources[ev.index].hand_over;
+                  b.log(3, "resource " + name + ": start failed: " + ev.reason +
+                               (hand_over ? "; stopping the group's resources" : " (on_start_failure = ignore)"));
+                  if (hand_over) s.resource_failure = true;
+                } else {
+                  b.log(3, "resource " + name + ": stop failed: " + ev.reason + "; counted as stopped");
+                }
+              }
+              b.actions.push_back(SendHeartbeat{});
+            }
+          }
         } else if constexpr (std::is_same_v<E, Tick>) {
           // evaluation below
         } else if constexpr (std::is_same_v<E, HeartbeatIn>) {
@@ -665,6 +807,16 @@ Step step(PeerState state, const Event& event, TimePoint now) {
             b.actions.push_back(AdminReply{true, "already active"});
           } else if (s.role == Role::fault) {
             b.actions.push_back(AdminReply{false, "in fault: " + s.reason});
+          } else if (s.peer.alive && s.peer.role == Role::active && s.params.forward_stage.count() > 0 &&
+                     s.peer.version >= 3) {
+            // Make-before-break without a failed request: the holder hands
+            // over in stages (as for its own standby), forwarding its new
+            // connections to us before we announce the VIPs.
+            const Handover h = Handover::begin(now, s.params.interval, s.params.deadtime, s.params.forward_stage);
+            s.request_until = h.give_up + h.patience;
+            s.next_send = now;
+            b.log(5, "takeover requested: asking " + s.params.peer_name + " to hand the VIPs over in stages");
+            b.actions.push_back(AdminReply{true, "asking " + s.params.peer_name + " to hand over"});
           } else {
             b.become_active("takeover requested by the administrator", true);
             b.actions.push_back(AdminReply{true, "active"});
@@ -673,6 +825,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
           PeerParams old = s.params;
           s.params = ev.params;
           reset_links(s, s.params.link_names);
+          s.resources = remap_resources(old.resources, s.resources, s.params.resources);
           if (s.role == Role::active || s.staged) {
             auto added = minus(s.params.vips, old.vips);
             auto removed = minus(old.vips, s.params.vips);
@@ -710,6 +863,10 @@ Step step(PeerState state, const Event& event, TimePoint now) {
 
   update_liveness(b);
   decide(b);
+  drive_resources(b);
+  // A node shutting down leaves once nothing of its group is held here.
+  if (s.shutting_down && s.role != Role::active && !s.holds_vips() && !resources_up(s.resources))
+    b.actions.push_back(Exit{});
 
   // Periodic heartbeat and the announcement schedule.
   if (now >= s.next_send) {
@@ -746,6 +903,9 @@ Step step(PeerState state, const Event& event, TimePoint now) {
       if (auto* acquire = std::get_if<AcquireVips>(&a)) acquire->group = s.params.group;
       if (auto* fwd = std::get_if<ForwardToPeer>(&a)) fwd->group = s.params.group;
       if (auto* changed = std::get_if<RoleChanged>(&a)) changed->group = s.params.group;
+      if (auto* start = std::get_if<StartResource>(&a)) start->group = s.params.group;
+      if (auto* stop = std::get_if<StopResource>(&a)) stop->group = s.params.group;
+      if (auto* check = std::get_if<CheckResources>(&a)) check->group = s.params.group;
     }
 
   TimePoint deadline = next_deadline_of(s, now);

@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "failover/handover.hpp"
 #include "failover/heartbeat_codec.hpp"
+#include "failover/resources.hpp"
 #include "failover/role.hpp"
 
 namespace tandem::failover {
@@ -43,6 +44,7 @@ struct PeerParams {
   Duration initdead{3000};
   std::vector<std::string> link_names;  // index = link id used in events
   std::vector<config::Vip> vips;
+  std::vector<ResourceParams> resources;  // the group's [[resource]]s, in order
   config::GarpSection garp;
   // Planned handover in stages (0: off). The peer first adds the VIPs
   // without announcing them; we then forward our new connections to it for
@@ -120,13 +122,30 @@ struct PeerState {
   int hold_peer_fitness = 0;
   std::optional<TimePoint> peer_fitter_since;  // the peer could serve better since then
   bool fitness_handover = false;               // the handover under way is for fitness
+  bool requested_handover = false;             // the handover under way is the peer's takeover request
+  // tandemctl takeover while the peer is active with a staged handover
+  // possible: we ask it (flag::handover_wanted) to hand over in stages,
+  // until this time.
+  std::optional<TimePoint> request_until;
+  // The group's resources (failover/resources.hpp), as params.resources.
+  std::vector<ResourceView> resources;
+  bool resources_checked = true;  // false from Start until ResourcesChecked (crash leftovers stopped)
+  // No longer active, yet holding the VIPs until the resources stopped
+  // (release order: resources right to left, then the VIPs).
+  bool releasing = false;
+  // A resource with on_start_failure = "hand-over" failed to start: the
+  // others stop, and the group goes to the peer if it can serve. Cleared
+  // when the group is taken again.
+  bool resource_failure = false;
+  bool resource_failure_reported = false;
+  bool waiting_reported = false;  // "waiting for PEER's exclusive resources" logged
   TimePoint next_send{};       // next periodic heartbeat
   int garp_remaining = 0;      // announcements left in the current burst
   std::optional<TimePoint> next_garp;
 
   // Flags to put in outgoing heartbeats.
   std::uint16_t heartbeat_flags() const;
-  bool holds_vips() const { return role == Role::active || staged; }
+  bool holds_vips() const { return role == Role::active || staged || releasing; }
 };
 
 // ---- events -------------------------------------------------------------
@@ -150,6 +169,21 @@ struct AcquireFailed { std::string reason; std::string group; };  // of AcquireV
 struct Shutdown {};
 struct ForwardApplied { bool on = false; std::string group; };  // the checker carried out ForwardToPeer{on, group}
 struct FitnessChanged { Fitness fitness; };  // carrier or tracks changed
+// The shell ran StartResource/StopResource{group, index}: `ok` when it
+// exited 0 in time; `reason` says why not (its first output line).
+struct ResourceDone {
+  std::string group;
+  std::size_t index = 0;
+  bool start = true;
+  bool ok = true;
+  std::string reason;
+};
+// CheckResources{group} is done: every resource whose `status` said
+// running was stopped (`stopped` names them).
+struct ResourcesChecked {
+  std::string group;
+  std::vector<std::string> stopped;
+};
 
 struct GroupsParams;
 // A reload of a node with failover groups (failover/groups.hpp); a single
@@ -158,7 +192,7 @@ struct ReconfigureGroups { std::shared_ptr<const GroupsParams> params; };
 
 using Event = std::variant<Start, Tick, HeartbeatIn, LinkLocal, AdminStandby, AdminTakeover,
                            Reconfigure, AcquireFailed, Shutdown, ForwardApplied, FitnessChanged,
-                           ReconfigureGroups>;
+                           ReconfigureGroups, ResourceDone, ResourcesChecked>;
 
 // ---- actions, carried out by the shell in order -------------------------
 struct RemoveStaleVips { std::vector<config::Vip> vips; };  // at start: crash leftovers
@@ -178,10 +212,18 @@ struct Log {
 };
 struct RoleChanged { Role from; Role to; std::string reason; std::string group; };
 struct AdminReply { bool ok = true; std::string message; };  // answer to AdminStandby/AdminTakeover
+// Run a resource's `start` or `stop` (params.resources[index]); answer with
+// ResourceDone.
+struct StartResource { std::string group; std::size_t index = 0; std::string reason; };
+struct StopResource { std::string group; std::size_t index = 0; std::string reason; };
+// At start: run `status` for each resource, right to left, and `stop` for
+// the ones running (crash leftovers); answer with ResourcesChecked.
+struct CheckResources { std::string group; };
 struct Exit {};                                             // shutdown complete
 
 using Action = std::variant<RemoveStaleVips, AcquireVips, ReleaseVips, AnnounceVips, SendHeartbeat,
-                            SetSyncRole, ForwardToPeer, Log, RoleChanged, AdminReply, Exit>;
+                            SetSyncRole, ForwardToPeer, Log, RoleChanged, AdminReply, Exit, StartResource,
+                            StopResource, CheckResources>;
 
 struct Step {
   PeerState state;

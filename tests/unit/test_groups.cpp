@@ -236,7 +236,7 @@ const Case cases[] = {
        EXPECT_EQ(sim.min_holders(mail_vip), 1) << "mail never moved";
        ASSERT_TRUE(sim.node(1).sync);
        EXPECT_TRUE(sim.node(1).sync->master);
-       EXPECT_FALSE(sim.node(1).sync->both) << "active for every group";
+       EXPECT_TRUE(sim.node(1).sync->both) << "the backup daemon runs on: nothing stops at a takeover";
      }},
     {"the peer returns with auto_failback: its group goes back to it, the other never moves", both_failback,
      [](Sim& sim) {
@@ -493,6 +493,23 @@ const Case cases[] = {
        EXPECT_EQ(hb.role, Role::active);
        EXPECT_EQ(hb.digest, (ConfigDigest{1, 2, 3}));
      }},
+    {"takeover of a group whose virtual servers forward: the holder hands it over in stages, and stays backup",
+     staged_web,
+     [](Sim& sim) {
+       settle(sim);
+       sim.deliver(1, AdminTakeover{"web"});
+       EXPECT_EQ(sim.node(1).replies.back(), "ok: asking d1 to hand over");
+       EXPECT_EQ(sim.role(1, "web"), Role::backup) << "not at once";
+       ASSERT_TRUE(sim.run_until([&] { return sim.node(1).state.find("web")->staged; }, 2s)) << "d2 stages web";
+       EXPECT_EQ(sim.node(1).announced.count(web_vip), 0u) << "staged: not announced yet";
+       ASSERT_TRUE(sim.run_until([&] { return sim.role(1, "web") == Role::active; }, 3s));
+       sim.run_for(1s);
+       EXPECT_EQ(sim.role(0, "web"), Role::backup) << "asked, not standby: it stays a candidate";
+       EXPECT_EQ(count_log(sim.node(0), "group web: d2 asks for the VIPs (tandemctl takeover): handing over"), 1);
+       EXPECT_EQ(sim.min_holders(web_vip), 1);
+       EXPECT_EQ(sim.role(1, "mail"), Role::active);
+       EXPECT_FALSE(sim.node(1).state.find("web")->request_until) << "request done";
+     }},
     {"a staged standby of one group forwards only that group's connections, then moves it", staged_web,
      [](Sim& sim) {
        settle(sim);
@@ -557,7 +574,9 @@ TEST(Groups, SyncRoleFollowsTheGroups) {
   EXPECT_TRUE(sync_role_of(s).master);
   EXPECT_TRUE(sync_role_of(s).both);
   s.groups[1].role = Role::active;
-  EXPECT_FALSE(sync_role_of(s).both);
+  EXPECT_TRUE(sync_role_of(s).both) << "with [[group]]s the backup daemon always runs";
+  s.named = false;
+  EXPECT_FALSE(sync_role_of(s).both) << "the form without groups: master or backup, as before";
 }
 
 TEST(Groups, AVersion2PeerIsToldTheActiveGroup) {

@@ -658,10 +658,10 @@ std::vector<RejectCase> reject_cases() {
       {"unknown flag bit 0x8000", {}, [] { return with_byte(5, 0x80); }, Reject::malformed},
       {"generation 0", {},
        [] { return sign(body(peer(0, 1))); }, Reject::malformed},
-      {"version 3 with an unknown header flag bit 0x0080", {},
+      {"version 3 with an unknown header flag bit 0x0200", {},
        [] {
          Bytes b = body(peer_v3(peer_gen, 1));
-         b[6] = 0x80;
+         b[5] = 0x02;
          return sign(b);
        },
        Reject::malformed},
@@ -685,8 +685,8 @@ std::vector<RejectCase> reject_cases() {
        [] { return with_groups(1, {entry("web", 5)}); }, Reject::malformed},
       {"version 3 second entry role 255", {},
        [] { return with_groups(2, {entry("web"), entry("mail", 255)}); }, Reject::malformed},
-      {"version 3 entry with an unknown flag bit 0x0080", {},
-       [] { return with_groups(1, {entry("web", 2, 0x0080)}); }, Reject::malformed},
+      {"version 3 entry with an unknown flag bit 0x0200", {},
+       [] { return with_groups(1, {entry("web", 2, 0x0200)}); }, Reject::malformed},
       {"version 3 second entry with an unknown flag bit 0x8000", {},
        [] { return with_groups(2, {entry("web"), entry("mail", 1, 0x8000)}); },
        Reject::malformed},
