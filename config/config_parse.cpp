@@ -1,13 +1,14 @@
 // TOML -> Config (SPEC "Configuration (TOML)"). Every problem is collected,
 // located at the key or value it concerns, and reported together; nothing
 // stops at the first error. The IPVS sections are read by ipvs_parse.cpp,
-// the failover groups and VIPs by group_parse.cpp, typed values by
-// toml_reader.cpp; only these files include toml++.
+// the failover groups with their VIPs and resources by group_parse.cpp,
+// typed values by toml_reader.cpp; only these files include toml++.
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
 
+#include "config/check_parse.hpp"
 #include "config/config.hpp"
 #include "config/group_parse.hpp"
 #include "config/ipvs_parse.hpp"
@@ -36,8 +37,11 @@ constexpr std::array<std::string_view, 9> kClusterKeys = {
     "warntime", "initdead", "port", "authkeys"};
 constexpr std::array<std::string_view, 4> kLinkKeys = {"name", "interface", "peer", "group"};
 constexpr std::array<std::string_view, 3> kGarpKeys = {"count", "interval", "refresh"};
-constexpr std::array<std::string_view, 9> kSections = {"node",  "cluster",        "link", "vip", "group",
-                                                       "garp", "track", "virtual_server", "sync"};
+constexpr std::array<std::string_view, 2> kNotifyKeys = {"command", "timeout"};
+constexpr std::array<std::string_view, 11> kSections = {"node",  "cluster", "link",  "vip",            "resource",
+                                                        "group", "garp",    "track", "virtual_server", "sync",
+                                                        "notify"};
+constexpr Duration kMaxNotifyTimeout = std::chrono::hours(1);
 
 class ConfigParser : TomlReader {
  public:
@@ -81,6 +85,7 @@ class ConfigParser : TomlReader {
     const Scope sync_scope{section_table(root, "sync"), "sync"};
     read_sync(*this, sync_scope, config.sync);
     check_sync_families(sync_scope, config);
+    read_notify(Scope{section_table(root, "notify"), "notify"}, config.notify);
   }
 
   // The kernel refuses to run the sync daemon while any destination has
@@ -122,9 +127,9 @@ class ConfigParser : TomlReader {
   static std::string home_of(std::string_view key) {
     const std::pair<std::string_view, Keys> homes[] = {
         {"[node]", kNodeKeys}, {"[cluster]", kClusterKeys}, {"[[link]]", kLinkKeys},
-        {"[[vip]]", kVipKeys}, {"[[group]]", kGroupKeys}, {"[garp]", kGarpKeys}, {"[[track]]", kTrackKeys},
-        {"[[virtual_server]]", kVirtualServerKeys},
-        {"[[virtual_server.real]]", kRealKeys}, {"[sync]", kSyncKeys}};
+        {"[[vip]]", kVipKeys}, {"[[resource]]", kResourceKeys}, {"[[group]]", kGroupKeys}, {"[garp]", kGarpKeys},
+        {"[[track]]", kTrackKeys}, {"[[virtual_server]]", kVirtualServerKeys},
+        {"[[virtual_server.real]]", kRealKeys}, {"[sync]", kSyncKeys}, {"[notify]", kNotifyKeys}};
     std::string where;
     for (const auto& [section, keys] : homes) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
@@ -132,8 +137,8 @@ class ConfigParser : TomlReader {
       where += section;
     }
     if (where.empty())
-      return "; settings go in [node], [cluster], [[link]], [[vip]], [[group]], [garp], [[track]], "
-             "[[virtual_server]] or [sync]";
+      return "; settings go in [node], [cluster], [[link]], [[vip]], [[resource]], [[group]], [garp], [[track]], "
+             "[[virtual_server]], [sync] or [notify]";
     return "; it belongs in " + where;
   }
 
@@ -311,6 +316,26 @@ class ConfigParser : TomlReader {
       garp.count = static_cast<int>(*count.value);
     if (auto interval = duration_field(s, "interval"); interval.value) garp.interval = *interval.value;
     if (auto refresh = duration_field(s, "refresh"); refresh.value) garp.refresh = *refresh.value;
+  }
+
+  // [notify]: the role-change hook. Node-local: not in the digest.
+  void read_notify(const Scope& s, std::optional<NotifySection>& out) {
+    if (!s.table) return;
+    check_keys(s, kNotifyKeys);
+    NotifySection notify;
+    if (!s.find("command"))
+      required(s, "command", ": the program and its arguments, e.g. [\"/usr/local/sbin/tandem-notify\"]; "
+                             "it gets NEW-ROLE OLD-ROLE REASON appended");
+    else
+      read_argv(*this, s, "command", "[\"/usr/local/sbin/tandem-notify\"]", false, notify.command);
+    if (auto timeout = positive_duration_field(s, "timeout"); timeout.value) {
+      if (*timeout.value > kMaxNotifyTimeout)
+        error(timeout.where(), "notify.timeout " + format_duration(*timeout.value) + " must be at most " +
+                                   format_duration(kMaxNotifyTimeout));
+      else
+        notify.timeout = *timeout.value;
+    }
+    out = std::move(notify);
   }
 
   const std::string& path_;

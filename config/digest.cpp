@@ -68,8 +68,21 @@ std::uint64_t hash(const Canon& canon) {
   return v;
 }
 
-// Names, preferred nodes, auto_failback and each VIP's address, prefix
-// length and label; not the interface, which is the node's own.
+// Every field of a resource: both directors must run the same ones.
+void write_resource(Canon& c, const Resource& r) {
+  c.text(r.name);
+  c.texts(r.command);
+  c.text(r.agent);
+  c.texts(r.args);
+  c.duration(r.start_timeout);
+  c.duration(r.stop_timeout);
+  c.text(name_of(r.on_start_failure));
+  c.flag(r.exclusive);
+}
+
+// Names, preferred nodes, auto_failback, each VIP's address, prefix length
+// and label (not the interface, which is the node's own), and the
+// resources in order. [notify] is node-local and left out.
 std::uint64_t digest_groups(const Config& cfg) {
   Canon c("groups");
   c.count(cfg.groups.size());
@@ -83,6 +96,8 @@ std::uint64_t digest_groups(const Config& cfg) {
       c.number(vip.address.length);
       c.text(vip.label);
     }
+    c.count(g.resources.size());
+    for (const auto& r : g.resources) write_resource(c, r);
   }
   return hash(c);
 }

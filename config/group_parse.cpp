@@ -2,20 +2,46 @@
 
 #include <algorithm>
 
+#include "config/check_parse.hpp"
 #include "config/names.hpp"
+
+namespace tandem::config {
+
+std::string_view name_of(Resource::OnStartFailure f) {
+  switch (f) {
+    case Resource::OnStartFailure::hand_over: return "hand-over";
+    case Resource::OnStartFailure::ignore: return "ignore";
+  }
+  return "?";
+}
+
+}  // namespace tandem::config
 
 namespace tandem::config::detail {
 namespace {
 
 constexpr std::size_t kMaxLabel = kMaxInterfaceName;  // Linux labels share IFNAMSIZ
 constexpr std::string_view kDefaultGroup = "default";
+constexpr std::size_t kMaxResourceName = 64;  // resource names and agent file names
+constexpr Duration kMaxResourceTimeout = std::chrono::hours(1);
 
-bool group_name_ok(std::string_view name) {
-  if (name.empty() || name.size() > kMaxGroupName) return false;
+constexpr std::array<Choice<Resource::OnStartFailure>, 2> kOnStartFailure = {
+    {{"hand-over", Resource::OnStartFailure::hand_over}, {"ignore", Resource::OnStartFailure::ignore}}};
+
+// 1..`max` bytes of [A-Za-z0-9_.-]: group and resource names, agents.
+bool plain_name_ok(std::string_view name, std::size_t max) {
+  if (name.empty() || name.size() > max) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '.' || c == '-';
   });
+}
+
+bool group_name_ok(std::string_view name) { return plain_name_ok(name, kMaxGroupName); }
+
+// An agent is a file in /etc/ha.d/resource.d or /etc/init.d: no path.
+bool agent_ok(std::string_view agent) {
+  return plain_name_ok(agent, kMaxResourceName) && agent != "." && agent != "..";
 }
 
 // "\"web\", \"mail\" and \"db\"".
@@ -66,8 +92,39 @@ class GroupReader {
       out.push_back(read_vip(Scope{table, name, true}));
   }
 
+  // One [[resource]] or [[group.resource]]; a name may be used once in the
+  // whole file.
+  Resource read_resource(const Scope& s) {
+    r_.check_keys(s, kResourceKeys);
+    Resource res;
+    const auto name = r_.string_field(s, "name");
+    if (!name.node) {
+      r_.required(s, "name", ": every resource needs a unique name, e.g. name = \"ldirectord\"");
+    } else if (name.value) {
+      res.name = *name.value;
+      if (!plain_name_ok(res.name, kMaxResourceName))
+        r_.error(name.where(), s.key("name") + " " + quoted(res.name) + " must be 1 to " +
+                                   std::to_string(kMaxResourceName) +
+                                   " characters of A-Z, a-z, 0-9, \"_\", \".\" and \"-\"");
+      else if (auto [it, fresh] = first_resource_.emplace(res.name, name.where().line); !fresh)
+        r_.error(name.where(), "resource name " + quoted(res.name) + " is used twice (first on line " +
+                                   std::to_string(it->second) + ")");
+    }
+    read_program(s, res);
+    read_timeout(s, "start_timeout", res.start_timeout);
+    read_timeout(s, "stop_timeout", res.stop_timeout);
+    if (auto f = r_.choice_field(s, "on_start_failure", kOnStartFailure); f.value) res.on_start_failure = *f.value;
+    if (auto v = r_.bool_field(s, "exclusive"); v.value) res.exclusive = *v.value;
+    return res;
+  }
+
+  void read_resources(const toml::table& parent, std::string_view name, std::vector<Resource>& out) {
+    for (const auto* table : r_.section_array(parent, "resource", name))
+      out.push_back(read_resource(Scope{table, name, true}));
+  }
+
   Group read_group(const Scope& s, std::size_t index) {
-    r_.check_keys(s, kGroupKeys, "; the only table in [[group]] is [[group.vip]]");
+    r_.check_keys(s, kGroupKeys, "; the tables in [[group]] are [[group.vip]] and [[group.resource]]");
     Group g;
     if (index == kMaxGroups)
       r_.error(s.where(), "at most " + std::to_string(kMaxGroups) + " [[group]]s are allowed; this is group " +
@@ -91,6 +148,7 @@ class GroupReader {
     }
     if (auto v = r_.bool_field(s, "auto_failback"); v.value) g.auto_failback = *v.value;
     read_vips(*s.table, "group.vip", g.vips);
+    read_resources(*s.table, "group.resource", g.resources);
     if (g.vips.empty() && !s.find("vip"))
       r_.error(s.where(), (name.value ? "group " + g.name : std::string("this group")) +
                               " has no [[group.vip]]: a group is the VIPs that fail over together");
@@ -98,6 +156,78 @@ class GroupReader {
   }
 
  private:
+  // Exactly one of `command` (argv) and `agent` (with its optional `args`).
+  void read_program(const Scope& s, Resource& res) {
+    const toml::node* command = s.find("command");
+    const auto agent = r_.string_field(s, "agent");
+    const toml::node* args = s.find("args");
+    if (command && agent.node) {
+      r_.error(agent.where(), s.key("agent") + " cannot be used with command: run a program of your own "
+                                                "(command = [argv]) or an agent (agent = \"NAME\"), not both");
+      return;
+    }
+    if (!command && !agent.node) {
+      r_.error(s.where(), s.label() + " needs command = [\"/path/of/program\", ...] or agent = \"NAME\" "
+                                      "(a script in /etc/ha.d/resource.d or /etc/init.d)");
+      return;
+    }
+    if (command) {
+      read_argv(r_, s, "command", "[\"/usr/local/sbin/web-cache\"]", false, res.command);
+      if (args)
+        r_.error(at(args->source()), s.key("args") + " is only for agent; with command, write the arguments "
+                                                      "in command itself");
+      return;
+    }
+    if (!agent.value) return;  // not a string: reported
+    if (!agent_ok(*agent.value))
+      r_.error(agent.where(), s.key("agent") + " " + quoted(*agent.value) + " must be a file name of 1 to " +
+                                  std::to_string(kMaxResourceName) +
+                                  " characters of A-Z, a-z, 0-9, \"_\", \".\" and \"-\", not \".\" or \"..\" "
+                                  "(it is looked up in /etc/ha.d/resource.d, then /etc/init.d)");
+    else
+      res.agent = *agent.value;
+    read_args(s, res.args);
+  }
+
+  // `args`: an array of strings (possibly empty), given to the agent before
+  // start, stop or status.
+  void read_args(const Scope& s, std::vector<std::string>& out) {
+    const toml::node* node = s.find("args");
+    if (!node) return;
+    const auto* array = node->as_array();
+    if (!array) {
+      r_.type_error(s, "args", *node, "an array of strings, the agent's arguments, e.g. [\"eth0\"]");
+      return;
+    }
+    const std::string name = s.key("args");
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const auto* text = element.as_string();
+      if (!text) {
+        r_.error(at(element.source()),
+                 name + ": each argument must be a string, not " + std::string(type_name(element.type())));
+        continue;
+      }
+      if (text->get().find('\0') != std::string::npos) {
+        r_.error(at(element.source()), name + ": an argument cannot contain a NUL character");
+        continue;
+      }
+      out.push_back(text->get());
+    }
+  }
+
+  // start_timeout, stop_timeout: more than 0s, at most 1h.
+  void read_timeout(const Scope& s, std::string_view key, Duration& out) {
+    const auto f = r_.positive_duration_field(s, key);
+    if (!f.value) return;
+    if (*f.value > kMaxResourceTimeout) {
+      r_.error(f.where(), s.key(key) + " " + format_duration(*f.value) + " must be at most " +
+                              format_duration(kMaxResourceTimeout));
+      return;
+    }
+    out = *f.value;
+  }
+
   // Address labels: IPv4 only, at most 15 characters, and (like Linux
   // requires) starting with the interface name, e.g. "eth0:vip".
   void check_label(const Scope& s, const Field<std::string>& label, const Vip& vip, bool interface_ok) {
@@ -125,6 +255,7 @@ class GroupReader {
   const PairNames& pair_;
   std::map<IpAddress, int> first_line_;      // VIP address -> line of its first [[vip]]
   std::map<std::string, int> first_name_;    // group name -> line it was first named on
+  std::map<std::string, int> first_resource_;  // resource name -> line it was first named on, in any group
 };
 
 const Group* find_group(const Config& config, std::string_view name) {
@@ -161,15 +292,22 @@ void read_groups(TomlReader& reader, const toml::table& root, const std::vector<
   GroupReader r(reader, pair);
   if (groups.empty()) {
     r.read_vips(root, "vip", config.vips);
+    std::vector<Resource> resources;
+    r.read_resources(root, "resource", resources);
     config.groups = {Group{std::string(kDefaultGroup), config.cluster.preferred, config.cluster.auto_failback,
-                           config.vips}};
+                           config.vips, std::move(resources)}};
     config.named_groups = false;
     return;
   }
-  // The two forms do not mix: the VIPs are in the groups.
+  // The two forms do not mix: the VIPs and resources are in the groups.
   for (const auto* vip : reader.section_array(root, "vip")) {
     reader.error(at(vip->source()),
                  "[[vip]] cannot be used with [[group]]: write each VIP as a [[group.vip]] of its group");
+    break;
+  }
+  for (const auto* resource : reader.section_array(root, "resource")) {
+    reader.error(at(resource->source()),
+                 "[[resource]] cannot be used with [[group]]: write [[group.resource]] in its group");
     break;
   }
   config.named_groups = true;

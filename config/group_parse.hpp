@@ -1,7 +1,8 @@
 // Failover groups (tandem.toml(5) "[[group]]"): [[group]] with its
-// [[group.vip]]s, or the form without them (top-level [[vip]] and [cluster]
-// preferred and auto_failback, the one group "default"), and the group of
-// each [[virtual_server]]. Read with the same located errors as the rest of
+// [[group.vip]]s and [[group.resource]]s, or the form without them
+// (top-level [[vip]], [[resource]] and [cluster] preferred and
+// auto_failback, the one group "default"), and the group of each
+// [[virtual_server]]. Read with the same located errors as the rest of
 // the file. Internal to config/.
 #pragma once
 #include <array>
@@ -17,7 +18,10 @@
 namespace tandem::config::detail {
 
 inline constexpr std::array<std::string_view, 3> kVipKeys = {"address", "interface", "label"};
-inline constexpr std::array<std::string_view, 4> kGroupKeys = {"name", "preferred", "auto_failback", "vip"};
+inline constexpr std::array<std::string_view, 5> kGroupKeys = {"name", "preferred", "auto_failback", "vip",
+                                                               "resource"};
+inline constexpr std::array<std::string_view, 8> kResourceKeys = {
+    "name", "command", "agent", "args", "start_timeout", "stop_timeout", "on_start_failure", "exclusive"};
 
 // The names `preferred` may take: this node's and the peer's. Null when that
 // name is itself in error; then `preferred` is not checked against it.
@@ -35,8 +39,9 @@ void check_preferred(TomlReader& reader, const Scope& scope, const Field<std::st
 std::vector<const toml::table*> group_tables(TomlReader& reader, const toml::table& root);
 
 // config.groups, config.vips and config.named_groups, from `groups` (the
-// [[group]] tables) or, when there are none, from the top-level [[vip]]s and
-// config.cluster (already read).
+// [[group]] tables) or, when there are none, from the top-level [[vip]]s,
+// [[resource]]s and config.cluster (already read). Resource names are
+// unique in the whole file.
 void read_groups(TomlReader& reader, const toml::table& root, const std::vector<const toml::table*>& groups,
                  const PairNames& pair, Config& config);
 

@@ -256,9 +256,9 @@ INSTANTIATE_TEST_SUITE_P(
             "[[group]]\nname = \"web\"\nauto_failback = \"yes\"\n[[group.vip]]\naddress = \"10.0.0.100/24\"\n"
             "interface = \"eth0\"\n",
             3, 17, "group.auto_failback must be true or false"},
-        Bad{"group.resource is not read here",
-            group("web", "10.0.0.100/24") + "[[group.resource]]\nname = \"cache\"\n", 6, 9,
-            "unknown table [[group.resource]]"},
+        Bad{"a group.resource without command or agent",
+            group("web", "10.0.0.100/24") + "[[group.resource]]\nname = \"cache\"\n", 6, 1,
+            "[[group.resource]] needs command = [\"/path/of/program\", ...] or agent = \"NAME\""},
         Bad{"group.vip before any group", "[[group.vip]]\naddress = \"10.0.0.100/24\"\ninterface = \"eth0\"\n", 1, 1,
             "[[group.vip]] must follow a [[group]]"},
         Bad{"unknown group", kTwoGroups + "[[virtual_server]]\naddress = \"10.0.0.9:80\"\ngroup = \"wbe\"\n", 13, 9,
