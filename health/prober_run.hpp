@@ -7,15 +7,12 @@
 // Executor contract: everything here runs on the io_context thread that runs
 // the Prober's io_context; nothing is locked.
 #pragma once
-#include <sys/types.h>
-
 #include <utility>  // before Asio (Boost 1.74 with g++ 12)
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -31,6 +28,7 @@
 #include <vector>
 
 #include "health/prober.hpp"
+#include "health/prober_child.hpp"
 
 namespace tandem::health::detail {
 
@@ -78,35 +76,6 @@ struct ProberCore : std::enable_shared_from_this<ProberCore> {
   std::optional<Clock::time_point> sweep_at_;
 };
 
-// A running external check: the process group it leads, a pidfd that turns
-// readable when it exits, and the read end of its stdout+stderr pipe.
-struct ChildProcess {
-  ChildProcess(asio::io_context& io, pid_t pid, int pidfd, int output_fd);
-  // Kills and reaps the child if that has not happened yet.
-  ~ChildProcess();
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  // SIGKILL to the child and to its process group; a no-op once reaped.
-  void kill_group();
-  // Non-blocking: the raw wait status, or nothing while it still runs.
-  std::optional<int> try_reap();
-  // Blocks until the child is gone: for cancellation, after kill_group().
-  void reap_blocking();
-  // Reads what the pipe holds now without blocking, keeping the first line
-  // (at most kMaxLine bytes) and discarding the rest; false at end of file.
-  bool drain_output();
-
-  static constexpr std::size_t kMaxLine = 200;
-
-  pid_t pid;
-  bool reaped = false;
-  asio::posix::stream_descriptor exited;  // the pidfd
-  asio::posix::stream_descriptor output;  // non-blocking read end
-  std::string first_line;
-  bool line_done = false;
-};
-
 // One probe: its spec and the I/O it has open. The coroutine holds it by
 // shared_ptr; the deadline sweep by weak_ptr.
 struct ProbeRun : std::enable_shared_from_this<ProbeRun> {
@@ -145,7 +114,7 @@ struct ProbeRun : std::enable_shared_from_this<ProbeRun> {
   std::optional<asio::ip::tcp::socket> tcp;
   std::optional<asio::ssl::stream<asio::ip::tcp::socket>> tls;
   std::optional<asio::ip::udp::socket> udp;
-  std::unique_ptr<ChildProcess> child;
+  std::shared_ptr<ChildProcess> child;  // external: the running check
 };
 
 // One coroutine per kind of probe. Each returns the verdict without the
