@@ -20,6 +20,11 @@ The client's requests go to http://10.77.0.100/.
     probe = live.start_probe(); ...; probe.stop()  # a request every 10 ms
     live.close()
 
+Another example with the same network (examples/lab-active-active/, two
+VIPs): LiveLab("build", examples=DIR, vips=(VIP, VIP2)) puts every VIP on
+the real servers' lo; get(), start_probe(), weights(), health() and
+wait_reals() take the VIP or service to use.
+
 Every process start is slow under emulation (the first python3 takes
 seconds), so requests are made in batches by one client process.
 """
@@ -42,6 +47,7 @@ from vmlab import labmod, runner  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(HERE))
 EXAMPLES = os.path.join(REPO, "examples", "lab")
 VIP = labmod.VIP
+VIP2 = labmod.VIP2  # examples/lab-active-active's second VIP (group mail)
 PORT = 80
 SERVICE = "TCP %s:%d" % (VIP, PORT)
 REALS = ("r1", "r2")
@@ -63,16 +69,21 @@ def real_of(address, ip_of=vmlab.real_ip):
     return None
 
 
-def table_dests(table, field="weight", ip_of=vmlab.real_ip):
-    """{real: the destination's `field`} of the example's service in a
-    vmlab.Table."""
-    s = table.get(SERVICE)
+def service_of(vip):
+    """"10.77.0.101" -> "TCP 10.77.0.101:80", a VIP's service in the examples."""
+    return "TCP %s:%d" % (vip, PORT)
+
+
+def table_dests(table, field="weight", ip_of=vmlab.real_ip, service=SERVICE):
+    """{real: the destination's `field`} of the example's service (or
+    `service`) in a vmlab.Table."""
+    s = table.get(service)
     return {real_of(d, ip_of): getattr(v, field) for d, v in s.dests.items()} if s else {}
 
 
-def table_weights(table, ip_of=vmlab.real_ip):
-    """{real: weight} of the example's service in a vmlab.Table."""
-    return table_dests(table, "weight", ip_of)
+def table_weights(table, ip_of=vmlab.real_ip, service=SERVICE):
+    """{real: weight} of the example's service (or `service`) in a vmlab.Table."""
+    return table_dests(table, "weight", ip_of, service)
 
 
 def example_config(node, examples=EXAMPLES):
@@ -269,16 +280,21 @@ class LiveLab:
     """The namespaces, the example configs, the real servers' HTTP servers
     and the client. `lab` is the underlying tests/netns/lab.py Lab (its
     daemons, status(), power_off()/power_on(), ...). A variant (natlab)
-    overrides EXAMPLES, real_ip, NetLab and add_real_host."""
+    overrides EXAMPLES, real_ip, NetLab and add_real_host. `examples`: the
+    directory of another example on the same network (its d1.toml and
+    d2.toml; the authkeys are examples/lab/authkeys); `vips`: the addresses
+    the real servers carry on lo (default VIP)."""
 
     EXAMPLES = EXAMPLES
     NetLab = labmod.Lab
     real_ip = staticmethod(vmlab.real_ip)
 
-    def __init__(self, build, verbose=False):
+    def __init__(self, build, verbose=False, examples=None, vips=(VIP,)):
         if not os.environ.get("TANDEM_VM") and not os.path.exists("/proc/net/ip_vs"):
             raise labmod.LabError("this kernel has no IPVS: run through tests/vm/run.sh")
-        self.lab = self.NetLab(build, timings=example_timings(self.EXAMPLES), verbose=verbose)
+        self.examples = examples or self.EXAMPLES
+        self.vips = tuple(vips)
+        self.lab = self.NetLab(build, timings=example_timings(self.examples), verbose=verbose)
         self.servers = {}
         try:
             self.lab.setup()
@@ -295,11 +311,11 @@ class LiveLab:
             raise
 
     def add_real_host(self, name):
-        vmlab.add_real_host(self.lab, name)
+        vmlab.add_real_host(self.lab, name, vips=self.vips)
 
     def config_text(self, node):
         """The example config with the lab's authkeys path."""
-        text = example_config(node, self.EXAMPLES)
+        text = example_config(node, self.examples)
         return re.sub(r'^authkeys\s*=.*$', 'authkeys = "%s"' % self.lab.authkeys_path(node), text, count=1,
                       flags=re.M)
 
@@ -309,11 +325,11 @@ class LiveLab:
 
     def check(self):
         """example_check() of this lab's example."""
-        return example_check(self.EXAMPLES)
+        return example_check(self.examples)
 
     def timings(self):
         """example_timings() of this lab's example."""
-        return example_timings(self.EXAMPLES)
+        return example_timings(self.examples)
 
     def close(self):
         self.lab.close()
@@ -350,18 +366,28 @@ class LiveLab:
         with its weight on both. Returns the active director."""
         self.lab.start_pair()
         active = self.lab.wait_stable(timeout=timeout)
-        ok, _ = labmod.wait_until(lambda: all(self.weights(n) == {r: 1 for r in REALS} for n in NODES)
-                                  and all(self.health(n) == {r: "up" for r in REALS} for n in NODES),
-                                  timeout, step=0.2)
-        if not ok:
-            raise labmod.LabError("the real servers did not come up on both directors within %.0fs: weights %s, "
-                                  "health %s" % (timeout, {n: self.weights(n) for n in NODES},
-                                                 {n: self.health(n) for n in NODES}))
+        self.wait_reals(timeout)
         return active
 
-    def weights(self, node):
+    def reals_up(self, node, services=(SERVICE,)):
+        """Every real server up, with weight 1, in each of `services` on the node."""
+        return all(self.weights(node, s) == {r: 1 for r in REALS} and self.health(node, s) == {r: "up" for r in REALS}
+                   for s in services)
+
+    def wait_reals(self, timeout, services=(SERVICE,), nodes=NODES):
+        """Waits until reals_up() on each of `nodes`; raises LabError after
+        `timeout` seconds. Returns the seconds it took."""
+        ok, took = labmod.wait_until(lambda: all(self.reals_up(n, services) for n in nodes), timeout, step=0.2)
+        if not ok:
+            raise labmod.LabError("the real servers did not come up on %s within %.0fs: weights %s, health %s"
+                                  % (" and ".join(nodes), timeout,
+                                     {n: {s: self.weights(n, s) for s in services} for n in nodes},
+                                     {n: {s: self.health(n, s) for s in services} for n in nodes}))
+        return took
+
+    def weights(self, node, service=SERVICE):
         """{real: weight} in the node's IPVS table (read from /proc)."""
-        return table_weights(vmlab.proc_table(self.lab, node), self.real_ip)
+        return table_weights(vmlab.proc_table(self.lab, node), self.real_ip, service)
 
     def wait_weights(self, predicate, since, timeout):
         """Waits until predicate({real: weight}) holds on both directors or
@@ -371,12 +397,12 @@ class LiveLab:
                                     since=since)
         return first
 
-    def health(self, node):
+    def health(self, node, service=SERVICE):
         """{real: "up"/"down"/...} from the node's tandemctl status --json."""
         st = self.lab.try_status(node)
         out = {}
         for vs in (st or {}).get("virtual_servers", []):
-            if vmlab.norm_service(vs["service"]) == SERVICE:
+            if vmlab.norm_service(vs["service"]) == service:
                 for d in vs["dests"]:
                     out[real_of(vmlab.norm_endpoint(d["address"]), self.real_ip)] = d.get("health")
         return out
@@ -415,22 +441,34 @@ class LiveLab:
 
     # ---- the client --------------------------------------------------------------
 
-    def get(self, count=1, timeout=2.0):
-        """`count` requests from the client, one after the other."""
+    def get(self, count=1, timeout=2.0, vip=VIP):
+        """`count` requests from the client to `vip`, one after the other."""
         p = labmod.run(["ip", "netns", "exec", self.lab.ns["client"], labmod.PYTHON, "-I", "-S", "-c", CLIENT, "get",
-                        VIP, str(PORT), str(count), str(timeout)], timeout=60 + count * timeout)
+                        vip, str(PORT), str(count), str(timeout)], timeout=60 + count * timeout)
         return json.loads(p.stdout)
 
-    def start_probe(self, every=0.01, timeout=0.5):
-        out = os.path.join(self.lab.dir, "probe-%d.json" % len(self.lab.helpers))
-        proc = self.lab.ns_exec("client", [labmod.PYTHON, "-I", "-S", "-c", CLIENT, "probe", VIP, str(PORT),
-                                           str(every), str(timeout), out],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.lab.helpers.append(proc)
-        line = proc.stdout.readline()
-        if "probing" not in line:
-            raise labmod.LabError("the client's probe did not start: %r" % line)
-        return Probe(proc, out)
+    def start_probe(self, every=0.01, timeout=0.5, vip=VIP):
+        """A client process starting a request to `vip` every `every` seconds."""
+        return self.start_probes([vip], every, timeout)[0]
+
+    def start_probes(self, vips, every=0.01, timeout=0.5):
+        """start_probe() on each of `vips`, started together (the
+        interpreters' start-up overlaps); [Probe] in the order of `vips`."""
+        started = []
+        for vip in vips:
+            out = os.path.join(self.lab.dir, "probe-%d.json" % len(self.lab.helpers))
+            proc = self.lab.ns_exec("client", [labmod.PYTHON, "-I", "-S", "-c", CLIENT, "probe", vip, str(PORT),
+                                               str(every), str(timeout), out],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            self.lab.helpers.append(proc)
+            started.append((proc, out))
+        probes = []
+        for proc, out in started:
+            line = proc.stdout.readline()
+            if "probing" not in line:
+                raise labmod.LabError("the client's probe did not start: %r" % line)
+            probes.append(Probe(proc, out))
+        return probes
 
 
 def answered(answers):
