@@ -103,12 +103,16 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
                adapters.checker_timings),
       carrier_(std::move(adapters.carrier)),
       tracks_(io, carrier_.get(), [this](const failover::Fitness& f) { handle(failover::FitnessChanged{f}); }),
+      resources_(io, options_.resource_dirs, [this](failover::Event e) { handle(std::move(e)); },
+                 [](int priority, const std::string& message) { log(priority, message); }),
+      notify_(io, [](int priority, std::string message) { log(priority, message); }),
       lag_(io),
       config_text_(std::move(config_text)) {
   links_.set_keys(std::move(keys));
   state_ = failover::initial_groups(params_, Clock::now());
   tracks_.configure(cfg_.tracks, vip_interfaces(cfg_));
   for (auto& g : state_.groups) g.own = tracks_.fitness();
+  resources_.configure(cfg_);
 }
 
 Director::~Director() {
@@ -204,7 +208,14 @@ void Director::apply(const failover::Action& action) {
           checker_.forward(a.on, a.group);
         } else if constexpr (std::is_same_v<A, failover::Log>) {
           log(a.priority, a.message);
+        } else if constexpr (std::is_same_v<A, failover::StartResource>) {
+          resources_.start(a, role_of(a.group), cfg_.cluster.peer);
+        } else if constexpr (std::is_same_v<A, failover::StopResource>) {
+          resources_.stop(a, role_of(a.group), cfg_.cluster.peer);
+        } else if constexpr (std::is_same_v<A, failover::CheckResources>) {
+          resources_.check(a, cfg_.cluster.peer);
         } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {
+          notify_role_change(a);
           if (!ready_sent_ && a.to != failover::Role::init) {
             ready_sent_ = true;
             update_status();
@@ -218,6 +229,51 @@ void Director::apply(const failover::Action& action) {
         }
       },
       action);
+}
+
+std::string Director::role_of(const std::string& group) const {
+  for (const auto& g : state_.groups)
+    if (g.params.group == group) return std::string(failover::to_string(g.role));
+  return "init";
+}
+
+// [notify]: the hook sees every role change, in order (NotifyQueue).
+void Director::notify_role_change(const failover::RoleChanged& change) {
+  if (!cfg_.notify) return;
+  const std::string to(failover::to_string(change.to));
+  const std::string from(failover::to_string(change.from));
+  ScriptJob job;
+  job.argv = notify_argv(cfg_.notify->command, to, from, change.reason);
+  job.env = notify_env(to, from, change.reason, change.group.empty() ? "default" : change.group, cfg_.cluster.peer);
+  job.timeout = cfg_.notify->timeout;
+  notify_.push(std::move(job));
+}
+
+std::vector<std::string> Director::resources_in_use(const config::Config& next) const {
+  std::vector<std::string> out;
+  for (const auto& g : state_.groups) {
+    const std::string name = failover::GroupsState::name_of(g);
+    const config::Group* old_group = nullptr;
+    for (const auto& c : cfg_.groups)
+      if (c.name == name) old_group = &c;
+    const config::Group* new_group = nullptr;
+    for (const auto& c : next.groups)
+      if (c.name == name) new_group = &c;
+    if (!old_group) continue;
+    for (std::size_t i = 0; i < g.resources.size() && i < old_group->resources.size(); ++i) {
+      const auto st = g.resources[i].state;
+      if (st == failover::ResourceState::stopped || st == failover::ResourceState::failed) continue;
+      const config::Resource& r = old_group->resources[i];
+      bool kept = false;
+      if (new_group)
+        for (const auto& n : new_group->resources) kept = kept || n == r;
+      if (!kept)
+        out.push_back("resource " + r.name + " of group " + name + " is " + std::string(failover::to_string(st)) +
+                      " here; hand its group over (tandemctl standby " + name +
+                      ") before removing or changing it");
+    }
+  }
+  return out;
 }
 
 void Director::send_heartbeats() {
@@ -360,6 +416,7 @@ void Director::on_reload_parsed(Parsed p) {
   reload_->params = std::move(p.params);
   reload_->keys = std::move(*p.keys->keys);
   reload_->diff = diff_config(cfg_, reload_->next);
+  for (auto& why : resources_in_use(reload_->next)) reload_->diff.refused.push_back(std::move(why));
   if (!reload_->diff.refused.empty()) {
     std::string why;
     for (const auto& r : reload_->diff.refused) {
@@ -388,6 +445,7 @@ void Director::on_reload_configured(const checker::Configured& c) {
   // The state machine releases removed VIPs and adds new ones.
   vips_.reconfigure(cfg_.vips);
   links_.set_keys(std::move(rl.keys));
+  resources_.configure(cfg_);
   handle(failover::ReconfigureGroups{std::make_shared<const failover::GroupsParams>(params_)});
   tracks_.configure(cfg_.tracks, vip_interfaces(cfg_));
   handle(failover::FitnessChanged{tracks_.fitness()});
@@ -461,6 +519,8 @@ void Director::stop_everything() {
   signals_.cancel(ec);
   lag_.stop();
   tracks_.stop();
+  resources_.kill_all();
+  notify_.kill_all();
   control_.stop();
   links_.close_all();
   const Reply stopping{false, "tandemd is stopping"};

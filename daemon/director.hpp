@@ -23,6 +23,8 @@
 #include "daemon/heartbeat_link.hpp"
 #include "daemon/link_bank.hpp"
 #include "daemon/loop_lag.hpp"
+#include "daemon/resource_shell.hpp"
+#include "daemon/script_runner.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_report.hpp"
 #include "daemon/track_runner.hpp"
@@ -36,6 +38,7 @@ struct DirectorOptions {
   std::string config_path;
   std::string socket_path;
   std::string hostname;
+  ResourceDirs resource_dirs;  // where [[resource]] agents are looked up
 };
 
 // The adapters main() chooses: the real ones, or fakes in tests.
@@ -93,6 +96,13 @@ class Director {
   void finish_reload(Reply reply);
   StatusReport report(bool with_loops) const;
   void update_status();
+  // The role of a machine's group now ("" names the one group of the form
+  // without [[group]]).
+  std::string role_of(const std::string& group) const;
+  void notify_role_change(const failover::RoleChanged& change);
+  // Why a reload cannot change the resources it changes: a running one
+  // removed or changed.
+  std::vector<std::string> resources_in_use(const config::Config& next) const;
   void watch_signals();
   void watchdog_tick();
   void fail(const std::string& why);
@@ -115,6 +125,8 @@ class Director {
   CheckerLink checker_;
   std::unique_ptr<CarrierSource> carrier_;
   TrackRunner tracks_;
+  ResourceShell resources_;
+  NotifyQueue notify_;
   LoopLag lag_;
   IntervalWindow sent_intervals_;
   std::string config_text_;  // until the checker has it

@@ -24,7 +24,9 @@ const char* usage =
     "  --socket PATH       control socket (default /run/tandem/tandemd.sock)\n"
     "  --check-config      validate the configuration and the authkeys file, then exit\n"
     "  --log-level LEVEL   err, warning, notice, info (default) or debug\n"
-    "  --ipvs-in-memory    keep the IPVS table in memory, not in the kernel (testing)\n";
+    "  --ipvs-in-memory    keep the IPVS table in memory, not in the kernel (testing)\n"
+    "  --resource-d DIR    where [[resource]] agents are looked up first (default /etc/ha.d/resource.d)\n"
+    "  --init-d DIR        and then (default /etc/init.d)\n";
 
 std::string hostname() {
   char buf[256] = {};
@@ -84,6 +86,10 @@ int main(int argc, char** argv) {
       checker->hostname = value();
     else if (a == "--restarted" && checker)
       checker->restarted = true;
+    else if (a == "--resource-d")
+      opts.resource_dirs.resource_d = value();
+    else if (a == "--init-d")
+      opts.resource_dirs.init_d = value();
     else if (a == "--ipvs-in-memory") {
       ipvs_in_memory = true;
       if (checker) checker->ipvs_in_memory = true;

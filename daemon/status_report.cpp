@@ -231,6 +231,15 @@ void add_groups(StatusReport& r, const failover::GroupsState& state, const confi
       for (std::size_t i = 0; i < cfg.vips.size() && i < vip_held.size(); ++i)
         if (cfg.vips[i] == v && vip_held[i]) ++gs.vips_held;
     if (g.peer.alive) gs.peer_role = g.peer.role;
+    for (std::size_t i = 0; i < g.params.resources.size() && i < g.resources.size(); ++i) {
+      ResourceStatus rs;
+      rs.name = g.params.resources[i].name;
+      rs.group = gs.name;
+      rs.state = std::string(failover::to_string(g.resources[i].state));
+      rs.since_utc = since_of(g.resources[i].since, steady_now, wall_now).utc;
+      rs.failure = g.resources[i].failure;
+      r.resources.push_back(std::move(rs));
+    }
     r.groups.push_back(std::move(gs));
   }
   if (state.named && any_active) r.role = failover::Role::active;
@@ -268,6 +277,15 @@ void add_tracks(StatusReport& r, const std::vector<config::Track>& tracks,
 
 namespace {
 
+// "3/3 resources running"; empty without resources.
+std::string resources_text(const StatusReport& r) {
+  if (r.resources.empty()) return {};
+  std::size_t running = 0;
+  for (const auto& x : r.resources) running += x.state == "running";
+  return std::to_string(running) + "/" + std::to_string(r.resources.size()) + " resource" +
+         (r.resources.size() == 1 ? "" : "s") + " running";
+}
+
 // "configuration differs from d2's (virtual servers)"
 std::string mismatch_text(const StatusReport& r) {
   return "configuration differs from " + r.peer_name + "'s (" + join(r.config_differs, ", ") + ")";
@@ -290,6 +308,7 @@ std::string groups_status_line(const StatusReport& r) {
   if (r.reals > 0)
     line += "; " + std::to_string(r.reals_healthy) + "/" + std::to_string(r.reals) + " real server" +
             (r.reals == 1 ? "" : "s") + " healthy";
+  if (auto res = resources_text(r); !res.empty()) line += "; " + res;
   if (!r.unfit.empty()) line += "; " + r.unfit;
   if (!r.config_differs.empty()) line += "; " + mismatch_text(r);
   return line;
@@ -314,6 +333,7 @@ std::string status_line(const StatusReport& r) {
             (r.reals == 1 ? "" : "s") + " healthy";
   // Why a node does not serve: "backup since 12:01:07, ..., track gateway
   // (ping 10.0.0.254) down after 2 failures".
+  if (auto res = resources_text(r); !res.empty()) line += ", " + res;
   if (r.role != failover::Role::active && !r.unfit.empty()) line += ", " + r.unfit;
   if (!r.config_differs.empty()) line += ", " + mismatch_text(r);
   return line;
@@ -559,6 +579,15 @@ std::string render_text(const StatusReport& r) {
     if (!t.last.empty()) o << ", last: " << t.last;
     o << "\n";
   }
+  if (!r.resources.empty()) {
+    o << "resources: " << resources_text(r) << "\n";
+    for (const auto& x : r.resources) {
+      o << "  " << x.name << (r.named_groups ? " (" + x.group + ")" : "") << ": " << x.state << " since "
+        << x.since_utc;
+      if (!x.failure.empty()) o << "; last failure: " << x.failure;
+      o << "\n";
+    }
+  }
   if (!r.config_differs.empty())
     o << "configuration: " << mismatch_text(r) << ": digest " << r.digest << " here, " << r.peer_digest.value_or("?")
       << " on " << r.peer_name << "\n";
@@ -671,6 +700,17 @@ std::string render_json(const StatusReport& r) {
       w.value(failover::to_string(*g.peer_role));
     else
       w.null();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("resources").begin_array();
+  for (const auto& x : r.resources) {
+    w.begin_object();
+    w.field("name", x.name);
+    w.field("group", x.group);
+    w.field("state", x.state);
+    w.field("since", x.since_utc);
+    w.field("failure", or_null(x.failure));
     w.end_object();
   }
   w.end_array();

@@ -111,6 +111,15 @@ struct TrackStatus {
   std::string since_utc;  // of the current state; empty: since start
 };
 
+// One [[resource]] on this node.
+struct ResourceStatus {
+  std::string name;
+  std::string group;
+  std::string state;      // stopped, starting, running, stopping, failed
+  std::string since_utc;  // of the current state
+  std::string failure;    // the last failure's reason; empty before any
+};
+
 // One failover group's role on this node.
 struct GroupStatus {
   std::string name;
@@ -178,6 +187,8 @@ struct StatusReport {
   std::string digest;
   std::optional<std::string> peer_digest;
   std::vector<std::string> config_differs;
+  // Every group's resources, in order (add_groups).
+  std::vector<ResourceStatus> resources;
 };
 
 // The tracks' state (after make_report).

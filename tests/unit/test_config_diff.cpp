@@ -169,7 +169,9 @@ TEST(ConfigDiff, Table) {
     for (std::size_t i = 0; i < new_cfg.links.size(); ++i) {
       const bool opened = std::find(d.links_to_reopen.begin(), d.links_to_reopen.end(), i) != d.links_to_reopen.end();
       EXPECT_EQ(!d.links_kept[i].has_value(), opened) << i;
-      if (d.links_kept[i]) EXPECT_TRUE(old_cfg.links[*d.links_kept[i]] == new_cfg.links[i]) << i;
+      if (d.links_kept[i]) {
+        EXPECT_TRUE(old_cfg.links[*d.links_kept[i]] == new_cfg.links[i]) << i;
+      }
     }
     EXPECT_EQ(d.links_closed, c.expect.links_closed);
     EXPECT_EQ(names(d.vips_added), c.expect.vips_added);

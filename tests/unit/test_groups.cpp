@@ -3,187 +3,11 @@
 // latency, carrying out the actions as the daemon does. The cases are a
 // table, one line each; the form without [[group]] is also checked to
 // pass the single machine's actions through unchanged.
-#include <gtest/gtest.h>
+#include "groups_sim.hpp"
 
-#include <algorithm>
-#include <deque>
-#include <functional>
-#include <map>
-#include <set>
-
-#include "builders.hpp"
-#include "failover/groups.hpp"
-#include "two_node_wire.hpp"
-
-using namespace tandem::failover;
-using namespace std::chrono_literals;
-using tandem::config::ConfigDigest;
+using namespace tandem::testing::groups_sim;
 
 namespace {
-
-constexpr auto interval = 100ms;
-constexpr auto deadtime = 400ms;
-
-PeerParams group(const std::string& self, const std::string& name, const std::string& preferred, const char* vip,
-                 bool failback = false) {
-  PeerParams p;
-  p.group = name;
-  p.own_name = self;
-  p.peer_name = self == "d1" ? "d2" : "d1";
-  p.preferred = preferred;
-  p.auto_failback = failback;
-  p.interval = interval;
-  p.deadtime = deadtime;
-  p.warntime = 250ms;
-  p.initdead = 1000ms;
-  p.link_names = {"public", "private"};
-  p.vips = {tandem::testing::make_vip(vip)};
-  p.garp.count = 3;
-  p.garp.interval = 200ms;
-  return p;
-}
-
-// web prefers d1 (10.0.0.100), mail prefers d2 (10.0.0.101).
-GroupsParams pair(const std::string& self, bool web_failback = true, bool mail_failback = true) {
-  GroupsParams p;
-  p.named = true;
-  p.groups = {group(self, "web", "d1", "10.0.0.100/24", web_failback),
-              group(self, "mail", "d2", "10.0.0.101/24", mail_failback)};
-  p.digest = ConfigDigest{1, 2, 3};
-  return p;
-}
-
-const std::string web_vip = "10.0.0.100/24";
-const std::string mail_vip = "10.0.0.101/24";
-
-struct Node {
-  GroupsState state;
-  GroupsParams params;
-  TimePoint deadline{};
-  bool powered = true;
-  bool exited = false;
-  std::uint64_t sequence = 0;
-  std::set<std::string> held;
-  std::map<std::string, int> announced;
-  std::vector<std::string> logs;
-  std::vector<std::string> replies;
-  std::vector<Action> actions;
-  std::optional<SetSyncRole> sync;
-  int heartbeats = 0;
-};
-
-class Sim : public tandem::testing::TwoNodeWire<Sim> {
- public:
-  Sim(GroupsParams a, GroupsParams b) {
-    reset(0, std::move(a));
-    reset(1, std::move(b));
-  }
-
-  Node& node(int i) { return node_[i]; }
-  Role role(int i, const std::string& g) const { return node_[i].state.find(g)->role; }
-  bool holds(int i, const std::string& vip) const { return node_[i].powered && node_[i].held.count(vip) > 0; }
-  int holders(const std::string& vip) const { return int(holds(0, vip)) + int(holds(1, vip)); }
-  int min_holders(const std::string& vip) const { return min_holders_.count(vip) ? min_holders_.at(vip) : 2; }
-  void reset_min_holders() { min_holders_.clear(); }
-
-  void start_both() {
-    deliver(0, Start{});
-    deliver(1, Start{});
-  }
-
-  void deliver(int i, const Event& e) {
-    Node& n = node_[i];
-    if (!n.powered || n.exited) return;
-    GroupsStep st = step_groups(n.state, e, now_);
-    n.state = std::move(st.state);
-    n.deadline = st.deadline;
-    EXPECT_GT(n.deadline, now_ - 1ns) << "deadline in the past";
-    int sends = 0;
-    for (auto& a : st.actions) {
-      n.actions.push_back(a);
-      if (auto* acq = std::get_if<AcquireVips>(&a))
-        for (const auto& v : acq->vips) n.held.insert(v.address.str());
-      if (auto* rel = std::get_if<ReleaseVips>(&a))
-        for (const auto& v : rel->vips) n.held.erase(v.address.str());
-      if (auto* ann = std::get_if<AnnounceVips>(&a))
-        for (const auto& v : ann->vips) ++n.announced[v.address.str()];
-      if (auto* l = std::get_if<Log>(&a)) n.logs.push_back(l->message);
-      if (auto* r = std::get_if<AdminReply>(&a)) n.replies.push_back(std::string(r->ok ? "ok: " : "error: ") + r->message);
-      if (auto* s = std::get_if<SetSyncRole>(&a)) n.sync = *s;
-      if (std::holds_alternative<Exit>(a)) n.exited = true;
-      if (std::holds_alternative<SendHeartbeat>(a)) ++sends, send(i);
-    }
-    EXPECT_LE(sends, 1) << "one heartbeat per step";
-    for (const auto& vip : {web_vip, mail_vip}) {
-      auto [it, fresh] = min_holders_.emplace(vip, holders(vip));
-      if (!fresh) it->second = std::min(it->second, holders(vip));
-    }
-    for (auto& a : st.actions)
-      if (auto* f = std::get_if<ForwardToPeer>(&a)) deliver(i, ForwardApplied{f->on, f->group});
-  }
-
-  void send(int from) {
-    Node& n = node_[from];
-    ++n.heartbeats;
-    Heartbeat hb;
-    hb.node = n.state.node().params.own_name;
-    hb.generation = 1;
-    hb.sequence = ++n.sequence;
-    hb.priority = 100;
-    hb.version = version_[from];
-    n.state.fill(hb);
-    if (hb.version < 3) hb.groups.clear(), hb.digest = {};  // as the codec sends it
-    put(from, hb);
-  }
-
-  bool running(int i) const { return node_[i].powered && !node_[i].exited; }
-  TimePoint deadline(int i) const { return node_[i].deadline; }
-
-  void power_off(int i) { node_[i].powered = false; }
-  void power_on(int i) {
-    GroupsParams p = node_[i].params;
-    reset(i, std::move(p));
-    deliver(i, Start{});
-  }
-  void set_links(bool ok) {
-    set_link(0, ok);
-    set_link(1, ok);
-  }
-  void set_version(int i, std::uint8_t v) { version_[i] = v; }
-  void reload(int i, GroupsParams p) {
-    node_[i].params = p;
-    deliver(i, ReconfigureGroups{std::make_shared<const GroupsParams>(std::move(p))});
-  }
-
- private:
-  void reset(int i, GroupsParams p) {
-    node_[i] = Node{};
-    node_[i].params = p;
-    node_[i].state = initial_groups(p, now_);
-  }
-
-  Node node_[2];
-  std::uint8_t version_[2] = {3, 3};
-  std::map<std::string, int> min_holders_;
-};
-
-bool any_log(const Node& n, const std::string& needle) {
-  return std::any_of(n.logs.begin(), n.logs.end(), [&](const std::string& l) { return l.find(needle) != std::string::npos; });
-}
-int count_log(const Node& n, const std::string& needle) {
-  return int(std::count_if(n.logs.begin(), n.logs.end(), [&](const std::string& l) { return l.find(needle) != std::string::npos; }));
-}
-
-// d1 active for web, d2 active for mail.
-void settle(Sim& sim) {
-  sim.start_both();
-  sim.run_for(2s);
-  ASSERT_EQ(sim.role(0, "web"), Role::active);
-  ASSERT_EQ(sim.role(0, "mail"), Role::backup);
-  ASSERT_EQ(sim.role(1, "web"), Role::backup);
-  ASSERT_EQ(sim.role(1, "mail"), Role::active);
-  sim.reset_min_holders();
-}
 
 struct Case {
   const char* description;
@@ -295,8 +119,11 @@ const Case cases[] = {
        EXPECT_EQ(sim.role(0, "mail"), Role::backup);
        EXPECT_EQ(sim.min_holders(mail_vip), 1);
        EXPECT_EQ(sim.min_holders(web_vip), 1) << "make-before-break";
-       for (std::size_t i = before; i < sim.node(0).actions.size(); ++i)
-         if (auto* a = std::get_if<AcquireVips>(&sim.node(0).actions[i])) EXPECT_NE(a->vips.front().address.str(), mail_vip);
+       for (std::size_t i = before; i < sim.node(0).actions.size(); ++i) {
+         if (auto* a = std::get_if<AcquireVips>(&sim.node(0).actions[i])) {
+           EXPECT_NE(a->vips.front().address.str(), mail_vip);
+         }
+       }
        ASSERT_FALSE(sim.node(0).replies.empty());
        EXPECT_EQ(sim.node(0).replies.back(), "ok: handing over to d2");
      }},

@@ -307,7 +307,7 @@ TEST_F(StatusReportTest, RenderJsonExact) {
       "\"fitness\":0,\"carrier\":true,\"unfit\":\"\",\"peer_fitness\":0,\"peer_carrier\":true,\"tracks\":[],"
       "\"groups\":[{\"name\":\"default\",\"role\":\"active\",\"since\":\"2026-11-22T12:01:07Z\",\"since_seconds\":12.300,"
       "\"reason\":\"peer d2 silent on all links for more than deadtime 1s\",\"handover\":null,\"preferred\":\"d1\","
-      "\"auto_failback\":false,\"vips\":2,\"vips_held\":1,\"peer_role\":\"backup\"}],"
+      "\"auto_failback\":false,\"vips\":2,\"vips_held\":1,\"peer_role\":\"backup\"}],\"resources\":[],"
       "\"config\":{\"digest\":\"0000000000000001/0000000000000002/fedcba9876543210\","
       "\"peer_digest\":\"0000000000000001/0000000000000003/fedcba9876543210\",\"match\":false,"
       "\"differs\":[\"virtual servers\"]}}\n");
@@ -365,6 +365,8 @@ TEST_F(StatusReportTest, RenderJsonHasEveryDocumentedField) {
   add_tracks(r, {gateway}, {up}, failover::TimePoint{}, std::chrono::system_clock::now());
   failover::GroupsState groups;
   groups.groups = {active_state()};
+  groups.groups[0].params.resources = {failover::ResourceParams{"ldirectord"}};
+  groups.groups[0].resources = {failover::ResourceView{failover::ResourceState::running}};
   add_groups(r, groups, cfg, {true, false}, steady_now, wall_now);
   auto json = render_json(r);
   for (const auto& name : documented) EXPECT_NE(json.find("\"" + name + "\":"), std::string::npos) << name;
