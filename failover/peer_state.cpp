@@ -705,9 +705,14 @@ Step step(PeerState state, const Event& event, TimePoint now) {
             for (const auto& name : ev.stopped) b.log(4, "resource " + name + " was running at start; stopped it");
           }
         } else if constexpr (std::is_same_v<E, ResourceDone>) {
-          if (ev.index < s.resources.size() && ev.index < s.params.resources.size()) {
-            ResourceView& v = s.resources[ev.index];
-            const std::string& name = s.params.resources[ev.index].name;
+          std::size_t index = ev.index;
+          if (!ev.name.empty() && (index >= s.params.resources.size() || s.params.resources[index].name != ev.name))
+            for (std::size_t i = 0; i < s.params.resources.size(); ++i)
+              if (s.params.resources[i].name == ev.name) index = i;
+          if (index < s.resources.size() && index < s.params.resources.size() &&
+              (ev.name.empty() || s.params.resources[index].name == ev.name)) {
+            ResourceView& v = s.resources[index];
+            const std::string& name = s.params.resources[index].name;
             const ResourceState expected = ev.start ? ResourceState::starting : ResourceState::stopping;
             if (v.state == expected) {
               v.since = now;
@@ -719,7 +724,7 @@ Step step(PeerState state, const Event& event, TimePoint now) {
                 v.failed_start = ev.start;
                 v.failure = ev.reason;
                 if (ev.start) {
-                  const bool hand_over = s.params.resources[ev.index].hand_over;
+                  const bool hand_over = s.params.resources[index].hand_over;
                   b.log(3, "resource " + name + ": start failed: " + ev.reason +
                                (hand_over ? "; stopping the group's resources" : " (on_start_failure = ignore)"));
                   if (hand_over) s.resource_failure = true;

@@ -177,6 +177,7 @@ struct ResourceDone {
   bool start = true;
   bool ok = true;
   std::string reason;
+  std::string name;  // the resource's; after a reload that moved it, it is found by name
 };
 // CheckResources{group} is done: every resource whose `status` said
 // running was stopped (`stopped` names them).
