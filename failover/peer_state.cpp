@@ -514,7 +514,9 @@ void drive_resources(Builder& b) {
     return;
   }
   const bool want = s.role == Role::active && !s.resource_failure;
-  const bool peer_exclusive = s.peer.alive && (s.peer.flags & flag::exclusive_held);
+  // Heard within deadtime, even while it says it is leaving.
+  const bool heard = s.peer.last_heard && b.now - *s.peer.last_heard <= p.deadtime;
+  const bool peer_exclusive = heard && (s.peer.flags & flag::exclusive_held);
   const ResourceStep next = next_resource_step(p.resources, s.resources, want, peer_exclusive);
   auto begin = [&](ResourceState state, const char* verb) {
     ResourceView& v = s.resources[next.index];
@@ -646,7 +648,9 @@ std::uint16_t PeerState::heartbeat_flags() const {
                                          [](const ResourceParams& r) { return r.exclusive; })))
     f |= flag::exclusive_held;
   if (takeover && role == Role::active) f |= flag::takeover;
-  if (shutting_down && role != Role::active) f |= flag::leaving;
+  // Leaving: shutting down and holding nothing (its resources stopped and
+  // its VIPs gone).
+  if (shutting_down && role != Role::active && !releasing && !resources_up(resources)) f |= flag::leaving;
   if (!own.carrier) f |= flag::no_carrier;
   if (hold_until) f |= flag::hold_off;
   return f;
