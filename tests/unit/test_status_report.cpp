@@ -511,3 +511,36 @@ TEST_F(StatusReportTest, LoopsAreShownAndLateOnesWarnedAbout) {
             std::string::npos)
       << render_text(late);
 }
+
+TEST_F(StatusReportTest, StatusLineOfGroupsAndResources) {
+  auto web = active_state();
+  web.links[1].up = true;
+  web.params.group = "web";
+  web.params.resources = {failover::ResourceParams{"fs"}, failover::ResourceParams{"db"}};
+  web.resources = {failover::ResourceView{failover::ResourceState::running},
+                   failover::ResourceView{failover::ResourceState::failed, {}, "exit status 1: no db", true}};
+  auto mail = web;
+  mail.params.group = "mail";
+  mail.role = failover::Role::backup;
+  mail.params.vips = {cfg.vips[1]};
+  mail.params.resources.clear();
+  mail.resources.clear();
+  failover::GroupsState groups;
+  groups.named = true;
+  groups.groups = {web, mail};
+  StatusReport r = report(web, {true, false});
+  add_groups(r, groups, cfg, {true, false}, steady_now, wall_now);
+  EXPECT_EQ(status_line(r), "active for web (1 VIP), backup for mail; peer d2 up; 1/2 resources running");
+  const std::string text = render_text(r);
+  EXPECT_NE(text.find("resources: 1/2 resources running\n  fs (web): running since "), std::string::npos) << text;
+  EXPECT_NE(text.find("  db (web): failed since "), std::string::npos) << text;
+  EXPECT_NE(text.find("; last failure: exit status 1: no db\n"), std::string::npos) << text;
+  EXPECT_NE(render_json(r).find("{\"name\":\"db\",\"group\":\"web\",\"state\":\"failed\""), std::string::npos);
+  // The form without groups: the same count after a comma.
+  StatusReport single = report(web, {true, false});
+  failover::GroupsState one;
+  one.groups = {web};
+  one.groups[0].params.group.clear();
+  add_groups(single, one, cfg, {true, false}, steady_now, wall_now);
+  EXPECT_EQ(status_line(single), "active since 12:01:07, peer d2 backup, 1 VIP, 1/2 resources running");
+}
