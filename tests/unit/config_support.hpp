@@ -29,4 +29,14 @@ inline void expect_one_error(const std::string& text, int line, int column, cons
   EXPECT_NE(e.message.find(message), std::string::npos) << e.format();
 }
 
+// A bad input appended to a test file's base text: exactly one error, at
+// line:column counted from the start of `text`, whose message contains
+// `message`.
+struct BadAfterBase {
+  const char* what;
+  std::string text;
+  int line, column;
+  const char* message;
+};
+
 }  // namespace tandem::testing

@@ -180,12 +180,7 @@ TEST(ConfigGroup, SixteenGroupsAreFine) {
 
 // ---- bad input ---------------------------------------------------------
 
-struct Bad {
-  const char* what;
-  std::string text;  // after kBase
-  int line, column;  // counted from the start of `text`
-  const char* message;
-};
+using Bad = testing::BadAfterBase;
 
 class ConfigGroupBad : public ::testing::TestWithParam<Bad> {};
 

@@ -81,12 +81,7 @@ interval = "5s"
 
 TEST(ConfigTrack, NoTrackIsFine) { EXPECT_TRUE(parse_ok("").tracks.empty()); }
 
-struct Bad {
-  const char* what;
-  std::string text;
-  int line, column;
-  const char* message;
-};
+using Bad = testing::BadAfterBase;
 
 class ConfigTrackBad : public ::testing::TestWithParam<Bad> {};
 
