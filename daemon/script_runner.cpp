@@ -24,7 +24,7 @@ namespace tandem::daemon {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-struct ScriptRunner::Impl {
+struct ScriptRunner::Impl : std::enable_shared_from_this<ScriptRunner::Impl> {
   struct Job {
     explicit Job(asio::io_context& io) : timer(io) {}
     ScriptJob job;
@@ -152,13 +152,23 @@ void ScriptRunner::Impl::exited(std::uint64_t id, const boost::system::error_cod
   if (it == jobs.end()) return;
   Job& job = *it->second;
   std::shared_ptr<health::ChildProcess> child = job.child;
+  if (!ec && !child->has_exited()) {
+    // Woken without an exit: epoll may report a readiness that was meant
+    // for the descriptor this pidfd's number had before (another script's
+    // pipe, closed in the same turn of the loop). Wait again.
+    std::weak_ptr<Impl> weak = shared_from_this();
+    child->exited.async_wait(asio::posix::descriptor_base::wait_read, [weak, id](boost::system::error_code e) {
+      if (auto core = weak.lock()) core->exited(id, e);
+    });
+    return;
+  }
   job.timer.cancel();
   // A script killed at its timeout takes its group along; one that exited
   // leaves what it started running.
   if (job.timed_out || ec) child->kill_group();
   const bool pipe_open = child->drain_output();
   const std::optional<int> status = child->try_reap();
-  if (!child->reaped) {  // woken without an exit
+  if (!child->reaped) {  // the wait failed: end it here
     child->kill_group();
     child->reap_blocking();
   }

@@ -127,6 +127,16 @@ void ChildProcess::kill_group() {
   ::kill(pid, SIGKILL);  // in case it left its group
 }
 
+bool ChildProcess::has_exited() const {
+  if (reaped) return true;
+  siginfo_t info{};
+  int r;
+  while ((r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT)) < 0 && errno == EINTR) {
+  }
+  if (r < 0) return true;  // ECHILD: reaped behind our back
+  return info.si_pid != 0;
+}
+
 std::optional<int> ChildProcess::try_reap() {
   if (reaped) return std::nullopt;
   int status = 0;

@@ -72,6 +72,9 @@ class ChildProcess : public std::enable_shared_from_this<ChildProcess> {
   // Non-blocking: the raw wait status, or nothing while it still runs (or
   // when someone else reaped it).
   std::optional<int> try_reap();
+  // Whether the child has exited (or is gone), without reaping it: its
+  // process group can still be signalled.
+  bool has_exited() const;
   // Blocks until the child is gone: for cancellation, after kill_group().
   void reap_blocking();
   // Reads what the pipe holds now without blocking, keeping the first

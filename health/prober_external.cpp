@@ -37,15 +37,21 @@ asio::awaitable<ProbeResult> run_external(ProbeRun& run) {
   child.watch_output();
 
   boost::system::error_code ec;
-  co_await child.exited.async_wait(asio::posix::descriptor_base::wait_read,
-                                   asio::redirect_error(asio::use_awaitable, ec));
-  if (run.abandoned) co_return failed("cancelled");
+  std::optional<int> status;
+  for (;;) {
+    co_await child.exited.async_wait(asio::posix::descriptor_base::wait_read,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (run.abandoned) co_return failed("cancelled");
+    if (ec || run.timed_out || child.has_exited()) break;
+    // Woken without an exit (a readiness meant for the descriptor this
+    // pidfd's number had before): wait again.
+  }
   // The child has exited, or died of the deadline's SIGKILL. A check leaves
   // nothing running behind it: the rest of its group goes too.
   child.kill_group();
   child.drain_output();
-  std::optional<int> status = child.try_reap();
-  if (!child.reaped) child.reap_blocking();  // woken without an exit: already killed above
+  status = child.try_reap();
+  if (!child.reaped) child.reap_blocking();  // the wait failed: already killed above
   boost::system::error_code ignored;
   child.exited.close(ignored);
   child.output.close(ignored);
