@@ -564,8 +564,13 @@ class Lab:
         return None
 
     def power_off(self, node):
-        """Both links down at once inside the node's namespace (the daemon keeps running)."""
-        self.ip_batch(node, ["link set eth0 down", "link set eth1 down"])
+        """Both links down at once inside the node's namespace (the daemon
+        keeps running). The private link (heartbeats only) goes first: were
+        eth0 first, a daemon quick enough would see its VIP interface's
+        carrier go and say so in a heartbeat over eth1 before that went
+        down too, and the peer would take over at once, a handover where a
+        director without power says nothing."""
+        self.ip_batch(node, ["link set eth1 down", "link set eth0 down"])
 
     def power_on(self, node):
         self.ip_batch(node, ["link set eth0 up", "link set eth1 up"])

@@ -2,7 +2,10 @@
 """The tandem demo (run by scripts/demo.sh inside the vm): two directors
 balancing HTTP over two real servers with IPVS, a real server failing, the
 active director losing power while a client keeps asking, and a planned
-switchover back to it.
+switchover back to it; then (not with --nat) the same network with the
+active/active example (examples/lab-active-active/): each director serving
+one failover group's VIP, one of them losing power, and `tandemctl takeover`
+moving its group back.
 
     tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build build
     tests/vm/run.sh -- python3 tests/vm/demo_lab.py --build build --nat
@@ -21,9 +24,12 @@ import time
 
 import livelab
 import natlab
-from livelab import labmod, REALS, VIP
+from livelab import labmod, NODES, REALS, VIP, VIP2
 
 STEP = [0]
+# The active/active example: two failover groups on the same network.
+AA_EXAMPLES = os.path.join(livelab.REPO, "examples", "lab-active-active")
+GROUPS = (("web", VIP, "d1"), ("mail", VIP2, "d2"))  # name, VIP, preferred director
 
 
 def heading(title):
@@ -43,17 +49,48 @@ def show(label, text):
     sys.stdout.flush()
 
 
-def requests(live, count=10):
-    """Makes `count` requests and prints who answered each; returns
-    {page text: count}."""
-    answers = live.get(count)
+def requests(live, count=10, vip=VIP, each=True, label=""):
+    """Makes `count` requests to `vip` and prints who answered each (or with
+    `each` false only the tally, after `label`); returns {page text: count}."""
+    answers = live.get(count, vip=vip)
     tally = {}
     for i, a in enumerate(answers, 1):
         text = a["server"] if a["ok"] else "no answer (%s)" % a["error"]
         tally[text] = tally.get(text, 0) + 1
-        print("    request %2d: %s" % (i, text))
-    print("    " + ", ".join("%d x %s" % (n, t) for t, n in sorted(tally.items())), flush=True)
+        if each:
+            print("    request %2d: %s" % (i, text))
+    print("    " + label + ", ".join("%d x %s" % (n, t) for t, n in sorted(tally.items())), flush=True)
     return tally
+
+
+def group_roles(status):
+    """{group: role} from a status JSON (None: no status)."""
+    return {g["name"]: g["role"] for g in (status or {}).get("groups", [])}
+
+
+def split(live):
+    """The active/active lab as its configuration wants it: each director
+    active for its own group and holding its VIP alone, backup (or standby)
+    for the other's, both hearing each other."""
+    st = {n: live.lab.try_status(n) for n in NODES}
+    for node in NODES:
+        if not st[node] or not st[node]["peer"]["alive"]:
+            return False
+        for name, _, preferred in GROUPS:
+            wanted = ("active",) if node == preferred else ("backup", "standby")
+            if group_roles(st[node]).get(name) not in wanted:
+                return False
+    return all(live.holders(vip) == [preferred] for _, vip, preferred in GROUPS)
+
+
+def groups_part(text):
+    """The [[group]] sections of a config, with the comment right above the
+    first one."""
+    lines = text[:text.index("\n[garp]")].splitlines()
+    first = next(i for i, line in enumerate(lines) if line == "[[group]]")
+    while first > 0 and lines[first - 1].startswith("#"):
+        first -= 1
+    return "\n".join(lines[first:])
 
 
 def fail(text):
@@ -245,6 +282,7 @@ def demo(build, nat=False):
             show("tandemctl status on %s" % node, live.status_text(node))
 
         heading("A planned switchover back to %s" % active)
+        switchover_step = STEP[0]
         if nat:
             say("`tandemctl standby` on %s hands the addresses back to %s while the client "
                 "keeps sending a request every 10 ms: %s adds and announces them, then %s "
@@ -310,13 +348,141 @@ def demo(build, nat=False):
             for node in (active, backup):
                 print("    %s: %s" % (node, live.lab.status(node)["status_line"]))
 
+        stop_order = (backup, active)  # the backup first: nothing to hand over
+        if not nat:
+            roles = live.lab.roles()
+            for node in sorted(NODES, key=lambda n: roles.get(n) == "active"):
+                live.lab.stop(node)
+            live.close()
+            live = None
+            live = livelab.LiveLab(build, examples=AA_EXAMPLES, vips=(VIP, VIP2))
+            rc = active_active(live, switchover_step)
+            if rc:
+                return rc
+            stop_order = ("d2", "d1")  # d2 hands mail over to d1 before it exits
+
         heading("Clean up")
-        for node in (backup, active):  # the backup first: nothing to hand over
+        for node in stop_order:
             print("    tandemd on %s stopped (exit status %s)" % (node, live.lab.stop(node)))
         print("    removing the namespaces; the demo took %.0f s" % (time.monotonic() - t0))
         return 0
     finally:
-        live.close()
+        if live is not None:
+            live.close()
+
+
+def active_active(live, switchover_step):
+    """The active/active part on `live`, a LiveLab of examples/lab-active-active/
+    (nothing running yet; `switchover_step`: the number of the step that showed
+    the staged handover); returns 0, or fail()'s status."""
+    timings = live.timings()
+    services = tuple(livelab.service_of(vip) for _, vip, _ in GROUPS)
+    heading("Both directors carry traffic (active/active)")
+    say("The same network once more, now with the configuration in examples/lab-active-active/ "
+        "(d1.toml, d2.toml): two failover groups, each with its own VIP and its own preferred "
+        "director. Group web (%s) prefers d1, group mail (%s) prefers d2, and each has a "
+        "virtual server like the one above over r1 and r2, which carry both VIPs. One heartbeat "
+        "carries the roles of both groups: each director is active for its own group and backup "
+        "for the other's." % (VIP, VIP2))
+    show("the groups in examples/lab-active-active/d1.toml", groups_part(live.config_text("d1")))
+    live.lab.start_pair()
+    ok, _ = labmod.wait_until(lambda: split(live), timings["initdead"] + 30, step=0.1)
+    if not ok:
+        return fail("d1 did not become active for web and d2 for mail within %.0f s" % (timings["initdead"] + 30))
+    live.wait_reals(40.0, services)
+    for node in NODES:
+        print("    %s: %s" % (node, live.lab.status(node)["status_line"]))
+    for node in NODES:
+        show("ipvsadm -Ln on %s" % node, live.ipvsadm(node))
+    say("The client asks each VIP ten times. Both web servers answer on both, and each VIP "
+        "is reached through its own director (the client's ARP entry for it is that director's "
+        "MAC address):")
+    for name, vip, _ in GROUPS:
+        tally = requests(live, vip=vip, each=False, label="http://%s/ (%s): " % (vip, name))
+        if len([t for t in tally if t.startswith("I am")]) != 2:
+            return fail("expected answers from both web servers on %s" % vip)
+        mac, _ = live.lab.neigh("client", vip)
+        print("      through %s (the client's ARP entry for %s is %s)" % (live.lab.node_of_mac(mac), vip, mac))
+
+    heading("Pull the plug on d1, active for web")
+    say("The client sends a request every 10 ms to each VIP (each one waits at most 0.25 s for "
+        "its answer). Both of d1's links go down at once. After %gs of silence d2 declares d1 "
+        "dead and takes web's VIP as well; mail's VIP stays where it was, on d2." % timings["deadtime"])
+    probes = live.start_probes([VIP, VIP2], every=0.01, timeout=0.25)
+    time.sleep(1.5)
+    live.lab.power_off("d1")
+    cut = time.monotonic()
+    moved, took = labmod.wait_until(lambda: live.holders(VIP) == ["d2"], 10.0, step=0.01)
+    if not moved:
+        for p in probes:
+            p.stop()
+        return fail("d2 did not take web's VIP within 10 s")
+    mail_on = live.holders(VIP2)
+    print("    d2 holds %s (web) %.2f s after d1's links went down; %s (mail) is %s"
+          % (VIP, took, VIP2, "still on d2" if mail_on == ["d2"] else "on %s" % (" and ".join(mail_on) or "no director")))
+    time.sleep(2.5)
+    web, mail = [livelab.outage(p.stop(), t_from=cut - 1.5) for p in probes]
+    print("    web: the client made %d requests in the last %.1f s: %d answered, %d failed"
+          % (web["requests"], time.monotonic() - cut + 1.5, web["ok"], web["failed"]))
+    if web["gap_to"] is None or web["gap_to"] < cut:
+        return fail("the client got no answer on %s after d1's links went down" % VIP)
+    print("      longest time without an answer: %.2f s (answers resumed %.2f s after the links went down)"
+          % (web["longest_gap"], web["gap_to"] - cut))
+    print("    mail: %d requests meanwhile: %d answered, %d failed; longest time without an answer %.0f ms"
+          % (mail["requests"], mail["ok"], mail["failed"], mail["longest_gap"] * 1000))
+    for r in (web, mail):
+        if r["errors"]:
+            print("    the failures on %s: %s" % ("web" if r is web else "mail", "; ".join(r["errors"])))
+    print("    d2: %s" % live.lab.status("d2")["status_line"])
+
+    heading("Power comes back to d1; it takes web back")
+    say("Its links return and it becomes backup for both groups (auto_failback = false in "
+        "each). Once its checks have r1 and r2 up again, `tandemctl takeover web` on d1 asks d2 "
+        "for web alone while the client keeps sending to both VIPs every 10 ms (each request "
+        "waits at most 0.5 s now: with two clients running, the emulated machine stalls now "
+        "and then). It goes in stages as in step %d, for web's VIP and service only; mail "
+        "stays on d2." % switchover_step)
+    live.lab.power_on("d1")
+    since = time.monotonic()
+
+    def back():
+        st = live.lab.try_status("d1")
+        return (st is not None and st["peer"]["alive"] and set(group_roles(st).values()) == {"backup"}
+                and live.holders(VIP) == ["d2"] and live.holders(VIP2) == ["d2"])
+
+    ok, took = labmod.wait_until(back, 15.0, step=0.1)
+    if not ok:
+        return fail("d1 did not come back as backup for both groups within 15 s")
+    print("    d1 is backup for both groups %.1f s after its links came back" % took)
+    try:
+        live.wait_reals(20.0, services, nodes=("d1",))
+    except labmod.LabError:
+        return fail("r1 and r2 did not come back up on d1 within 20 s")
+    print("    r1 and r2 are up on d1 in both services %.1f s after its links came back" % (time.monotonic() - since))
+    print("    d1: %s" % live.lab.status("d1")["status_line"])
+    probes = live.start_probes([VIP, VIP2], every=0.01, timeout=0.5)
+    time.sleep(1.0)
+    begun = time.monotonic()
+    p = live.lab.ctl("d1", "takeover", "web", timeout=15)
+    print("    tandemctl takeover web on d1: %s" % (p.stdout + p.stderr).strip())
+    moved, _ = labmod.wait_until(lambda: live.holders(VIP) == ["d1"], 15.0, step=0.01)
+    if not moved:
+        for p in probes:
+            p.stop()
+        return fail("d1 did not take web's VIP back within 15 s")
+    print("    d1 holds %s alone %.2f s after the command; %s stays on %s"
+          % (VIP, time.monotonic() - begun, VIP2, " and ".join(live.holders(VIP2)) or "no director"))
+    time.sleep(1.0)
+    for (name, _, _), probe in zip(GROUPS, probes):
+        r = livelab.outage(probe.stop(), t_from=begun - 1.0)
+        print("    %s: the client made %d requests meanwhile: %d answered, %d failed; longest time without an "
+              "answer %.0f ms" % (name, r["requests"], r["ok"], r["failed"], r["longest_gap"] * 1000))
+        if r["errors"]:
+            print("      the failures: %s" % "; ".join(r["errors"]))
+    labmod.wait_until(lambda: split(live), 5.0, step=0.1)
+    for node in NODES:
+        print("    %s: %s" % (node, live.lab.status(node)["status_line"]))
+    return 0
 
 
 def main():
