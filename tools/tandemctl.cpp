@@ -1,14 +1,23 @@
-// tandemctl: the control client (SPEC "Command line"). Exit codes: 0 ok,
-// 1 error (message on stderr), 2 usage.
+// tandemctl: the control client (SPEC "Command line"), and `tandemctl
+// import`, which turns legacy files into tandem.toml. Exit codes: 0 ok,
+// 1 error (message on stderr), 2 usage; import also 3 (written, with
+// warnings).
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 
+#include "config/legacy/import.hpp"
+#include "config/legacy/ipvsadm.hpp"
+#include "config/text_file.hpp"
 #include "daemon/control_protocol.hpp"
 
 namespace {
@@ -19,17 +28,168 @@ const char* usage =
     "  status [--json]   role, peer, links, VIPs and heartbeat counters\n"
     "  standby [GROUP]   hand the VIPs (of one failover group) to the peer\n"
     "  takeover [GROUP]  take the VIPs (of one failover group) from the peer\n"
-    "  reload            re-read the configuration (same as SIGHUP)\n";
+    "  reload            re-read the configuration (same as SIGHUP)\n"
+    "  import FORMAT ... write a tandem.toml made from legacy files:\n"
+    "    import ipvsadm [FILE|-] [--node NAME] [--peer NAME] [--peer-address IFACE=ADDR]...\n"
+    "                   [--services-only] [-o FILE]\n"
+    "                    ipvsadm-save -n output or a script of ipvsadm lines (default: stdin)\n"
+    "    TOML on stdout (or -o FILE), FILE:LINE: warning/error: lines on stderr;\n"
+    "    exit 0 converted, 3 written with warnings, 1 errors (nothing written)\n";
 
 int fail_usage(const std::string& why) {
   std::fprintf(stderr, "tandemctl: %s\n%s", why.c_str(), usage);
   return 2;
 }
 
+// ---- tandemctl import ----
+
+using tandem::config::legacy::ImportOptions;
+using tandem::config::legacy::ImportResult;
+
+using Importer = ImportResult (*)(std::string_view, const std::string&, const ImportOptions&);
+struct Format {
+  const char* name;
+  Importer import;
+};
+const Format kFormats[] = {
+    {"ipvsadm", tandem::config::legacy::import_ipvsadm},
+};
+constexpr std::size_t kMaxImportInput = 16 * 1024 * 1024;  // bytes
+
+bool read_stdin(std::string& out, std::string& error) {
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(0, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, std::size_t(n));
+      if (out.size() > kMaxImportInput) {
+        error = "more than 16 MiB";
+        return false;
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = std::strerror(errno);
+      return false;
+    }
+    return true;
+  }
+}
+
+// Writes `text` to `path` atomically (a temporary file in the same
+// directory, renamed over it), mode 0644. Returns the reason on failure.
+std::string write_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return std::strerror(errno);
+  std::string why;
+  std::size_t done = 0;
+  while (done < text.size() && why.empty()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) why = std::strerror(errno);
+    else done += std::size_t(n);
+  }
+  if (why.empty() && ::fchmod(fd, 0644) != 0) why = std::strerror(errno);
+  if (why.empty() && ::fsync(fd) != 0) why = std::strerror(errno);
+  if (::close(fd) != 0 && why.empty()) why = std::strerror(errno);
+  if (why.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) why = std::strerror(errno);
+  if (!why.empty()) ::unlink(tmp.c_str());
+  return why;
+}
+
+int import_main(int argc, char** argv) {
+  if (argc < 3) return fail_usage("import needs a format: ipvsadm");
+  const std::string format = argv[2];
+  const Format* f = nullptr;
+  for (const auto& candidate : kFormats)
+    if (format == candidate.name) f = &candidate;
+  if (!f) return fail_usage("import: unknown format \"" + format + "\" (known: ipvsadm)");
+  ImportOptions options;
+  std::string input, output;
+  bool have_input = false, have_node = false;
+  for (int i = 3; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    if (a == "--node") {
+      if (!value(options.node)) return fail_usage("--node needs a name");
+      have_node = true;
+    } else if (a == "--peer") {
+      if (!value(options.peer)) return fail_usage("--peer needs a name");
+    } else if (a == "--peer-address") {
+      std::string v;
+      if (!value(v)) return fail_usage("--peer-address needs IFACE=ADDR");
+      const std::size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+        return fail_usage("--peer-address " + v + ": expected IFACE=ADDR, e.g. eth1=192.168.77.2");
+      if (!options.peer_addresses.emplace(v.substr(0, eq), v.substr(eq + 1)).second)
+        return fail_usage("--peer-address: interface " + v.substr(0, eq) + " given twice");
+    } else if (a == "--services-only") {
+      options.services_only = true;
+    } else if (a == "-o" || a == "--output") {
+      if (!value(output) || output.empty()) return fail_usage("-o needs a file name");
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(usage, stdout);
+      return 0;
+    } else if (!have_input && (a == "-" || (!a.empty() && a[0] != '-'))) {
+      input = a;
+      have_input = true;
+    } else {
+      return fail_usage("import: unexpected argument \"" + a + "\"");
+    }
+  }
+  if (!have_node && !options.services_only) {
+    char host[HOST_NAME_MAX + 1] = {};
+    if (::gethostname(host, sizeof host - 1) == 0 && host[0]) {
+      options.node = host;
+      options.node_from_hostname = true;
+    }
+  }
+  std::string text;
+  std::string path = input;
+  if (!have_input || input == "-") {
+    if (!have_input && ::isatty(0)) return fail_usage("import " + format + ": give FILE, or - to read stdin");
+    path = "<stdin>";
+    std::string why;
+    if (!read_stdin(text, why)) {
+      std::fprintf(stderr, "tandemctl: stdin: %s\n", why.c_str());
+      return 1;
+    }
+  } else {
+    auto file = tandem::config::read_text_file(input, kMaxImportInput);
+    if (!file.ok) {
+      std::fprintf(stderr, "%s: error: %s\n", input.c_str(), file.error.c_str());
+      return 1;
+    }
+    text = std::move(file.text);
+  }
+  const ImportResult result = f->import(text, path, options);
+  for (const auto& line : tandem::config::legacy::import_messages(result)) std::fprintf(stderr, "%s\n", line.c_str());
+  const int code = tandem::config::legacy::import_exit_code(result);
+  if (code == 1) return 1;
+  if (output.empty()) {
+    std::fwrite(result.toml.data(), 1, result.toml.size(), stdout);
+    if (std::fflush(stdout) != 0) {
+      std::fprintf(stderr, "tandemctl: stdout: %s\n", std::strerror(errno));
+      return 1;
+    }
+  } else if (const std::string why = write_atomically(output, result.toml); !why.empty()) {
+    std::fprintf(stderr, "tandemctl: %s: %s\n", output.c_str(), why.c_str());
+    return 1;
+  }
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace tandem::daemon;
+  if (argc >= 2 && std::string_view(argv[1]) == "import") return import_main(argc, argv);
   std::string socket_path = "/run/tandem/tandemd.sock";
   std::string verb;
   std::string group;

@@ -1,0 +1,114 @@
+#include "config/legacy/import.hpp"
+
+#include <algorithm>
+
+#include "config/address.hpp"
+#include "config/config.hpp"
+#include "config/names.hpp"
+
+namespace tandem::config::legacy {
+
+int import_exit_code(const ImportResult& result) {
+  if (!result.errors.empty()) return 1;
+  if (!result.warnings.empty()) return 3;
+  return 0;
+}
+
+std::vector<std::string> import_messages(const ImportResult& result) {
+  struct Entry {
+    const Diagnostic* d;
+    const char* severity;
+  };
+  std::vector<Entry> all;
+  for (const auto& w : result.warnings) all.push_back({&w, "warning"});
+  for (const auto& e : result.errors) all.push_back({&e, "error"});
+  std::stable_sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
+    const int la = a.d->line > 0 ? a.d->line : 1 << 30;
+    const int lb = b.d->line > 0 ? b.d->line : 1 << 30;
+    return la < lb;
+  });
+  std::vector<std::string> lines;
+  for (const auto& e : all) lines.push_back(e.d->format(e.severity));
+  return lines;
+}
+
+Diagnostic diagnostic_at(const std::string& file, int line, std::string message) {
+  return Diagnostic{file, line, 0, std::move(message)};
+}
+
+bool check_cluster_options(const ImportOptions& options, const std::string& file, const std::string& why,
+                           ImportResult& result) {
+  const std::size_t before = result.errors.size();
+  const std::string tail = why.empty() ? "" : "; " + why;
+  auto missing = [&](std::string message) { result.errors.push_back(diagnostic_at(file, 0, std::move(message))); };
+  if (options.node.empty())
+    missing("[node] name: this director's node name is needed: give --node NAME" + tail);
+  else if (auto problem = node_name_problem(options.node))
+    missing("--node \"" + comment_safe(options.node) + "\": a node name " + *problem);
+  else if (!is_plain_utf8(options.node))
+    missing("--node \"" + comment_safe(options.node) + "\": a node name must be UTF-8");
+  if (options.peer.empty())
+    missing("[cluster] peer: the other director's node name is needed: give --peer NAME" + tail);
+  else if (auto problem = node_name_problem(options.peer))
+    missing("--peer \"" + comment_safe(options.peer) + "\": a node name " + *problem);
+  else if (!is_plain_utf8(options.peer))
+    missing("--peer \"" + comment_safe(options.peer) + "\": a node name must be UTF-8");
+  else if (options.peer == options.node)
+    missing("--peer \"" + options.peer + "\" is this director's own name (--node): give the other director's");
+  if (options.peer_addresses.empty())
+    missing(
+        "[[link]]: the peer's heartbeat address is needed: give --peer-address IFACE=ADDR (the local interface and "
+        "the peer's address on it), once per link" +
+        tail);
+  for (const auto& [iface, addr] : options.peer_addresses) {
+    if (auto problem = interface_problem(iface))
+      missing("--peer-address " + iface + "=" + addr + ": the interface " + *problem);
+    else if (!is_plain_utf8(iface))
+      missing("--peer-address " + comment_safe(iface) + "=" + addr + ": the interface name must be UTF-8");
+    const auto ip = IpAddress::parse(addr);
+    if (!ip)
+      missing("--peer-address " + iface + "=" + addr + ": \"" + addr + "\" is not an IPv4 or IPv6 address");
+    else if (ip->is_multicast())
+      missing("--peer-address " + iface + "=" + addr + ": a multicast address is not a peer's address");
+  }
+  return result.errors.size() == before;
+}
+
+void write_node(TomlWriter& out, const ImportOptions& options) {
+  const Source src{options.node_from_hostname ? "this host's name (no --node given)" : "--node", 0,
+                   options.node_from_hostname ? "" : options.node};
+  out.table("node");
+  out.string("name", options.node, &src);
+}
+
+void write_peer(TomlWriter& out, const ImportOptions& options) {
+  const Source src{"--peer", 0, options.peer};
+  out.string("peer", options.peer, &src);
+}
+
+void write_links(TomlWriter& out, const ImportOptions& options) {
+  for (const auto& [iface, addr] : options.peer_addresses) {
+    const Source src{"--peer-address", 0, iface + "=" + addr};
+    const auto ip = IpAddress::parse(addr);
+    out.array_table("link");
+    out.string("name", iface);
+    out.string("interface", iface);
+    out.string("peer", ip ? ip->str() : addr, &src);
+  }
+}
+
+void check_output(const std::string& toml, bool services_only, const std::string& file, ImportResult& result) {
+  std::string text = toml;
+  if (services_only)
+    text +=
+        "\n[node]\nname = \"import-check-a\"\n[cluster]\npeer = \"import-check-b\"\n"
+        "[[link]]\nname = \"check\"\ninterface = \"lo\"\npeer = \"127.0.0.2\"\n";
+  const auto parsed = parse_config(text, "tandem.toml", ParseOptions{"import-check-a"});
+  for (const auto& e : parsed.errors)
+    result.errors.push_back(diagnostic_at(
+        file, 0,
+        "the imported configuration would fail tandemd --check-config (" + e.format() +
+            "): this is a bug of the importer, please report it with the input"));
+}
+
+}  // namespace tandem::config::legacy

@@ -1,0 +1,76 @@
+// What every importer of `tandemctl import` shares (heartbeat, ldirectord,
+// piranha, keepalived, ipvsadm): the options that supply facts a legacy file
+// does not hold, and the result: tandem.toml text plus located warnings and
+// errors, printed as "FILE:LINE: warning: ..." / "FILE:LINE: error: ...".
+// Importers are pure: they read text, never the file system, DNS or the clock.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/error.hpp"
+#include "config/legacy/toml_writer.hpp"
+
+namespace tandem::config::legacy {
+
+struct ImportOptions {
+  // This director's node name (--node); empty: not known, an error where the
+  // output needs it. `node_from_hostname`: it is the host name, taken because
+  // --node was not given (said in the output's comment).
+  std::string node;
+  bool node_from_hostname = false;
+  // The peer's node name (--peer), for formats that do not hold it.
+  std::string peer;
+  // --peer-address IFACE=ADDR: the peer's address on each heartbeat link.
+  std::map<std::string, std::string> peer_addresses;
+  // The name of the input in comments and diagnostics; empty: the path.
+  std::string input_name;
+  // --services-only: write only what the format holds about IPVS
+  // ([[virtual_server]], [sync]), to paste into an existing tandem.toml;
+  // no [node], [cluster] or [[link]] is needed then.
+  bool services_only = false;
+};
+
+struct ImportResult {
+  std::string toml;  // empty when there are errors
+  Diagnostics warnings;
+  Diagnostics errors;
+};
+
+// 1 when there are errors (nothing is written), 3 when a configuration was
+// written with warnings, else 0.
+int import_exit_code(const ImportResult& result);
+
+// Every diagnostic as one stderr line ("FILE:LINE: warning: MESSAGE"), in
+// line order, those without a line last; warnings and errors interleaved.
+std::vector<std::string> import_messages(const ImportResult& result);
+
+// ---- helpers for the importers ----
+
+// A diagnostic at a line of the input (column 0, so it prints as
+// "FILE:LINE: ..."); line 0 for the file as a whole.
+Diagnostic diagnostic_at(const std::string& file, int line, std::string message);
+
+// The facts a complete tandem.toml needs when a format holds none of them
+// (ipvsadm): this director's name (--node), the peer's (--peer) and at least
+// one link (--peer-address IFACE=ADDR). Adds one error per missing or bad
+// fact, naming the flag that supplies it; `why` ends each message, e.g.
+// "ipvsadm rules hold no cluster facts". Returns whether all are there.
+bool check_cluster_options(const ImportOptions& options, const std::string& file, const std::string& why,
+                           ImportResult& result);
+// `[node]` with name = options.node, its source the option (or "this host's
+// name").
+void write_node(TomlWriter& out, const ImportOptions& options);
+// `peer = options.peer` inside the [cluster] table the caller opened.
+void write_peer(TomlWriter& out, const ImportOptions& options);
+// One [[link]] per --peer-address, named after its interface.
+void write_links(TomlWriter& out, const ImportOptions& options);
+
+// Checks the finished text with config::parse_config, as tandemd
+// --check-config does (without reading the authkeys file). With
+// `services_only`, a stub [cluster] and [[link]] are appended for the check.
+// Each problem becomes an error naming the output line: an importer must
+// never write a file tandemd would refuse.
+void check_output(const std::string& toml, bool services_only, const std::string& file, ImportResult& result);
+
+}  // namespace tandem::config::legacy

@@ -1,0 +1,164 @@
+// `tandemctl import ipvsadm` (config/legacy/ipvsadm): golden files. Each
+// case is tests/data/import/ipvsadm/NAME.in with the expected NAME.toml
+// (absent when the import fails) and NAME.err, the expected stderr lines.
+// Every complete golden .toml must pass config::parse_config, as tandemd
+// --check-config checks it (but for the authkeys file).
+// To regenerate after an intended change: TANDEM_UPDATE_GOLDEN=1.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/legacy/import.hpp"
+#include "config/legacy/ipvsadm.hpp"
+
+namespace tandem::config::legacy {
+namespace {
+
+const std::filesystem::path kDir = std::filesystem::path(TANDEM_TEST_DATA) / "import" / "ipvsadm";
+
+enum class Facts { cluster, none, services_only };
+
+struct Case {
+  const char* name;
+  const char* description;
+  Facts facts = Facts::cluster;
+  int exit_code = 3;
+};
+
+const std::vector<Case> kCases = {
+    {"save_n", "ipvsadm-save -n: TCP, UDP, SCTP and fwmark services, persistence with netmasks, dr/nat/tun reals, "
+               "gue, scheduler flags, IPv6 and an IPv6 fwmark"},
+    {"script", "a script: /sbin/ipvsadm lines, comments, continuation, -E/-e edits, thresholds, -p without a "
+               "timeout, bundled options, --set, sync daemons and other shell lines"},
+    {"services_only", "--services-only writes the virtual servers without [node], [cluster] and [[link]]",
+     Facts::services_only},
+    {"missing_facts", "without --node, --peer and --peer-address each missing fact is an error naming its flag",
+     Facts::none, 1},
+    {"unknown_option", "an unknown short option and an unknown long option", Facts::cluster, 1},
+    {"bad_address", "a bad IPv4 address, an unclosed IPv6 bracket, a port out of range, an empty host",
+     Facts::cluster, 1},
+    {"real_before_service", "a real server before its -A line", Facts::cluster, 1},
+    {"duplicate_service", "the same service added twice", Facts::cluster, 1},
+    {"hostnames", "ipvsadm -S without -n: host names and service names are not resolved", Facts::cluster, 1},
+    {"binary", "binary garbage is refused at its first line", Facts::cluster, 1},
+    {"empty", "an empty file has nothing to import", Facts::cluster, 1},
+    {"truncated", "a last line cut off before -r's value", Facts::cluster, 1},
+    {"pasted", "a blog paste: an en dash, a synproxy (-j) and a FULLNAT (-b) option of patched forks, a shell "
+               "variable",
+     Facts::cluster, 1},
+};
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+ImportOptions options_for(Facts facts) {
+  ImportOptions o;
+  if (facts == Facts::cluster) {
+    o.node = "d1";
+    o.peer = "d2";
+    o.peer_addresses = {{"eth1", "192.168.77.2"}};
+  }
+  o.services_only = facts == Facts::services_only;
+  return o;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+TEST(ImportIpvsadmTest, GoldenFiles) {
+  const bool update = std::getenv("TANDEM_UPDATE_GOLDEN") != nullptr;
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(std::string(c.name) + ": " + c.description);
+    const std::string name = std::string(c.name) + ".in";
+    const auto input = kDir / name;
+    ASSERT_TRUE(std::filesystem::exists(input)) << input;
+    const ImportResult r = import_ipvsadm(read(input), name, options_for(c.facts));
+    const std::string err = joined(import_messages(r));
+    const auto toml_path = kDir / (std::string(c.name) + ".toml");
+    const auto err_path = kDir / (std::string(c.name) + ".err");
+    if (update) {
+      std::ofstream(err_path, std::ios::binary) << err;
+      if (r.toml.empty())
+        std::filesystem::remove(toml_path);
+      else
+        std::ofstream(toml_path, std::ios::binary) << r.toml;
+    }
+    EXPECT_EQ(import_exit_code(r), c.exit_code) << err;
+    EXPECT_EQ(err, read(err_path));
+    if (c.exit_code == 1) {
+      EXPECT_TRUE(r.toml.empty());
+      EXPECT_FALSE(std::filesystem::exists(toml_path)) << toml_path << " should not exist for a failing case";
+      continue;
+    }
+    ASSERT_TRUE(std::filesystem::exists(toml_path)) << toml_path;
+    const std::string golden = read(toml_path);
+    EXPECT_EQ(r.toml, golden);
+    if (c.facts == Facts::cluster) {
+      const auto parsed = parse_config(golden, toml_path.string(), ParseOptions{"not-d1"});
+      EXPECT_TRUE(parsed.config.has_value());
+      for (const auto& e : parsed.errors) ADD_FAILURE() << e.format();
+    }
+  }
+}
+
+TEST(ImportIpvsadmTest, EveryGoldenInputIsInTheTable) {
+  std::set<std::string> listed;
+  for (const auto& c : kCases) listed.insert(c.name);
+  for (const auto& e : std::filesystem::directory_iterator(kDir)) {
+    if (e.path().extension() == ".in") {
+      EXPECT_TRUE(listed.count(e.path().stem().string())) << e.path();
+    }
+  }
+}
+
+TEST(ImportIpvsadmTest, ExitCodes) {
+  ImportResult r;
+  EXPECT_EQ(import_exit_code(r), 0);
+  r.warnings.push_back({"f", 1, 0, "w"});
+  EXPECT_EQ(import_exit_code(r), 3);
+  r.errors.push_back({"f", 0, 0, "e"});
+  EXPECT_EQ(import_exit_code(r), 1);
+  // Line order, those without a line last; FILE:LINE without a column.
+  r.warnings.push_back({"f", 0, 0, "w0"});
+  r.errors.push_back({"f", 2, 0, "e2"});
+  EXPECT_EQ(import_messages(r), (std::vector<std::string>{"f:1: warning: w", "f:2: error: e2", "f: warning: w0",
+                                                          "f: error: e"}));
+}
+
+TEST(ImportIpvsadmTest, InputNameAndBadOptions) {
+  ImportOptions o = options_for(Facts::cluster);
+  o.input_name = "<stdin>";
+  o.peer = "d1";
+  o.peer_addresses = {{"eth1/x", "192.168.77.2"}, {"eth2", "239.1.1.1"}, {"eth3", "nonsense"}};
+  const ImportResult r = import_ipvsadm("-A -t 10.0.0.100:80 -s rr\n", "ignored", o);
+  ASSERT_EQ(r.errors.size(), 4u) << joined(import_messages(r));
+  for (const auto& e : r.errors) EXPECT_EQ(e.file, "<stdin>");
+  EXPECT_NE(r.errors[0].message.find("--peer \"d1\" is this director's own name"), std::string::npos);
+  EXPECT_NE(r.errors[1].message.find("eth1/x=192.168.77.2: the interface"), std::string::npos);
+  EXPECT_NE(r.errors[2].message.find("multicast"), std::string::npos);
+  EXPECT_NE(r.errors[3].message.find("\"nonsense\" is not an IPv4 or IPv6 address"), std::string::npos);
+  EXPECT_TRUE(r.toml.empty());
+}
+
+TEST(ImportIpvsadmTest, HostNameIsSaidInTheOutput) {
+  ImportOptions o = options_for(Facts::cluster);
+  o.node = "lvs1";
+  o.node_from_hostname = true;
+  const ImportResult r = import_ipvsadm("-A -t 10.0.0.100:80 -s rr\n", "rules", o);
+  EXPECT_NE(r.toml.find("name = \"lvs1\"  # this host's name (no --node given)\n"), std::string::npos) << r.toml;
+}
+
+}  // namespace
+}  // namespace tandem::config::legacy
