@@ -95,8 +95,13 @@ void ResourceShell::check_next(std::shared_ptr<Check> c) {
       return check_next(std::move(c));
     }
     auto stop = resource_argv(r, "stop", dirs_);
+    if (auto* why = std::get_if<std::string>(&stop)) {  // the agent went away since its status ran
+      log_(log_err, "resource " + r.name + ": running at start, and its stop cannot run: " + *why);
+      --c->left;
+      return check_next(std::move(c));
+    }
     ScriptJob job;
-    job.argv = std::move(std::get<std::vector<std::string>>(stop));  // status ran, so stop resolves too
+    job.argv = std::move(std::get<std::vector<std::string>>(stop));
     job.env = resource_env("init", c->peer, "running at start", display_group(c->group), r.name);
     job.timeout = r.stop_timeout;
     runner_.run(std::move(job), [this, c](ScriptResult res) mutable {
