@@ -3,6 +3,7 @@
 // 1 error (message on stderr), 2 usage; import also 3 (written, with
 // warnings).
 #include <fcntl.h>
+#include <glob.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/legacy/import.hpp"
 #include "config/legacy/ipvsadm.hpp"
@@ -46,15 +48,71 @@ int fail_usage(const std::string& why) {
 using tandem::config::legacy::ImportOptions;
 using tandem::config::legacy::ImportResult;
 
-using Importer = ImportResult (*)(std::string_view, const std::string&, const ImportOptions&);
+using tandem::config::legacy::FileReader;
+using tandem::config::legacy::InputFile;
+
+// An importer reads its input `path` (a file, or a directory for heartbeat)
+// and what it names through the reader; "<stdin>" is standard input.
+using Importer = ImportResult (*)(const std::string& path, const FileReader& files, const ImportOptions&);
 struct Format {
   const char* name;
   Importer import;
+  const char* default_input;  // nullptr: standard input
 };
+
+ImportResult import_ipvsadm_file(const std::string& path, const FileReader& files, const ImportOptions& options) {
+  const InputFile f = files.read(path);
+  if (!f.found) {
+    ImportResult r;
+    r.errors.push_back(tandem::config::legacy::diagnostic_at(path, 0, f.error.empty() ? "No such file or directory" : f.error));
+    return r;
+  }
+  return tandem::config::legacy::import_ipvsadm(f.text, path, options);
+}
+
 const Format kFormats[] = {
-    {"ipvsadm", tandem::config::legacy::import_ipvsadm},
+    {"ipvsadm", import_ipvsadm_file, nullptr},
 };
 constexpr std::size_t kMaxImportInput = 16 * 1024 * 1024;  // bytes
+
+std::string known_formats() {
+  std::string out;
+  for (const auto& f : kFormats) out += std::string(out.empty() ? "" : ", ") + f.name;
+  return out;
+}
+
+// The file system as the importers see it: regular files of at most 16 MiB,
+// and "<stdin>" as the text read from standard input before.
+FileReader file_system_reader(std::string stdin_text) {
+  FileReader r;
+  r.read = [stdin_text = std::move(stdin_text)](const std::string& path) {
+    InputFile f;
+    if (path == "<stdin>") {
+      f.found = true;
+      f.text = stdin_text;
+      return f;
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return f;
+    auto file = tandem::config::read_text_file(path, kMaxImportInput);
+    if (!file.ok) {
+      f.error = file.error;
+      return f;
+    }
+    f.found = true;
+    f.text = std::move(file.text);
+    return f;
+  };
+  r.glob = [](const std::string& pattern) {
+    std::vector<std::string> out;
+    glob_t g{};
+    if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+    ::globfree(&g);
+    return out;  // glob(3) sorts
+  };
+  return r;
+}
 
 bool read_stdin(std::string& out, std::string& error) {
   char buf[65536];
@@ -100,12 +158,12 @@ std::string write_atomically(const std::string& path, const std::string& text) {
 }
 
 int import_main(int argc, char** argv) {
-  if (argc < 3) return fail_usage("import needs a format: ipvsadm");
+  if (argc < 3) return fail_usage("import needs a format: " + known_formats());
   const std::string format = argv[2];
   const Format* f = nullptr;
   for (const auto& candidate : kFormats)
     if (format == candidate.name) f = &candidate;
-  if (!f) return fail_usage("import: unknown format \"" + format + "\" (known: ipvsadm)");
+  if (!f) return fail_usage("import: unknown format \"" + format + "\" (known: " + known_formats() + ")");
   ImportOptions options;
   std::string input, output;
   bool have_input = false, have_node = false;
@@ -150,25 +208,20 @@ int import_main(int argc, char** argv) {
       options.node_from_hostname = true;
     }
   }
-  std::string text;
+  std::string stdin_text;
   std::string path = input;
-  if (!have_input || input == "-") {
+  if (!have_input && f->default_input) {
+    path = f->default_input;
+  } else if (!have_input || input == "-") {
     if (!have_input && ::isatty(0)) return fail_usage("import " + format + ": give FILE, or - to read stdin");
     path = "<stdin>";
     std::string why;
-    if (!read_stdin(text, why)) {
+    if (!read_stdin(stdin_text, why)) {
       std::fprintf(stderr, "tandemctl: stdin: %s\n", why.c_str());
       return 1;
     }
-  } else {
-    auto file = tandem::config::read_text_file(input, kMaxImportInput);
-    if (!file.ok) {
-      std::fprintf(stderr, "%s: error: %s\n", input.c_str(), file.error.c_str());
-      return 1;
-    }
-    text = std::move(file.text);
   }
-  const ImportResult result = f->import(text, path, options);
+  const ImportResult result = f->import(path, file_system_reader(std::move(stdin_text)), options);
   for (const auto& line : tandem::config::legacy::import_messages(result)) std::fprintf(stderr, "%s\n", line.c_str());
   const int code = tandem::config::legacy::import_exit_code(result);
   if (code == 1) return 1;

@@ -1,6 +1,9 @@
 #include "config/legacy/import.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
+#include <memory>
 
 #include "config/address.hpp"
 #include "config/config.hpp"
@@ -22,7 +25,13 @@ std::vector<std::string> import_messages(const ImportResult& result) {
   std::vector<Entry> all;
   for (const auto& w : result.warnings) all.push_back({&w, "warning"});
   for (const auto& e : result.errors) all.push_back({&e, "error"});
-  std::stable_sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
+  std::vector<std::string> files;  // in order of first appearance
+  for (const auto& e : all)
+    if (std::find(files.begin(), files.end(), e.d->file) == files.end()) files.push_back(e.d->file);
+  auto file_index = [&](const Entry& e) { return std::find(files.begin(), files.end(), e.d->file) - files.begin(); };
+  std::stable_sort(all.begin(), all.end(), [&](const Entry& a, const Entry& b) {
+    const auto fa = file_index(a), fb = file_index(b);
+    if (fa != fb) return fa < fb;
     const int la = a.d->line > 0 ? a.d->line : 1 << 30;
     const int lb = b.d->line > 0 ? b.d->line : 1 << 30;
     return la < lb;
@@ -30,6 +39,26 @@ std::vector<std::string> import_messages(const ImportResult& result) {
   std::vector<std::string> lines;
   for (const auto& e : all) lines.push_back(e.d->format(e.severity));
   return lines;
+}
+
+FileReader map_reader(std::map<std::string, std::string> files) {
+  auto shared = std::make_shared<const std::map<std::string, std::string>>(std::move(files));
+  FileReader r;
+  r.read = [shared](const std::string& path) {
+    InputFile f;
+    if (auto it = shared->find(path); it != shared->end()) {
+      f.found = true;
+      f.text = it->second;
+    }
+    return f;
+  };
+  r.glob = [shared](const std::string& pattern) {
+    std::vector<std::string> out;  // the map is sorted
+    for (const auto& [path, text] : *shared)
+      if (::fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0) out.push_back(path);
+    return out;
+  };
+  return r;
 }
 
 Diagnostic diagnostic_at(const std::string& file, int line, std::string message) {

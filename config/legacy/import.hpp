@@ -4,6 +4,7 @@
 // errors, printed as "FILE:LINE: warning: ..." / "FILE:LINE: error: ...".
 // Importers are pure: they read text, never the file system, DNS or the clock.
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,12 +38,33 @@ struct ImportResult {
   Diagnostics errors;
 };
 
+// The files an importer reads besides its first input: heartbeat's
+// directory (ha.cf, haresources, authkeys), the ldirectord.cf that
+// haresources names, keepalived's `include`. The shell (tandemctl) reads the
+// file system; tests and fuzz targets pass a map_reader. Importers stay pure:
+// they see only what the reader returns.
+struct InputFile {
+  bool found = false;  // false: does not exist (error then empty)
+  std::string text;
+  std::string error;  // a read error other than "does not exist" (found stays false)
+};
+struct FileReader {
+  std::function<InputFile(const std::string& path)> read;
+  // The paths matching a shell glob pattern (`*`, `?`, `[...]`), sorted; a
+  // pattern without those characters matches itself when the file exists.
+  std::function<std::vector<std::string>(const std::string& pattern)> glob;
+};
+// A reader over an in-memory set of files (path -> text); glob matches the
+// map's keys with fnmatch(3) (FNM_PATHNAME).
+FileReader map_reader(std::map<std::string, std::string> files);
+
 // 1 when there are errors (nothing is written), 3 when a configuration was
 // written with warnings, else 0.
 int import_exit_code(const ImportResult& result);
 
-// Every diagnostic as one stderr line ("FILE:LINE: warning: MESSAGE"), in
-// line order, those without a line last; warnings and errors interleaved.
+// Every diagnostic as one stderr line ("FILE:LINE: warning: MESSAGE"),
+// grouped by file in the order the files first appear, in line order within
+// a file, those without a line last; warnings and errors interleaved.
 std::vector<std::string> import_messages(const ImportResult& result);
 
 // ---- helpers for the importers ----

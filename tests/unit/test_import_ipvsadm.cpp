@@ -137,6 +137,26 @@ TEST(ImportIpvsadmTest, ExitCodes) {
                                                           "f: error: e"}));
 }
 
+TEST(ImportTest, MessagesAreGroupedByFileInOrderOfAppearance) {
+  ImportResult r;
+  r.warnings.push_back({"haresources", 3, 0, "h3"});
+  r.warnings.push_back({"ha.cf", 9, 0, "c9"});
+  r.errors.push_back({"haresources", 1, 0, "h1"});
+  r.warnings.push_back({"ha.cf", 2, 0, "c2"});
+  EXPECT_EQ(import_messages(r), (std::vector<std::string>{"haresources:1: error: h1", "haresources:3: warning: h3",
+                                                          "ha.cf:2: warning: c2", "ha.cf:9: warning: c9"}));
+}
+
+TEST(ImportTest, MapReaderReadsAndGlobs) {
+  const FileReader files = map_reader({{"/etc/k/a.conf", "A"}, {"/etc/k/b.conf", "B"}, {"/etc/k/sub/c.conf", "C"}});
+  EXPECT_TRUE(files.read("/etc/k/a.conf").found);
+  EXPECT_EQ(files.read("/etc/k/b.conf").text, "B");
+  EXPECT_FALSE(files.read("/etc/k/none").found);
+  EXPECT_EQ(files.glob("/etc/k/*.conf"), (std::vector<std::string>{"/etc/k/a.conf", "/etc/k/b.conf"}));
+  EXPECT_EQ(files.glob("/etc/k/sub/?.conf"), (std::vector<std::string>{"/etc/k/sub/c.conf"}));
+  EXPECT_TRUE(files.glob("/etc/x/*").empty());
+}
+
 TEST(ImportIpvsadmTest, InputNameAndBadOptions) {
   ImportOptions o = options_for(Facts::cluster);
   o.input_name = "<stdin>";
