@@ -10,6 +10,11 @@
   reconcile within its period plus a margin, on both directors.
 - ipv6_and_fwmark: an IPv6 virtual server and IPv4/IPv6 fwmark virtual
   servers appear as configured, in the kernel and in the status.
+- In table_after_start and ipv6_and_fwmark, the import round trip:
+  `ipvsadm-save -n` of the table tandemd programmed, imported with
+  `tandemctl import ipvsadm --services-only`, gives the configured virtual
+  servers back (services, scheduler, persistence, destinations, forwarding,
+  weights).
 
 Run inside the guest: tests/vm/run.sh -- python3 tests/vm/test_ipvs_table.py --build BUILD
 """
@@ -34,6 +39,19 @@ def check_status(case, lab, node, want):
     diff = vmlab.differences(kernel, vmlab.status_table(st), want_label="ipvsadm", have_label="status")
     case.check(not diff, "%s: status --json and ipvsadm -Ln differ: %s" % (node, "; ".join(diff)))
     case.check("ipvs_error" not in st, "%s: status reports ipvs_error %r" % (node, st.get("ipvs_error")))
+
+
+def check_round_trip(case, lab, node, want):
+    imported, code, err = vmlab.imported_table(lab, node)
+    case.check(imported is not None, "%s: tandemctl import ipvsadm of ipvsadm-save -n failed (exit %s): %s"
+               % (node, code, err))
+    if imported is None:
+        return
+    diff = vmlab.differences(want, imported, want_label="config", have_label="imported")
+    case.check(not diff, "%s: ipvsadm-save -n imported differs from the config: %s" % (node, "; ".join(diff)))
+    case.check(code == 3, "%s: the import exit code is %d, expected 3 (no health checks)" % (node, code))
+    if not diff:
+        case.note("%s: ipvsadm-save -n imported back identical (%d services)" % (node, len(imported)))
 
 
 def case_table_after_start(case):
@@ -64,6 +82,7 @@ def case_table_after_start(case):
         # Exactly the config: nothing more in the kernel either.
         kernel = vmlab.kernel_table(lab, node)
         case.check(set(kernel) == set(want), "%s: kernel services %s, config %s" % (node, sorted(kernel), sorted(want)))
+        check_round_trip(case, lab, node, want)
     case.note("%d services, %d destinations, identical in config, ipvsadm -Ln and status on both"
               % (len(want), sum(len(s.dests) for s in want.values())))
 
@@ -140,6 +159,7 @@ def case_ipv6_and_fwmark(case):
         raw = vmlab.ipvsadm(lab, node, "-Ln").stdout
         case.check("[fd77::100]:80" in raw and "FWM  7" in raw and "FWM  8 IPv6" in raw,
                    "%s: ipvsadm -Ln lacks the IPv6 or fwmark services:\n%s" % (node, raw))
+        check_round_trip(case, lab, node, want)
     case.note("services %s" % ", ".join(sorted(want)))
 
 

@@ -303,6 +303,51 @@ def kernel_table(lab, node):
     return parse_ipvsadm(ipvsadm(lab, node, "-Ln").stdout)
 
 
+def _seconds(text):
+    """A tandem duration ("300s", "1500ms", "5m") -> whole seconds."""
+    m = re.fullmatch(r"(\d+)(ms|s|m|h)", text)
+    factor = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+    return int(int(m.group(1)) * factor)
+
+
+def toml_table(doc):
+    """The [[virtual_server]] tables of a parsed tandem.toml -> Table (the
+    defaults tandem applies: wlc, dr, weight 1, the virtual server's port)."""
+    table = Table()
+    for vs in doc.get("virtual_server", []):
+        if "fwmark" in vs:
+            name = service_name(fwmark=vs["fwmark"], v6=vs.get("family") == "ipv6")
+            port = 0
+        else:
+            ip, port = split_endpoint(vs["address"])
+            name = service_name(vs.get("protocol", "tcp"), str(ip), port)
+        persistent = _seconds(vs["persistence"]) if "persistence" in vs else 0
+        service = Service(vs.get("scheduler", "wlc"), persistent)
+        for r in vs.get("real", []):
+            addr = r["address"]
+            try:
+                rip, rport = split_endpoint(addr)
+            except ValueError:
+                rip, rport = ipaddress.ip_address(addr), port
+            service.dests[endpoint(str(rip), rport)] = Dest(r.get("forwarding", vs.get("forwarding", "dr")),
+                                                            r.get("weight", 1))
+        table[name] = service
+    return table
+
+
+def imported_table(lab, node):
+    """The round trip: `ipvsadm-save -n` of the director's kernel table, fed
+    to `tandemctl import ipvsadm - --services-only` -> (Table, exit code,
+    stderr). Exit 3 is expected: every virtual server lacks a check."""
+    import tomllib
+    saved = labmod.run(["ip", "netns", "exec", lab.ns[node], "ipvsadm-save", "-n"], timeout=60).stdout
+    p = subprocess.run([lab.tandemctl, "import", "ipvsadm", "-", "--services-only"], input=saved,
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode not in (0, 3):
+        return None, p.returncode, p.stderr
+    return toml_table(tomllib.loads(p.stdout)), p.returncode, p.stderr
+
+
 def status_table(status):
     """tandemctl status --json -> Table of what tandem reports in the kernel.
 
