@@ -91,25 +91,37 @@ def example_config(node, examples=EXAMPLES):
         return f.read()
 
 
-def _seconds(text, key):
+def _seconds(text, key, default=None):
+    """A `key = "Nms"|"Ns"` value in seconds; `default` when the key is not
+    there (an imported configuration may leave tandem's defaults out)."""
     m = re.search(r'^%s\s*=\s*"(\d+)(ms|s)"' % key, text, re.M)
+    if not m:
+        if default is None:
+            raise KeyError("%s is not in the configuration" % key)
+        return default
     return int(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
+
+
+# tandem's defaults (tandem.toml(5)) for what an example may leave out.
+CHECK_DEFAULTS = {"interval": 1.0, "timeout": 0.5, "rise": 2, "fall": 2}
+TIMING_DEFAULTS = {"interval": 0.2, "deadtime": 1.0, "warntime": 0.6, "initdead": 3.0}
 
 
 def example_check(examples=EXAMPLES):
     """The [virtual_server.check] numbers of the example: {"interval",
     "timeout", "rise", "fall"} in seconds and counts."""
     section = example_config("d1", examples).split("[virtual_server.check]", 1)[1].split("\n[", 1)[0]
-    out = {key: _seconds(section, key) for key in ("interval", "timeout")}
+    out = {key: _seconds(section, key, CHECK_DEFAULTS[key]) for key in ("interval", "timeout")}
     for key in ("rise", "fall"):
-        out[key] = int(re.search(r"^%s\s*=\s*(\d+)" % key, section, re.M).group(1))
+        m = re.search(r"^%s\s*=\s*(\d+)" % key, section, re.M)
+        out[key] = int(m.group(1)) if m else CHECK_DEFAULTS[key]
     return out
 
 
 def example_timings(examples=EXAMPLES):
     """The [cluster] heartbeat timings of the example, in seconds."""
     text = example_config("d1", examples)
-    return {key: _seconds(text, key) for key in ("interval", "deadtime", "warntime", "initdead")}
+    return {key: _seconds(text, key, TIMING_DEFAULTS[key]) for key in TIMING_DEFAULTS}
 
 
 # The client: `get ADDR PORT COUNT TIMEOUT` makes COUNT requests one after
@@ -314,10 +326,14 @@ class LiveLab:
         vmlab.add_real_host(self.lab, name, vips=self.vips)
 
     def config_text(self, node):
-        """The example config with the lab's authkeys path."""
+        """The example config with the lab's authkeys path (added to
+        [cluster] when the file has no authkeys key)."""
         text = example_config(node, self.examples)
-        return re.sub(r'^authkeys\s*=.*$', 'authkeys = "%s"' % self.lab.authkeys_path(node), text, count=1,
-                      flags=re.M)
+        line = 'authkeys = "%s"' % self.lab.authkeys_path(node)
+        if re.search(r'^authkeys\s*=', text, re.M):
+            return re.sub(r'^authkeys\s*=.*$', line, text, count=1, flags=re.M)
+        # An imported configuration may leave the default path out.
+        return re.sub(r'^\[cluster\][^\n]*\n', lambda m: m.group(0) + line + "\n", text, count=1, flags=re.M)
 
     def dest(self, real):
         """"r1" -> its destination in the IPVS table ("10.77.0.11:80")."""

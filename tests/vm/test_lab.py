@@ -32,9 +32,15 @@ OUTAGE_SLACK = 3.0
 
 
 def case_lab(case):
-    timings = livelab.example_timings()
     live = livelab.LiveLab(case.build, verbose=case.verbose)
     case.labs.append(live.lab)
+    check_lab(case, live)
+
+
+def check_lab(case, live):
+    """The checks above on a LiveLab that has not started (test_import_labs.py
+    runs them on imported configurations)."""
+    timings = live.timings()
     t = time.monotonic()
     active = live.start()
     backup = live.lab.peer_of(active)

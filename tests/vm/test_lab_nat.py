@@ -46,10 +46,16 @@ ANSWERS = {"I am real server 1", "I am real server 2"}
 
 
 def case_lab_nat(case):
-    check = natlab.example_check()
-    timings = natlab.example_timings()
     live = natlab.NatLab(case.build, verbose=case.verbose)
     case.labs.append(live.lab)
+    check_lab_nat(case, live)
+
+
+def check_lab_nat(case, live):
+    """The checks above on a NatLab that has not started (test_import_labs.py
+    runs them on imported configurations)."""
+    check = live.check()
+    timings = live.timings()
     t = time.monotonic()
     active = live.start()
     backup = live.lab.peer_of(active)
