@@ -379,6 +379,16 @@ def case_active_active(case):
             "\nfigures:\n" + "\n".join(f["note"] for f in figures))
 
 
+def stalled_during(meter, probe):
+    """Whether a failed request says nothing about the service: the guest
+    was stalled for STALL_EXCUSE or more while it was open (its timers, the
+    client's included, ran that late), or the client's own loop did not run
+    for that long (the client process was kept off the CPU by the guest's
+    other work, so it could not see the answer in time)."""
+    return (meter.stalled(probe["start"], probe["end"] + 0.05) >= STALL_EXCUSE
+            or probe.get("lag", 0.0) >= STALL_EXCUSE)
+
+
 def power_off_round(live, meter, victim, run, require, deadtime, timings):
     """One power-off of `victim` with long-lived connections and probes on
     both VIPs, its restore and the takeover of its group; returns the
@@ -431,16 +441,20 @@ def power_off_round(live, meter, victim, run, require, deadtime, timings):
     bound = deadtime + OUTAGE_SLACK
     require(r["longest_gap"] <= bound + stalled, "%s: the client's longest gap on %s's VIP was %s, bound %s "
             "(+ %s stalled)" % (label, moved, ms(r["longest_gap"]), ms(bound), ms(stalled)))
-    # At most one: a single request timing out on the VIP that stayed, some
-    # 0.5-1.5 s after the other group's takeover, has been seen in about 1
-    # of 20 power-offs under emulation and is not understood (an open
-    # finding, reported in the case notes); more than one fails the test.
-    stayed_failures = ", ".join("%s %+.0f ms to %+.0f ms" % (x["error"], (x["start"] - cut) * 1000,
-                                                          (x["end"] - cut) * 1000)
-                                for x in raw[stayed] if not x["ok"] and x["end"] >= cut - 0.5)
-    require(result[stayed]["failed"] <= 1, "%s: %d requests to %s's VIP (which stayed on %s) failed: %s "
+    # No request on the VIP that stayed may fail, but for one the guest or
+    # the client could not have seen answered in time (stalled_during).
+    stayed_failed = [x for x in raw[stayed] if not x["ok"] and x["end"] >= cut - 0.5]
+    stayed_excused = [x for x in stayed_failed if stalled_during(meter, x)]
+    stayed_real = [x for x in stayed_failed if x not in stayed_excused]
+
+    def described(xs):
+        return ", ".join("%s %+.0f ms to %+.0f ms (client loop lag %s)"
+                         % (x["error"], (x["start"] - cut) * 1000, (x["end"] - cut) * 1000, ms(x.get("lag", 0.0)))
+                         for x in xs)
+    stayed_failures = described(stayed_real)
+    require(not stayed_real, "%s: %d requests to %s's VIP (which stayed on %s) failed: %s "
             "(relative to the power-off; the guest stalled %s from 1.5 s before it)"
-            % (label, result[stayed]["failed"], stayed, peer, stayed_failures, ms(meter.stalled(cut - 1.5))))
+            % (label, len(stayed_real), stayed, peer, stayed_failures, ms(meter.stalled(cut - 1.5))))
 
     # Both long-lived connections went on; the moved one through the peer.
     for g, h in holds.items():
@@ -499,11 +513,12 @@ def power_off_round(live, meter, victim, run, require, deadtime, timings):
         # A request during which the emulated guest was itself stalled for
         # STALL_EXCUSE or more (its timers, the client's included, ran that
         # late) says nothing about the handover: reported, not counted.
-        real = [p_ for p_ in failed if meter.stalled(p_["start"], p_["end"] + 0.05) < STALL_EXCUSE]
+        real = [p_ for p_ in failed if not stalled_during(meter, p_)]
         for p_ in failed:
             if p_ not in real:
-                excused.append("%s %s %+.0f ms (guest stalled %s)" % (g, p_["error"], (p_["start"] - t_take) * 1000,
-                                                                     ms(meter.stalled(p_["start"], p_["end"] + 0.05))))
+                excused.append("%s %s %+.0f ms (guest stalled %s, client loop lag %s)"
+                               % (g, p_["error"], (p_["start"] - t_take) * 1000,
+                                  ms(meter.stalled(p_["start"], p_["end"] + 0.05)), ms(p_.get("lag", 0.0))))
         if real:
             when = ", ".join("%s %+.0f ms to %+.0f ms" % (p_["error"], (p_["start"] - t_take) * 1000,
                                                            (p_["end"] - t_take) * 1000)
@@ -526,8 +541,9 @@ def power_off_round(live, meter, victim, run, require, deadtime, timings):
                moved, ms(t_split), after, ms(stalled)))
     if excused:
         note += "; failed during a guest stall (not counted): " + ", ".join(excused)
-    if stayed_failures:
-        note += "; OPEN FINDING: on %s's VIP, which stayed: %s" % (stayed, stayed_failures)
+    if stayed_excused:
+        note += "; failed on %s's VIP, which stayed, while the guest or the client stalled (not counted): %s" % (
+            stayed, described(stayed_excused))
     return {"victim": victim, "took": took, "moved": result[moved], "stayed": result[stayed], "note": note,
             "failures": failures}
 
