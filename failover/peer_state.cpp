@@ -79,11 +79,11 @@ struct Builder {
     s.next_send = now;  // tell the peer at once
   }
 
-  void end_handover() {
+  void end_handover(bool stop_forwarding = true) {
     s.handover.reset();
     s.fitness_handover = false;
     s.requested_handover = false;
-    forward(false);
+    if (stop_forwarding) forward(false);
   }
 
   // The taker's side of a staged handover: the VIPs without announcement.
@@ -127,6 +127,7 @@ struct Builder {
     log(6, "resources stopped; releasing the VIPs");
     actions.push_back(SetSyncRole{false});
     actions.push_back(ReleaseVips{s.params.vips});
+    forward(false);  // only now (release_to)
     actions.push_back(SendHeartbeat{});
   }
 
@@ -135,21 +136,31 @@ struct Builder {
     bool was_active = s.role == Role::active;
     set_role(to, std::move(reason));
     s.takeover = false;
-    end_handover();
+    // A staged handover's forwarding of new connections to the peer ends
+    // only once the VIPs are gone: while this node holds them, a client
+    // that has not yet heard the peer's announcement still reaches it, and
+    // a connection it scheduled to its own real servers then (with the
+    // sync of new connections still paused) would reach the peer next,
+    // which has no entry for it, and be reset.
+    end_handover(false);
     s.drain_until.reset();
     s.garp_remaining = 0;
     s.next_garp.reset();
     if ((was_active || s.releasing) && resources_up(s.resources)) {
       // The resources stop first, right to left (drive_resources); the
-      // sync daemon and the VIPs go after them.
+      // sync daemon and the VIPs go after them (finish_release).
       s.releasing = true;
     } else if (was_active || s.releasing) {
       s.releasing = false;
       actions.push_back(SetSyncRole{false});
       actions.push_back(ReleaseVips{s.params.vips});
-    } else if (s.staged) {
-      s.staged = false;
-      actions.push_back(ReleaseVips{s.params.vips});
+      forward(false);
+    } else {
+      if (s.staged) {
+        s.staged = false;
+        actions.push_back(ReleaseVips{s.params.vips});
+      }
+      forward(false);
     }
     actions.push_back(SendHeartbeat{});
   }

@@ -295,6 +295,16 @@ def case_active_active(case):
         if not condition:
             raise runner.Failure(message + "\n" + diagnostics())
 
+    # With TANDEM_CAPTURE=FILE, everything on the public LAN goes to a
+    # packet capture (headers only), to follow a failed request by its port.
+    capture = os.environ.get("TANDEM_CAPTURE")
+    if capture:
+        dump = live.lab.ns_exec("lan", ["tcpdump", "-q", "-n", "-Z", "root", "-i", "br0", "-s", "128", "-w", capture],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        case.note("capture %s (pid %d); wall clock = monotonic + %.6f" % (capture, dump.pid,
+                                                                        time.time() - time.monotonic()))
+
     # ---- 1. the split -----------------------------------------------------------
     live.lab.start_pair()
     try:
@@ -448,8 +458,9 @@ def power_off_round(live, meter, victim, run, require, deadtime, timings):
     stayed_real = [x for x in stayed_failed if x not in stayed_excused]
 
     def described(xs):
-        return ", ".join("%s %+.0f ms to %+.0f ms (client loop lag %s)"
-                         % (x["error"], (x["start"] - cut) * 1000, (x["end"] - cut) * 1000, ms(x.get("lag", 0.0)))
+        return ", ".join("%s %+.0f ms to %+.0f ms (client port %s, loop lag %s)"
+                         % (x["error"], (x["start"] - cut) * 1000, (x["end"] - cut) * 1000, x.get("port"),
+                            ms(x.get("lag", 0.0)))
                          for x in xs)
     stayed_failures = described(stayed_real)
     require(not stayed_real, "%s: %d requests to %s's VIP (which stayed on %s) failed: %s "
@@ -520,8 +531,9 @@ def power_off_round(live, meter, victim, run, require, deadtime, timings):
                                % (g, p_["error"], (p_["start"] - t_take) * 1000,
                                   ms(meter.stalled(p_["start"], p_["end"] + 0.05)), ms(p_.get("lag", 0.0))))
         if real:
-            when = ", ".join("%s %+.0f ms to %+.0f ms" % (p_["error"], (p_["start"] - t_take) * 1000,
-                                                           (p_["end"] - t_take) * 1000)
+            when = ", ".join("%s %+.0f ms to %+.0f ms (client port %s, loop lag %s)"
+                             % (p_["error"], (p_["start"] - t_take) * 1000, (p_["end"] - t_take) * 1000,
+                                p_.get("port"), ms(p_.get("lag", 0.0)))
                              for p_ in real)
             failures.append("%s: %d of %d requests to %s's VIP failed between the power-on and the end of the "
                             "takeover of %s (tandemctl takeover %s on %s %s after the power-on, split %s after it "

@@ -178,6 +178,10 @@ class Request:
         self.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.s.setblocking(False)
         rc = self.s.connect_ex((addr, port))
+        try:
+            self.port = self.s.getsockname()[1]  # the client's port, to find the request in a capture
+        except OSError:
+            self.port = 0
         if rc not in (0, errno.EINPROGRESS):
             self.finish(os.strerror(rc))
         else:
@@ -185,7 +189,8 @@ class Request:
     lag = 0.0  # the longest the client's own loop did not run while this request was open
     def finish(self, error=None, server=None):
         self.result = {"start": self.start, "end": time.monotonic(), "ok": error is None, "server": server,
-                       "error": None if error is None else "%s: %s" % (self.stage, error), "lag": self.lag}
+                       "error": None if error is None else "%s: %s" % (self.stage, error), "lag": self.lag,
+                       "port": self.port}
         try:
             self.sel.unregister(self.s)
         except (KeyError, ValueError):
