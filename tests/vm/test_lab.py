@@ -38,7 +38,7 @@ def case_lab(case):
 
 
 def check_lab(case, live):
-    """The checks above on a LiveLab that has not started (test_import_labs.py
+    """The checks above on a LiveLab that has not started (lab_import_labs.py
     runs them on imported configurations)."""
     timings = live.timings()
     t = time.monotonic()

@@ -52,7 +52,7 @@ def case_lab_nat(case):
 
 
 def check_lab_nat(case, live):
-    """The checks above on a NatLab that has not started (test_import_labs.py
+    """The checks above on a NatLab that has not started (lab_import_labs.py
     runs them on imported configurations)."""
     check = live.check()
     timings = live.timings()
