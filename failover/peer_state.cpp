@@ -127,7 +127,7 @@ struct Builder {
     log(6, "resources stopped; releasing the VIPs");
     actions.push_back(SetSyncRole{false});
     actions.push_back(ReleaseVips{s.params.vips});
-    forward(false);  // only now (release_to)
+    forward(false);  // after the VIPs (release_to)
     actions.push_back(SendHeartbeat{});
   }
 
@@ -154,14 +154,11 @@ struct Builder {
       s.releasing = false;
       actions.push_back(SetSyncRole{false});
       actions.push_back(ReleaseVips{s.params.vips});
-      forward(false);
-    } else {
-      if (s.staged) {
-        s.staged = false;
-        actions.push_back(ReleaseVips{s.params.vips});
-      }
-      forward(false);
+    } else if (s.staged) {
+      s.staged = false;
+      actions.push_back(ReleaseVips{s.params.vips});
     }
+    if (!s.releasing) forward(false);  // else finish_release, after the VIPs
     actions.push_back(SendHeartbeat{});
   }
 };

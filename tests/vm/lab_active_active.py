@@ -389,6 +389,15 @@ def case_active_active(case):
             "\nfigures:\n" + "\n".join(f["note"] for f in figures))
 
 
+def failed_requests(probes, t0):
+    """Failed probe requests as text, their times relative to `t0`, with
+    the client port (to find them in a capture) and the client's loop lag."""
+    return ", ".join("%s %+.0f ms to %+.0f ms (client port %s, loop lag %s)"
+                     % (x["error"], (x["start"] - t0) * 1000, (x["end"] - t0) * 1000, x.get("port"),
+                        ms(x.get("lag", 0.0)))
+                     for x in probes)
+
+
 def stalled_during(meter, probe):
     """Whether a failed request says nothing about the service: the guest
     was stalled for STALL_EXCUSE or more while it was open (its timers, the
@@ -457,12 +466,7 @@ def power_off_round(live, meter, victim, run, require, deadtime, timings):
     stayed_excused = [x for x in stayed_failed if stalled_during(meter, x)]
     stayed_real = [x for x in stayed_failed if x not in stayed_excused]
 
-    def described(xs):
-        return ", ".join("%s %+.0f ms to %+.0f ms (client port %s, loop lag %s)"
-                         % (x["error"], (x["start"] - cut) * 1000, (x["end"] - cut) * 1000, x.get("port"),
-                            ms(x.get("lag", 0.0)))
-                         for x in xs)
-    stayed_failures = described(stayed_real)
+    stayed_failures = failed_requests(stayed_real, cut)
     require(not stayed_real, "%s: %d requests to %s's VIP (which stayed on %s) failed: %s "
             "(relative to the power-off; the guest stalled %s from 1.5 s before it)"
             % (label, len(stayed_real), stayed, peer, stayed_failures, ms(meter.stalled(cut - 1.5))))
@@ -531,10 +535,7 @@ def power_off_round(live, meter, victim, run, require, deadtime, timings):
                                % (g, p_["error"], (p_["start"] - t_take) * 1000,
                                   ms(meter.stalled(p_["start"], p_["end"] + 0.05)), ms(p_.get("lag", 0.0))))
         if real:
-            when = ", ".join("%s %+.0f ms to %+.0f ms (client port %s, loop lag %s)"
-                             % (p_["error"], (p_["start"] - t_take) * 1000, (p_["end"] - t_take) * 1000,
-                                p_.get("port"), ms(p_.get("lag", 0.0)))
-                             for p_ in real)
+            when = failed_requests(real, t_take)
             failures.append("%s: %d of %d requests to %s's VIP failed between the power-on and the end of the "
                             "takeover of %s (tandemctl takeover %s on %s %s after the power-on, split %s after it "
                             "answered); relative to the takeover command: %s; TCP resets sent during the takeover "
@@ -555,7 +556,7 @@ def power_off_round(live, meter, victim, run, require, deadtime, timings):
         note += "; failed during a guest stall (not counted): " + ", ".join(excused)
     if stayed_excused:
         note += "; failed on %s's VIP, which stayed, while the guest or the client stalled (not counted): %s" % (
-            stayed, described(stayed_excused))
+            stayed, failed_requests(stayed_excused, cut))
     return {"victim": victim, "took": took, "moved": result[moved], "stayed": result[stayed], "note": note,
             "failures": failures}
 
