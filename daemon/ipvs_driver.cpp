@@ -1,5 +1,7 @@
 #include "daemon/ipvs_driver.hpp"
 
+#include <filesystem>
+
 #include "daemon/log.hpp"
 #include "ipvs/handover_topology.hpp"
 #include "ipvs/desired.hpp"
@@ -20,7 +22,8 @@ IpvsDriver::IpvsDriver(boost::asio::io_context& io, std::string state_path, Open
       changed_(std::move(changed)),
       reconcile_timer_(io),
       period_(period),
-      sync_pause_(std::move(sync_threshold_path)) {}
+      sync_pause_(sync_threshold_path),
+      sysctl_dir_(std::filesystem::path(sync_threshold_path).parent_path().string()) {}
 
 IpvsDriver::~IpvsDriver() { stop(); }
 
@@ -51,6 +54,7 @@ std::optional<std::string> IpvsDriver::configure(const config::Config& cfg, cons
   if (!table_) return "IPVS: the table is not open";
   const bool fresh = !keeper_;
   if (fresh) {
+    expire_nodest_conn();
     if (cfg.sync) {
       std::string error;
       if (sync_pause_.recover_leftover(&error))
@@ -90,6 +94,18 @@ std::optional<std::string> IpvsDriver::apply(const health::HealthBoard& board, P
 void IpvsDriver::health_changed(const health::HealthBoard& board) {
   board_ = &board;
   apply(board, Pass::cached);
+}
+
+void IpvsDriver::expire_nodest_conn() {
+  std::error_code ec;
+  if (sysctl_dir_.empty() || !std::filesystem::is_directory(sysctl_dir_, ec)) return;  // no IPVS here (in-memory table)
+  const auto r = ipvs::set_sysctl(sysctl_dir_ + "/" + ipvs::kExpireNodestConn, "1");
+  if (r.error)
+    log(log_warning, "ipvs: could not set expire_nodest_conn to 1: " + *r.error +
+                         "; a client reusing a port may get a quiesced real server");
+  else if (r.changed)
+    log(log_info, "ipvs: expire_nodest_conn " + r.was +
+                      " -> 1: a new connection never follows an old entry to a quiesced or removed real server");
 }
 
 void IpvsDriver::schedule_reconcile() {

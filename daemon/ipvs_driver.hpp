@@ -61,6 +61,9 @@ class IpvsDriver {
   // The one derive-and-apply.
   std::optional<std::string> apply(const health::HealthBoard& board, Pass pass);
   void schedule_reconcile();
+  // net.ipv4.vs.expire_nodest_conn = 1 (ipvs/sync_pause.hpp says why),
+  // when this namespace has IPVS's sysctls.
+  void expire_nodest_conn();
 
   boost::asio::io_context& io_;
   std::string state_path_;
@@ -73,6 +76,7 @@ class IpvsDriver {
   boost::asio::steady_timer reconcile_timer_;
   std::chrono::milliseconds period_;
   ipvs::SyncPause sync_pause_;
+  std::string sysctl_dir_;  // where sync_threshold is
   bool sync_master_ = false;
   bool sync_both_ = false;
   std::set<std::string> forwarding_;  // groups handing over; "" all

@@ -20,24 +20,37 @@ std::string normalized(const std::string& text) {
 
 bool is_paused_threshold(const std::string& text) { return normalized(text) == kPausedThreshold; }
 
-std::optional<std::string> SyncPause::read(std::string& out) const {
-  std::ifstream in(path_);
-  if (!in) return "read " + path_ + ": " + std::strerror(errno);
+static std::optional<std::string> read_sysctl(const std::string& path, std::string& out) {
+  std::ifstream in(path);
+  if (!in) return "read " + path + ": " + std::strerror(errno);
   std::ostringstream text;
   text << in.rdbuf();
   out = normalized(text.str());
-  if (out.empty()) return "read " + path_ + ": empty";
+  if (out.empty()) return "read " + path + ": empty";
   return std::nullopt;
 }
 
-std::optional<std::string> SyncPause::write(const std::string& value) const {
-  std::ofstream out(path_);
-  if (!out) return "write " + path_ + ": " + std::strerror(errno);
+static std::optional<std::string> write_sysctl(const std::string& path, const std::string& value) {
+  std::ofstream out(path);
+  if (!out) return "write " + path + ": " + std::strerror(errno);
   out << value << "\n";
   out.flush();
-  if (!out) return "write " + path_ + " (" + value + "): " + std::strerror(errno);
+  if (!out) return "write " + path + " (" + value + "): " + std::strerror(errno);
   return std::nullopt;
 }
+
+SysctlSet set_sysctl(const std::string& path, const std::string& value) {
+  SysctlSet r;
+  if ((r.error = read_sysctl(path, r.was))) return r;
+  if (r.was == normalized(value)) return r;
+  r.error = write_sysctl(path, value);
+  r.changed = !r.error;
+  return r;
+}
+
+std::optional<std::string> SyncPause::read(std::string& out) const { return read_sysctl(path_, out); }
+
+std::optional<std::string> SyncPause::write(const std::string& value) const { return write_sysctl(path_, value); }
 
 std::optional<std::string> SyncPause::pause() {
   if (saved_) return std::nullopt;

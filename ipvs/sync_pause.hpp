@@ -26,6 +26,29 @@ inline constexpr const char* kPausedThreshold = "2147483647 0";
 // paused value behind.
 inline constexpr const char* kDefaultThreshold = "3 50";
 
+// net.ipv4.vs.expire_nodest_conn, beside sync_threshold. tandemd sets it
+// to 1 (tandemd(8), "Connection entries"): a new connection (a SYN) whose
+// client port matches an entry the table still holds toward a real server
+// of weight 0 is then scheduled afresh instead of following the old entry,
+// and the entries toward a removed destination are expired soon after its
+// removal instead of blackholing their packets. Without it, a client that
+// reuses a port gets a quiesced real server (no answer), or, during a
+// staged handover, its new connection scheduled to the old holder's own
+// real server instead of the peer, with the sync of new connections
+// paused: the peer then resets it once the client follows the
+// announcement.
+inline constexpr const char* kExpireNodestConn = "expire_nodest_conn";
+
+// Writes `value` to the sysctl file `path` unless it already reads so
+// (words compared as in is_paused_threshold). `changed` tells whether it
+// wrote, `was` what it read; `error` is set when either failed.
+struct SysctlSet {
+  bool changed = false;
+  std::string was;
+  std::optional<std::string> error;
+};
+SysctlSet set_sysctl(const std::string& path, const std::string& value);
+
 // Whether a sysctl value ("2147483647\t0\n") is the paused one.
 bool is_paused_threshold(const std::string& text);
 

@@ -85,3 +85,27 @@ TEST(SyncPauseText, RecognisesThePausedValue) {
   EXPECT_FALSE(is_paused_threshold("2147483647"));
   EXPECT_FALSE(is_paused_threshold(""));
 }
+
+// set_sysctl, as tandemd sets net.ipv4.vs.expire_nodest_conn to 1.
+TEST_F(SyncPauseTest, SetSysctlWritesOnlyWhenTheValueDiffers) {
+  put("0\n");
+  auto r = set_sysctl(path_, "1");
+  EXPECT_FALSE(r.error);
+  EXPECT_TRUE(r.changed);
+  EXPECT_EQ(r.was, "0");
+  EXPECT_EQ(get(), "1\n");
+
+  put("1\n");
+  r = set_sysctl(path_, "1");
+  EXPECT_FALSE(r.error);
+  EXPECT_FALSE(r.changed);
+  EXPECT_EQ(r.was, "1");
+}
+
+TEST_F(SyncPauseTest, SetSysctlReportsAMissingFile) {
+  const auto r = set_sysctl((dir_ / "expire_nodest_conn").string(), "1");
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->find("expire_nodest_conn"), std::string::npos);
+  EXPECT_FALSE(r.changed);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "expire_nodest_conn"));
+}
