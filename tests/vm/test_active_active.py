@@ -1,8 +1,5 @@
 #!/usr/bin/env python3
-"""vm (run by hand, not by ctest: named lab_*, not test_*, while an open
-finding makes it fail in some runs: requests that time out on both VIPs, or
-on the VIP that stays, around a power-off or a takeover; see
-docs/benchmarks.md "Active/active power-off (vm)"): the active/active example lab (examples/lab-active-active/d1.toml,
+"""vm: the active/active example lab (examples/lab-active-active/d1.toml,
 d2.toml, with examples/lab/authkeys), failover groups under client traffic,
 on the network of tests/vm/livelab.py (two DR real servers carrying both
 VIPs on lo, a client).
@@ -37,7 +34,7 @@ off and per VIP (the one that moved, the one that stayed), min / median /
 max of the longest gap, the outage (livelab.outage) and the failed
 requests.
 
-Run inside the guest: tests/vm/run.sh -- python3 tests/vm/lab_active_active.py --build BUILD
+Run inside the guest: tests/vm/run.sh -- python3 tests/vm/test_active_active.py --build BUILD
 """
 
 import ipaddress
