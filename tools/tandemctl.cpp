@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/legacy/import.hpp"
+#include "config/legacy/ldirectord.hpp"
 #include "config/legacy/ipvsadm.hpp"
 #include "config/text_file.hpp"
 #include "daemon/control_protocol.hpp"
@@ -35,6 +36,9 @@ const char* usage =
     "    import ipvsadm [FILE|-] [--node NAME] [--peer NAME] [--peer-address IFACE=ADDR]...\n"
     "                   [--services-only] [-o FILE]\n"
     "                    ipvsadm-save -n output or a script of ipvsadm lines (default: stdin)\n"
+    "    import ldirectord FILE [--node NAME] [--peer NAME] [--peer-address IFACE=ADDR]...\n"
+    "                   [--services-only] [-o FILE]\n"
+    "                    an ldirectord.cf (- for stdin)\n"
     "    TOML on stdout (or -o FILE), FILE:LINE: warning/error: lines on stderr;\n"
     "    exit 0 converted, 3 written with warnings, 1 errors (nothing written)\n";
 
@@ -58,6 +62,7 @@ struct Format {
   const char* name;
   Importer import;
   const char* default_input;  // nullptr: standard input
+  bool needs_input = false;   // FILE must be given (- for standard input)
 };
 
 ImportResult import_ipvsadm_file(const std::string& path, const FileReader& files, const ImportOptions& options) {
@@ -72,6 +77,7 @@ ImportResult import_ipvsadm_file(const std::string& path, const FileReader& file
 
 const Format kFormats[] = {
     {"ipvsadm", import_ipvsadm_file, nullptr},
+    {"ldirectord", tandem::config::legacy::import_ldirectord, nullptr, true},
 };
 constexpr std::size_t kMaxImportInput = 16 * 1024 * 1024;  // bytes
 
@@ -208,6 +214,7 @@ int import_main(int argc, char** argv) {
       options.node_from_hostname = true;
     }
   }
+  if (!have_input && f->needs_input) return fail_usage("import " + format + ": give FILE (or - for stdin)");
   std::string stdin_text;
   std::string path = input;
   if (!have_input && f->default_input) {
