@@ -278,9 +278,6 @@ void Importer::write_cluster(TomlWriter& out, const Keys& g) {
   const Source hp_src = hp ? cx_.source(*hp) : cx_.piranha_default("heartbeat_port 539");
   out.integer("port", hport, &hp_src);
   out.comment("lvs.cf holds no heartbeat keys: tandem signs its heartbeats with /etc/tandem/authkeys");
-  cx_.warn(0, "lvs.cf holds no heartbeat keys (pulse's heartbeat is unsigned): tandemd needs /etc/tandem/authkeys "
-              "(mode 0600), the same on both directors, e.g. printf 'auth 1\\n1 sha256 %s\\n' \"$(openssl rand -hex "
-              "32)\" > /etc/tandem/authkeys; chmod 600 /etc/tandem/authkeys");
   for (const LinkOut& l : links_) {
     if (l.option.file.empty()) {
       out.array_table("link");
@@ -336,7 +333,7 @@ ImportResult Importer::run(std::string_view text) {
   for (auto& e : file.errors) cx_.result.errors.push_back(std::move(e));
   if (cx_.result.errors.empty() && file.entries.empty() && file.blocks.empty())
     cx_.error(0, "nothing to import: the file holds no lvs.cf keys (it is empty, or only comments)");
-  const Keys g(cx_, file.entries, Scope::global, "the global section");
+  const Keys g(cx_, file.entries, Scope::global, "");
   globals(g);
   if (!options_.services_only) {
     directors(g);
@@ -363,6 +360,10 @@ ImportResult Importer::run(std::string_view text) {
     cx_.result.toml.clear();
     return std::move(cx_.result);
   }
+  if (!options_.services_only)
+    cx_.warn(0, "lvs.cf holds no heartbeat keys (pulse's heartbeat is unsigned): tandemd needs /etc/tandem/authkeys "
+                "(mode 0600), the same on both directors, e.g. printf 'auth 1\\n1 sha256 %s\\n' \"$(openssl rand -hex "
+                "32)\" > /etc/tandem/authkeys; chmod 600 /etc/tandem/authkeys");
   std::string toml = out.text();
   if (!services.text().empty()) toml += (toml.ends_with("\n\n") ? "" : "\n") + services.text();
   check_output(toml, options_.services_only, cx_.file, cx_.result);

@@ -114,6 +114,9 @@ class Reader {
     }
     const bool opener_kind = !head.quoted && (head.text == "virtual" || head.text == "server" || head.text == "failover");
     if (opener_kind && !(toks.size() >= 2 && toks[1].text == "=" && !toks[1].quoted)) return opener(l, text, toks);
+    if (!head.quoted && head.text == "{")
+      return error(l.number, "a { at the start of a line: piranha needs it on the line of its block's name (virtual "
+                             "NAME {)");
     if (toks.size() < 2 || toks[1].text != "=" || toks[1].quoted) {
       if (head.text.find('=') != std::string::npos)
         return error(l.number, "\"" + head.text +

@@ -86,7 +86,7 @@ Keys::Keys(Context& cx, const std::vector<Entry>& entries, Scope scope, const st
       for (Scope s : {Scope::global, Scope::virtual_block, Scope::failover, Scope::server})
         if (s != scope && find_key(e.key, s)) elsewhere = true;
       cx.error(e.line, "\"" + comment_safe(e.key) + "\" " +
-                           (elsewhere ? std::string("does not belong in ") + scope_name(scope) + " (" + where + ")"
+                           (elsewhere ? std::string("does not belong in ") + scope_name(scope) + (where.empty() ? "" : " (" + where + ")")
                                       : std::string("is not an lvs.cf key")) +
                            ": pulse rejects the whole file (BADCOMMAND); remove or fix the line");
       continue;

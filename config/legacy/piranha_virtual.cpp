@@ -260,7 +260,7 @@ void VirtualImporter::virtual_block(const Block& b) {
   // The same service twice is refused (tandem would refuse the output).
   const std::string key = fwmark ? "fwmark " + std::to_string(fwmark)
                                  : std::string(udp ? "UDP " : "TCP ") + (vip_ip ? endpoint_text(*vip_ip, vport) : "");
-  if (cx_.result.errors.size() == errors) {
+  if (fwmark || vip_ip) {
     for (const Seen& s : seen_)
       if (s.key == key) {
         cx_.error(b.line, "virtual " + name + " is the same service (" + key + ") as the virtual at line " +
