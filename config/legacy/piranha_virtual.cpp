@@ -438,7 +438,7 @@ void VirtualImporter::check(const Block& b, const Keys& k, std::uint16_t vport, 
         type = "udp";
       }
     } else if (s && !e) {
-      cx_.warn(send->line, "send without expect is not carried over: nanny writes it and reads nothing back; "
+      cx_.warn(send ? send->line : b.line, "send without expect is not carried over: nanny writes it and reads nothing back; "
                            "tandem's tcp check only connects (add expect to check a reply)");
       s.reset();
     } else if (e) {
@@ -456,7 +456,7 @@ void VirtualImporter::check(const Block& b, const Keys& k, std::uint16_t vport, 
         try {
           std::regex re(*e, std::regex::ECMAScript);
         } catch (const std::regex_error&) {
-          cx_.error(expect->line, "expect = " + value_text(*expect) +
+          cx_.error(expect ? expect->line : b.line, "expect = " + (expect ? value_text(*expect) : *e) +
                                       ": with use_regex = 1 it is a regular expression, and this one is not valid "
                                       "for tandem (ECMAScript); fix it, or set use_regex = 0 for a prefix");
         }
@@ -465,7 +465,7 @@ void VirtualImporter::check(const Block& b, const Keys& k, std::uint16_t vport, 
         regex_out = false;
       }
       for (const auto* text : {&s, &e})
-        if (*text && !is_plain_utf8(**text) && (*text)->find_first_of("\r\n") == std::string::npos)
+        if (*text && !is_plain_utf8(tandem_escape(**text)))
           cx_.error(b.line, "virtual " + name + ": send or expect is not UTF-8 text");
     }
   }
