@@ -244,8 +244,8 @@ void Importer::write_cluster(TomlWriter& out, const Keys& g) {
     const Director& p = primary_.front();
     const Source src = cx_.source(*p.entry);
     out.string("preferred", this_is_primary_ ? options_.node : options_.peer, &src);
-    out.comment(std::string("the primary is ") + (this_is_primary_ ? "this director" : "the peer") +
-                " (its addresses against --peer-address); auto_failback stays off");
+    out.comment(this_is_primary_ ? "lvs.cf's primary is this director (--peer-address gives the backup's addresses)"
+                                 : "lvs.cf's primary is the peer (--peer-address gives its addresses)");
   }
   std::int64_t keepalive = 2, deadtime = 5;
   const Entry* ka = g.get("keepalive");
@@ -264,8 +264,7 @@ void Importer::write_cluster(TomlWriter& out, const Keys& g) {
   const Source dt_src = dt ? cx_.source(*dt) : cx_.piranha_default("deadtime 5");
   out.duration("interval", Duration(keepalive * 1000), &ka_src);
   out.duration("deadtime", Duration(deadtime * 1000), &dt_src);
-  out.comment("lvs.cf has no warntime or initdead: warntime halfway between keepalive and deadtime, initdead");
-  out.comment("twice deadtime");
+  out.comment("lvs.cf has no warntime or initdead: warntime is halfway to deadtime, initdead twice deadtime");
   out.duration("warntime", Duration((keepalive + deadtime) * 500));
   out.duration("initdead", Duration(deadtime * 2000));
   const Entry* hp = g.get("heartbeat_port");

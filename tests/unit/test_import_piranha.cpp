@@ -145,8 +145,13 @@ TEST(ImportPiranhaTest, EveryGoldenInputIsInTheTable) {
 TEST(ImportPiranhaTest, LabFileImportsForBothDirectors) {
   const std::string text =
       read(std::filesystem::path(TANDEM_TEST_DATA) / "import" / "lab" / "piranha" / "lvs.cf");
-  ImportOptions d1{"d1", false, "d2", kLabPrimary, "lvs.cf", false};
-  ImportOptions d2{"d2", false, "d1", {{"eth0", "10.77.0.1"}, {"eth1", "10.78.0.1"}}, "lvs.cf", false};
+  ImportOptions d1, d2;
+  d1.node = "d1";
+  d1.peer = "d2";
+  d1.peer_addresses = kLabPrimary;
+  d2.node = "d2";
+  d2.peer = "d1";
+  d2.peer_addresses = {{"eth0", "10.77.0.1"}, {"eth1", "10.78.0.1"}};
   const ImportResult a = import_piranha(text, "x", d1), b = import_piranha(text, "x", d2);
   ASSERT_EQ(import_exit_code(a), 3) << joined(import_messages(a));
   ASSERT_EQ(import_exit_code(b), 3) << joined(import_messages(b));
