@@ -36,7 +36,8 @@ const char* usage =
     "    import ipvsadm [FILE|-] [--node NAME] [--peer NAME] [--peer-address IFACE=ADDR]...\n"
     "                   [--services-only] [-o FILE]\n"
     "                    ipvsadm-save -n output or a script of ipvsadm lines (default: stdin)\n"
-    "    import piranha [FILE] --node NAME --peer NAME --peer-address IFACE=ADDR... [-o FILE]\n"
+    "    import piranha [FILE] --node NAME --peer NAME --peer-address IFACE=ADDR...\n"
+    "                   [--services-only] [-o FILE]\n"
     "                    lvs.cf (default /etc/sysconfig/ha/lvs.cf); ADDR: the other director's addresses in it\n"
     "    TOML on stdout (or -o FILE), FILE:LINE: warning/error: lines on stderr;\n"
     "    exit 0 converted, 3 written with warnings, 1 errors (nothing written)\n";
