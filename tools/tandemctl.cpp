@@ -20,6 +20,7 @@
 #include "config/legacy/import.hpp"
 #include "config/legacy/ldirectord.hpp"
 #include "config/legacy/ipvsadm.hpp"
+#include "config/legacy/piranha.hpp"
 #include "config/text_file.hpp"
 #include "daemon/control_protocol.hpp"
 
@@ -39,6 +40,9 @@ const char* usage =
     "    import ldirectord FILE [--node NAME] [--peer NAME] [--peer-address IFACE=ADDR]...\n"
     "                   [--services-only] [-o FILE]\n"
     "                    an ldirectord.cf (- for stdin)\n"
+    "    import piranha [FILE] --node NAME --peer NAME --peer-address IFACE=ADDR...\n"
+    "                   [--services-only] [-o FILE]\n"
+    "                    lvs.cf (default /etc/sysconfig/ha/lvs.cf); ADDR: the other director's addresses in it\n"
     "    TOML on stdout (or -o FILE), FILE:LINE: warning/error: lines on stderr;\n"
     "    exit 0 converted, 3 written with warnings, 1 errors (nothing written)\n";
 
@@ -75,9 +79,20 @@ ImportResult import_ipvsadm_file(const std::string& path, const FileReader& file
   return tandem::config::legacy::import_ipvsadm(f.text, path, options);
 }
 
+ImportResult import_piranha_file(const std::string& path, const FileReader& files, const ImportOptions& options) {
+  const InputFile f = files.read(path);
+  if (!f.found) {
+    ImportResult r;
+    r.errors.push_back(tandem::config::legacy::diagnostic_at(path, 0, f.error.empty() ? "No such file or directory" : f.error));
+    return r;
+  }
+  return tandem::config::legacy::import_piranha(f.text, path, options);
+}
+
 const Format kFormats[] = {
     {"ipvsadm", import_ipvsadm_file, nullptr},
     {"ldirectord", tandem::config::legacy::import_ldirectord, nullptr, true},
+    {"piranha", import_piranha_file, "/etc/sysconfig/ha/lvs.cf"},
 };
 constexpr std::size_t kMaxImportInput = 16 * 1024 * 1024;  // bytes
 

@@ -87,7 +87,13 @@ def case_piranha_nat(case):
 
 
 # lvs.cf names the directors by address: d1 is the primary, d2 the backup.
-PIRANHA_ARGS = {"d1": ["--node", "d1", "--peer", "d2"], "d2": ["--node", "d2", "--peer", "d1"]}
+# lvs.cf names the directors by address: --peer-address gives each link's
+# interface with the other director's address from the file, and so which
+# side this director is (the primary d1 lists the backup's addresses).
+PIRANHA_ARGS = {
+    "d1": ["--node", "d1", "--peer", "d2", "--peer-address", "eth0=10.77.0.2", "--peer-address", "eth1=10.78.0.2"],
+    "d2": ["--node", "d2", "--peer", "d1", "--peer-address", "eth0=10.77.0.1", "--peer-address", "eth1=10.78.0.1"],
+}
 
 
 if __name__ == "__main__":
