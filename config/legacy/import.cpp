@@ -126,6 +126,30 @@ void write_links(TomlWriter& out, const ImportOptions& options) {
   }
 }
 
+void write_services_head(TomlWriter& out, const ImportOptions& options, const std::string& file,
+                         const std::string& what, const std::string& holds, const std::string& format,
+                         ImportResult& result) {
+  out.comment("tandem.toml imported from " + file + " (" + what + ") by tandemctl import " + format + ".");
+  out.comment("Each item names the line it came from; read the warnings before using it.");
+  if (options.services_only)
+    out.comment("Only the IPVS part (--services-only): paste it into a tandem.toml that has [node], [cluster] and "
+                "[[link]].");
+  out.blank();
+  if (options.services_only) return;
+  write_node(out, options);
+  out.table("cluster");
+  write_peer(out, options);
+  out.comment(what + " " + holds + " no heartbeat settings: interval, deadtime, warntime, initdead, port and");
+  out.comment("authkeys take tandem's defaults (200ms, 1s, 600ms, 3s, 694, \"/etc/tandem/authkeys\").");
+  write_links(out, options);
+  result.warnings.push_back(diagnostic_at(
+      file, 0,
+      what + " " + holds +
+          " no heartbeat keys: tandemd needs /etc/tandem/authkeys (mode 0600), the same on both directors, e.g. "
+          "printf 'auth 1\\n1 sha256 %s\\n' \"$(openssl rand -hex 32)\" > /etc/tandem/authkeys; chmod 600 "
+          "/etc/tandem/authkeys"));
+}
+
 void check_output(const std::string& toml, bool services_only, const std::string& file, ImportResult& result) {
   std::string text = toml;
   if (services_only)

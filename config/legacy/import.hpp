@@ -88,6 +88,16 @@ void write_peer(TomlWriter& out, const ImportOptions& options);
 // One [[link]] per --peer-address, named after its interface.
 void write_links(TomlWriter& out, const ImportOptions& options);
 
+// The head of a tandem.toml made from a format that holds no cluster facts
+// (ipvsadm rules, ldirectord.cf): its header comments and, unless
+// options.services_only, [node], [cluster] peer and [[link]] from the
+// options, with the warning that the authkeys file must be made. `what`
+// names the input kind as its sentences start ("ipvsadm rules hold",
+// "ldirectord.cf holds": `what` + " " + `holds`), `format` the importer.
+void write_services_head(TomlWriter& out, const ImportOptions& options, const std::string& file,
+                         const std::string& what, const std::string& holds, const std::string& format,
+                         ImportResult& result);
+
 // Checks the finished text with config::parse_config, as tandemd
 // --check-config does (without reading the authkeys file). With
 // `services_only`, a stub [cluster] and [[link]] are appended for the check.

@@ -884,23 +884,7 @@ ImportResult Importer::finish() {
   if (!result_.errors.empty()) return std::move(result_);  // nothing is written
 
   TomlWriter out;
-  out.comment("tandem.toml imported from " + file_ + " (ipvsadm rules) by tandemctl import ipvsadm.");
-  out.comment("Each item names the line it came from; read the warnings before using it.");
-  if (options_.services_only)
-    out.comment("Only the IPVS part (--services-only): paste it into a tandem.toml that has [node], [cluster] and "
-                "[[link]].");
-  out.blank();
-  if (!options_.services_only) {
-    write_node(out, options_);
-    out.table("cluster");
-    write_peer(out, options_);
-    out.comment("ipvsadm rules hold no heartbeat settings: interval, deadtime, warntime, initdead, port and");
-    out.comment("authkeys take tandem's defaults (200ms, 1s, 600ms, 3s, 694, \"/etc/tandem/authkeys\").");
-    write_links(out, options_);
-    warn(0, "ipvsadm rules hold no heartbeat keys: tandemd needs /etc/tandem/authkeys (mode 0600), the same on both "
-            "directors, e.g. printf 'auth 1\\n1 sha256 %s\\n' \"$(openssl rand -hex 32)\" > /etc/tandem/authkeys; "
-            "chmod 600 /etc/tandem/authkeys");
-  }
+  write_services_head(out, options_, file_, "ipvsadm rules", "hold", "ipvsadm", result_);
   std::set<std::string> vips;
   for (const auto& s : services_) {
     const std::string check_port = s.key.fwmark || s.key.port == 0 ? ", port = 80" : "";

@@ -1063,24 +1063,8 @@ ImportResult import_ldirectord(const std::string& path, const FileReader& files,
                           result);
   if (!ok || !result.errors.empty()) return result;
   TomlWriter out;
-  out.comment("tandem.toml imported from " + name + " (ldirectord.cf) by tandemctl import ldirectord.");
-  out.comment("Each item names the line it came from; read the warnings before using it.");
-  if (options.services_only)
-    out.comment("Only the IPVS part (--services-only): paste it into a tandem.toml that has [node], [cluster] and "
-                "[[link]].");
-  out.blank();
+  write_services_head(out, options, name, "ldirectord.cf", "holds", "ldirectord", result);
   if (!options.services_only) {
-    write_node(out, options);
-    out.table("cluster");
-    write_peer(out, options);
-    out.comment("ldirectord.cf holds no heartbeat settings: interval, deadtime, warntime, initdead, port and");
-    out.comment("authkeys take tandem's defaults (200ms, 1s, 600ms, 3s, 694, \"/etc/tandem/authkeys\").");
-    write_links(out, options);
-    result.warnings.push_back(diagnostic_at(
-        name, 0,
-        "ldirectord.cf holds no heartbeat keys: tandemd needs /etc/tandem/authkeys (mode 0600), the same on both "
-        "directors, e.g. printf 'auth 1\\n1 sha256 %s\\n' \"$(openssl rand -hex 32)\" > /etc/tandem/authkeys; "
-        "chmod 600 /etc/tandem/authkeys"));
     out.comment("The virtual addresses are not made [[vip]]s: ldirectord.cf does not say their interfaces and");
     out.comment("prefixes. Add a [[vip]] (address = \"ADDR/PREFIX\", interface = \"IFACE\") for each one tandem");
     out.comment("should move between the directors.");
