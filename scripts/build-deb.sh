@@ -47,6 +47,9 @@ git ls-files -z --cached --others --exclude-standard |
   tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$tree"
 
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=$(nproc)}
+# debhelper points HOME into the tree, which is new each time: keep ccache's
+# files where they are for other builds.
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccache}
 (cd "$tree" && dpkg-buildpackage -us -uc -b)
 
 deb=$out/tandem_${version}_${arch}.deb
