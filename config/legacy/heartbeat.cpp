@@ -640,7 +640,7 @@ class Importer {
       for (auto& g : groups_) {
         const auto spec = heartbeat::resource_spec(g.key);
         const bool ip = (spec.name == "IPaddr" || spec.name == "IPaddr2") && spec.args.size() == 1;
-        g.name = unique(plain_of(ip ? heartbeat::ip_argument(spec.args[0]).ip : spec.name, 32), group_names);
+        g.name = unique(plain_of(ip ? heartbeat::ip_argument(spec.args[0]).ip : spec.name, 28), group_names);
       }
   }
 
@@ -774,7 +774,7 @@ class Importer {
         error(res_, l.line, quoted(field) + ": an argument is not UTF-8 text");
         return;
       }
-    g.resources.push_back(ResourceOut{unique(spec.name, names), spec.name, spec.args, Source{res_, l.line, field}});
+    g.resources.push_back(ResourceOut{unique(spec.name.substr(0, 60), names), spec.name, spec.args, Source{res_, l.line, field}});
   }
 
   // ldirectord's lookup (ld_init): an absolute FILE as it is, a relative one
