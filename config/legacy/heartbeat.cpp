@@ -471,12 +471,15 @@ class Importer {
       if (l.empty() || l.front() == '#') continue;
       const auto words = split_blanks(l);
       if (l.front() == 'a') {
-        if (words.size() < 2 || words[0] != "auth" || !number_prefix(words[1])) {
+        // sscanf("auth %d"): "auth", any blanks, a number.
+        std::string_view n = l.starts_with("auth") ? l.substr(4) : std::string_view{};
+        while (!n.empty() && (n.front() == ' ' || n.front() == '\t')) n.remove_prefix(1);
+        if (!number_prefix(n)) {
           bad_lines.insert(number);
           error(keys_, number, "expected \"auth N\", N the number of the key to send with");
           continue;
         }
-        auth = std::atoi(words[1].c_str());
+        auth = to_int(n);
         auth_line = number;
         if (defined_before_auth.count(auth))
           warn(keys_, number, "auth " + std::to_string(auth) + " comes after key " + std::to_string(auth) +
@@ -490,7 +493,7 @@ class Importer {
         error(keys_, number, "expected \"N METHOD KEY\" (e.g. \"1 sha256 SECRET\") or \"auth N\"");
         continue;
       }
-      const int id = std::atoi(words[0].c_str());
+      const int id = to_int(words[0]);
       defined_before_auth.insert(id);
       const std::string method = lower(words[1]);
       if (method == "crc") {
@@ -512,6 +515,11 @@ class Importer {
     const auto parsed = parse_authkeys(text, keys_);
     for (const auto& e : parsed.errors)
       if (!bad_lines.count(e.line)) error(keys_, e.line, "tandemd would refuse this file: " + e.message);
+  }
+
+  static int to_int(std::string_view s) {  // the number at the start, clamped
+    const std::string t(s.substr(0, 12));
+    return int(std::clamp(std::strtol(t.c_str(), nullptr, 10), -1000000L, 1000000L));
   }
 
   static bool number_prefix(std::string_view s) {  // sscanf %d
