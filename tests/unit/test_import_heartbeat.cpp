@@ -77,6 +77,9 @@ const std::vector<Case> kCases = {
     {"empty", "empty ha.cf, haresources and authkeys", 1},
     {"missing", "no ha.cf, haresources or authkeys at all", 1},
     {"resources", "NAME::ARG::ARG resources with / , @ + = . in arguments, the same script twice", 0},
+    {"ldirectord_missing", "haresources starts ldirectord, whose ldirectord.cf is in neither place ldirectord looks "
+                           "(the guide's conf/ldirector.cf)",
+     1},
     {"bad_resource", "a path as a resource script, the same VIP in two groups", 1},
 };
 
