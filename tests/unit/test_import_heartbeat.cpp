@@ -46,7 +46,7 @@ const std::vector<Case> kCases = {
                   "for the ping tracks, udpport before the media",
      0},
     {"media", "ucast on two links (one address each), mcast with its own port, a non-default udpport before the "
-              "media, IPaddr2 with a label and the subnet's broadcast",
+              "media, IPaddr2 with a label and the subnet's broadcast, mcast6 and ping6",
      0},
     {"udpport_late", "udpport after bcast and ucast: the media keep the port they were read with, with a warning",
      3, "d1", {{"eth1", "192.168.77.2"}}},
