@@ -194,6 +194,32 @@ TEST(ImportHeartbeatTest, ServicesOnlyPointsToTheLdirectordImporter) {
   EXPECT_NE(r.errors[0].message.find("tandemctl import ldirectord"), std::string::npos);
 }
 
+TEST(ImportHeartbeatTest, HaresourcesLexicalRules) {
+  Diagnostics errors;
+  const auto lines = heartbeat::read_haresources(
+      "  NodeA  a\tb \\\n c\n\n# only a comment\nn2 x # y \\\nz\nn3 p\\", "hr", errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].line, 1);
+  EXPECT_EQ(lines[0].node, "nodea");
+  EXPECT_EQ(lines[0].resources, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(lines[1].node, "n2");  // the comment ate the backslash: z is a line of its own
+  EXPECT_EQ(lines[1].resources, std::vector<std::string>{"x"});
+  EXPECT_EQ(lines[2].node, "z");
+  EXPECT_EQ(lines[3].resources, std::vector<std::string>{"p\\"});  // nothing to join on the last line
+}
+
+TEST(ImportHeartbeatTest, HaCfLexicalRules) {
+  Diagnostics errors;
+  const auto lines = heartbeat::read_ha_cf("  node a,b\tc # d\n#bcast eth3\nucast eth0 10.0.0.2 x\r\n", "cf", errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].directive, "node");
+  EXPECT_EQ(lines[0].args, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(lines[1].line, 3);
+  EXPECT_EQ(lines[1].rest, "eth0 10.0.0.2 x");
+}
+
 TEST(ImportHeartbeatTest, Times) {
   using heartbeat::time_ms;
   EXPECT_EQ(time_ms("2"), 2000);
