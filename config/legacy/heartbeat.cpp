@@ -15,6 +15,7 @@
 
 #include "config/address.hpp"
 #include "config/authkeys.hpp"
+#include "config/legacy/ldirectord.hpp"
 #include "config/names.hpp"
 
 namespace tandem::config::legacy {
@@ -121,6 +122,7 @@ struct ResourceOut {
 struct LdirectordOut {
   std::string path;
   std::string text;
+  Source source;  // the haresources field that starts ldirectord
 };
 
 struct GroupOut {
@@ -629,7 +631,7 @@ class Importer {
                                        "VIP of a group first, then starts its resources in order");
           vip(l, field, spec, g);
         } else if (spec.name == "ldirectord") {
-          ldirectord(l, spec, g);
+          ldirectord(l, field, spec, g);
         } else {
           resource_seen = true;
           resource(l, field, spec, g, resource_names);
@@ -788,7 +790,7 @@ class Importer {
   // ldirectord's lookup (ld_init): an absolute FILE as it is, a relative one
   // in /etc/ha.d, then /etc/ha.d/conf, here DIR and DIR/conf. An absolute
   // FILE under /etc/ha.d/ is read under DIR when DIR is a copy elsewhere.
-  void ldirectord(const ResourceLine& l, const heartbeat::ResourceSpec& spec, GroupOut& g) {
+  void ldirectord(const ResourceLine& l, const std::string& field, const heartbeat::ResourceSpec& spec, GroupOut& g) {
     if (spec.args.size() > 1) {
       error(res_, l.line, "ldirectord takes at most one argument, its configuration file");
       return;
@@ -808,7 +810,14 @@ class Importer {
         error(path, 0, f.error);
         return;
       }
-      g.ldirectord.push_back(LdirectordOut{path, f.text});
+      const auto first = ldirectord_lines_.emplace(path, l.line);
+      if (!first.second) {
+        error(res_, l.line, "ldirectord" + (spec.args.empty() ? std::string() : "::" + name) + ": " + path +
+                                " is also started at line " + std::to_string(first.first->second) +
+                                ": its virtual servers can belong to one group only");
+        return;
+      }
+      g.ldirectord.push_back(LdirectordOut{path, f.text, Source{res_, l.line, field}});
       return;
     }
     std::string tried;
@@ -868,9 +877,14 @@ class Importer {
         for (const auto& res : g.resources) write_resource("group.resource", res);
       }
     }
+    // The virtual servers of each ldirectord.cf, in its line's group (none
+    // written for the default group); their diagnostics name that file.
     for (const auto& g : groups_)
-      for (const auto& ld : g.ldirectord)
-        error(ld.path, 0, "ldirectord.cf's virtual servers cannot be imported by this build");
+      for (const auto& ld : g.ldirectord) {
+        out_.source(Source{ld.source.file, ld.source.line, ld.source.text + ": the virtual servers of " + ld.path});
+        write_ldirectord_services(ld.text, ld.path, LdirectordContext{default_group ? std::string() : g.name}, out_,
+                                  r_);
+      }
   }
 
   Source node_source() const {
@@ -1088,6 +1102,7 @@ class Importer {
   Source port_source_;
   std::vector<GroupOut> groups_;
   std::set<std::string> used_vip_prefixes_;
+  std::map<std::string, int> ldirectord_lines_;  // ldirectord.cf path -> the haresources line starting it
   long long interval_ = 1000, deadping_ms_ = 30000;
 };
 

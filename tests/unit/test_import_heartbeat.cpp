@@ -42,6 +42,10 @@ const std::vector<Case> kCases = {
     {"guide", "the heartbeat guide's pair: bcast given --peer-address, a bare VIP given --vip-prefix, a Filesystem "
               "and an init script, keepalive/deadtime/warntime/initdead in seconds",
      3, "d1", {{"eth1", "192.168.77.2"}}, {{"192.168.0.148", "24/eth0"}}},
+    {"guide_ldirectord", "the guide's `plate 192.168.0.148 ldirectord`: DIR/ldirectord.cf's virtual server with an "
+                         "http negotiate check (request, receive, virtualhost, httpmethod), a fallback and quiescent, "
+                         "in the default group",
+     3, "plate", {{"eth1", "192.168.0.2"}}, {{"192.168.0.148", "24/eth0"}}},
     {"timing_ms", "ms suffixes on keepalive, warntime and deadtime next to a unitless initdead, a 1.5 s deadping "
                   "for the ping tracks, udpport before the media",
      0},
@@ -79,6 +83,15 @@ const std::vector<Case> kCases = {
     {"resources", "NAME::ARG::ARG resources with / , @ + = . in arguments, the same script twice", 0},
     {"ldirectord_missing", "haresources starts ldirectord, whose ldirectord.cf is in neither place ldirectord looks "
                            "(the guide's conf/ldirector.cf)",
+     1},
+    {"ldirectord_groups", "two groups each starting ldirectord: ldirectord::www.cf found in DIR/conf, an absolute "
+                          "/etc/ha.d path; the virtual servers carry their line's group",
+     3},
+    {"ldirectord_bad", "errors in the ldirectord.cf (a bad address, an unknown forwarding method) "
+                       "keep its name and line",
+     1},
+    {"ldirectord_twice", "the same ldirectord.cf started by two lines (ldirectord and ldirectord::ldirectord.cf); "
+                         "ldirectord with two arguments",
      1},
     {"bad_resource", "a path as a resource script, the same VIP in two groups", 1},
 };
@@ -184,6 +197,37 @@ TEST(ImportHeartbeatTest, AuthkeysReadableByOthersIsReported) {
   };
   const std::string quiet = joined(import_messages(import_heartbeat("/etc/ha.d", reader, o)));
   EXPECT_EQ(quiet.find("mode 0"), std::string::npos) << quiet;
+}
+
+// The vm lab's heartbeat directory (ucast on two links, a VIP and
+// ldirectord::ldirectord.cf with an http check) imports for both directors,
+// and the two outputs differ only in [node] name, [cluster] peer and the
+// links' peer addresses.
+TEST(ImportHeartbeatTest, LabFilesImportForBothDirectors) {
+  ImportOptions d1, d2;
+  d1.node = "d1";
+  d2.node = "d2";
+  const auto files = map_reader(files_of(kLab));
+  const ImportResult a = import_heartbeat("/etc/ha.d", files, d1), b = import_heartbeat("/etc/ha.d", files, d2);
+  ASSERT_EQ(import_exit_code(a), 3) << joined(import_messages(a));
+  ASSERT_EQ(import_exit_code(b), 3) << joined(import_messages(b));
+  const auto ca = parse_config(a.toml, "a", ParseOptions{"x"}), cb = parse_config(b.toml, "b", ParseOptions{"x"});
+  ASSERT_TRUE(ca.config && cb.config);
+  EXPECT_EQ(ca.config->node.name, "d1");
+  EXPECT_EQ(cb.config->node.name, "d2");
+  EXPECT_EQ(ca.config->cluster.peer, "d2");
+  EXPECT_EQ(cb.config->cluster.peer, "d1");
+  EXPECT_EQ(ca.config->cluster.preferred, "d1");
+  EXPECT_EQ(cb.config->cluster.preferred, "d1");
+  ASSERT_EQ(ca.config->virtual_servers.size(), 1u);
+  EXPECT_EQ(ca.config->virtual_servers, cb.config->virtual_servers);
+  EXPECT_EQ(ca.config->vips, cb.config->vips);
+  ASSERT_EQ(ca.config->links.size(), 2u);
+  ASSERT_EQ(cb.config->links.size(), 2u);
+  EXPECT_EQ(ca.config->links[0].peer->str(), "10.77.0.2");
+  EXPECT_EQ(ca.config->links[1].peer->str(), "10.78.0.2");
+  EXPECT_EQ(cb.config->links[0].peer->str(), "10.77.0.1");
+  EXPECT_EQ(cb.config->links[1].peer->str(), "10.78.0.1");
 }
 
 TEST(ImportHeartbeatTest, ServicesOnlyPointsToTheLdirectordImporter) {
