@@ -1003,9 +1003,8 @@ void Mapper::write_virtual(const LdVirtual& v) {
   const Directive* ct = setting(v, "checktype");
   const bool off = ct && ct->value == "off";
   if (v.reals.empty()) warn(v.src.line, name + " has no real server");
+  std::map<std::string, int> written;  // destination -> the line of its real=
   for (const auto& r : v.reals) {
-    Source s = source(r.src);
-    out_.array_table("virtual_server.real", &s);
     std::uint16_t port = r.port;
     if (r.forwarding != ForwardingMethod::nat && !v.fwmark && r.port_given && r.port != v.port) {
       warn(r.src.line, "the port " + std::to_string(r.port) + " of real " + r.ip.str() + " is ignored, as ldirectord "
@@ -1013,6 +1012,17 @@ void Mapper::write_virtual(const LdVirtual& v) {
       port = v.port;
     }
     const bool with_port = r.forwarding == ForwardingMethod::nat && r.port_given && r.port != 0;
+    // The same destination twice: ipvsadm refuses the second, so ldirectord
+    // ends up with the first.
+    const std::string destination = endpoint_text(r.ip, with_port ? port : v.port);
+    if (const auto [it, fresh] = written.emplace(destination, r.src.line); !fresh) {
+      warn(r.src.line, "real " + destination + " is listed twice in this virtual (first on line " +
+                           std::to_string(it->second) + "); the first is kept, as ipvsadm refuses a destination "
+                           "twice");
+      continue;
+    }
+    Source s = source(r.src);
+    out_.array_table("virtual_server.real", &s);
     out_.string("address", with_port ? endpoint_text(r.ip, port) : r.ip.str());
     out_.integer("weight", off ? 0 : r.weight);
     if (r.forwarding != forwarding) out_.string("forwarding", name_of(r.forwarding));
