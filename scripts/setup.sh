@@ -10,6 +10,7 @@ packages=(
   libsystemd-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
   iproute2 iputils-ping python3 procps nftables
+  systemd  # systemd-analyze: the packaging tier checks tandem.service
 )
 
 missing=()

@@ -2,7 +2,8 @@
 # The whole test suite: installs what is missing, builds, then runs
 #   1. the unit tier and the fuzz-corpus replays (CTest label "unit"), and
 #      the component tier (label "component": the probers against servers on
-#      loopback and real child processes; no privileges),
+#      loopback and real child processes; no privileges), and the packaging
+#      tier (label "packaging": the Debian package's files against the programs),
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the netns tier (label "netns": real daemons in network namespaces; root),
 #   4. the vm tier (label "vm": IPVS tests inside a QEMU guest with a Debian
@@ -22,6 +23,9 @@ ctest --test-dir build -L unit --output-on-failure -j"$jobs"
 
 echo "== component tier"
 ctest --test-dir build -L component --output-on-failure -j"$jobs"
+
+echo "== packaging tier"
+ctest --test-dir build -L packaging --output-on-failure -j"$jobs"
 
 echo "== unit and component tiers under ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=ON >/dev/null

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/legacy/heartbeat.hpp"
 #include "config/legacy/import.hpp"
 #include "config/legacy/ldirectord.hpp"
 #include "config/legacy/ipvsadm.hpp"
@@ -34,6 +35,9 @@ const char* usage =
     "  takeover [GROUP]  take the VIPs (of one failover group) from the peer\n"
     "  reload            re-read the configuration (same as SIGHUP)\n"
     "  import FORMAT ... write a tandem.toml made from legacy files:\n"
+    "    import heartbeat [DIR] [--node NAME] [--peer-address IFACE=ADDR]... [--vip-prefix ADDR=PREFIX/IFACE]...\n"
+    "                   [-o FILE]\n"
+    "                    ha.cf, haresources, authkeys and ldirectord.cf of DIR (default /etc/ha.d)\n"
     "    import ipvsadm [FILE|-] [--node NAME] [--peer NAME] [--peer-address IFACE=ADDR]...\n"
     "                   [--services-only] [-o FILE]\n"
     "                    ipvsadm-save -n output or a script of ipvsadm lines (default: stdin)\n"
@@ -89,7 +93,18 @@ ImportResult import_piranha_file(const std::string& path, const FileReader& file
   return tandem::config::legacy::import_piranha(f.text, path, options);
 }
 
+// heartbeat's directory, made absolute: [cluster] authkeys names the file in it.
+ImportResult import_heartbeat_dir(const std::string& path, const FileReader& files, const ImportOptions& options) {
+  std::string dir = path;
+  if (!dir.empty() && dir[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd)) dir = std::string(cwd) + "/" + dir;
+  }
+  return tandem::config::legacy::import_heartbeat(dir, files, options);
+}
+
 const Format kFormats[] = {
+    {"heartbeat", import_heartbeat_dir, "/etc/ha.d"},
     {"ipvsadm", import_ipvsadm_file, nullptr},
     {"ldirectord", tandem::config::legacy::import_ldirectord, nullptr, true},
     {"piranha", import_piranha_file, "/etc/sysconfig/ha/lvs.cf"},
@@ -122,6 +137,7 @@ FileReader file_system_reader(std::string stdin_text) {
     }
     f.found = true;
     f.text = std::move(file.text);
+    f.mode = int(st.st_mode & 07777);
     return f;
   };
   r.glob = [](const std::string& pattern) {
@@ -208,6 +224,14 @@ int import_main(int argc, char** argv) {
         return fail_usage("--peer-address " + v + ": expected IFACE=ADDR, e.g. eth1=192.168.77.2");
       if (!options.peer_addresses.emplace(v.substr(0, eq), v.substr(eq + 1)).second)
         return fail_usage("--peer-address: interface " + v.substr(0, eq) + " given twice");
+    } else if (a == "--vip-prefix") {
+      std::string v;
+      if (!value(v)) return fail_usage("--vip-prefix needs ADDR=PREFIX/IFACE");
+      const std::size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+        return fail_usage("--vip-prefix " + v + ": expected ADDR=PREFIX/IFACE, e.g. 10.0.0.100=24/eth0");
+      if (!options.vip_prefixes.emplace(v.substr(0, eq), v.substr(eq + 1)).second)
+        return fail_usage("--vip-prefix: address " + v.substr(0, eq) + " given twice");
     } else if (a == "--services-only") {
       options.services_only = true;
     } else if (a == "-o" || a == "--output") {

@@ -24,6 +24,9 @@ struct ImportOptions {
   std::string peer;
   // --peer-address IFACE=ADDR: the peer's address on each heartbeat link.
   std::map<std::string, std::string> peer_addresses;
+  // --vip-prefix ADDR=PREFIX/IFACE: the prefix length and interface of a VIP
+  // that the files give as a bare address (heartbeat's haresources).
+  std::map<std::string, std::string> vip_prefixes;
   // The name of the input in comments and diagnostics; empty: the path.
   std::string input_name;
   // --services-only: write only what the format holds about IPVS
@@ -47,6 +50,7 @@ struct InputFile {
   bool found = false;  // false: does not exist (error then empty)
   std::string text;
   std::string error;  // a read error other than "does not exist" (found stays false)
+  int mode = -1;      // the permission bits when the reader can tell (stat), else -1
 };
 struct FileReader {
   std::function<InputFile(const std::string& path)> read;

@@ -1,44 +1,17 @@
 // Fuzz target for `tandemctl import ldirectord` (config/legacy/ldirectord):
-// each input is one ldirectord.cf. Beyond not crashing, it checks the
-// contract: TOML comes back exactly when there are no errors, every
-// diagnostic names the input, what is written passes config::parse_config
-// (both as a complete file and with --services-only), and the importer never
-// needs its last-resort check of its own output.
+// each input is one ldirectord.cf. It checks
+// import_contract.hpp's contract on every import.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include "config/config.hpp"
+#include "import_contract.hpp"
 #include "config/legacy/import.hpp"
 #include "config/legacy/ldirectord.hpp"
 
-namespace {
-
-using namespace tandem::config;
 using namespace tandem::config::legacy;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
-
-void check(const ImportResult& r, const std::string& path, bool services_only) {
-  require(r.toml.empty() == !r.errors.empty());
-  for (const auto* list : {&r.errors, &r.warnings})
-    for (const auto& d : *list) {
-      require(d.file == path && !d.message.empty() && d.line >= 0 && d.column == 0);
-      require(d.message.rfind("the imported configuration would fail", 0) != 0);
-    }
-  if (r.toml.empty()) return;
-  std::string text = r.toml;
-  if (services_only)
-    text += "\n[node]\nname = \"a\"\n[cluster]\npeer = \"b\"\n[[link]]\nname = \"l\"\ninterface = \"lo\"\npeer = \"127.0.0.2\"\n";
-  const auto parsed = parse_config(text, "out.toml", ParseOptions{"a"});
-  require(parsed.config.has_value() && parsed.errors.empty());
-}
-
-}  // namespace
+using tandem::config::legacy::fuzz::check_contract;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -48,9 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   complete.node = "d1";
   complete.peer = "d2";
   complete.peer_addresses = {{"eth1", "192.168.77.2"}};
-  check(import_ldirectord(path, files, complete), path, false);
+  check_contract(import_ldirectord(path, files, complete), {path}, false);
   ImportOptions services;
   services.services_only = true;
-  check(import_ldirectord(path, files, services), path, true);
+  check_contract(import_ldirectord(path, files, services), {path}, true);
   return 0;
 }

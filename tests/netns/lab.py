@@ -155,7 +155,9 @@ def analyse_probes(result, t_from=None, t_to=None):
     Returns a dict: attempts, ok, failed, longest_gap (seconds between two
     consecutive successful probes, by completion time), gap_from/gap_to
     (where the longest gap sits), nodes (the answering node of each success in
-    order, runs collapsed), failures (first few failure reasons).
+    order, runs collapsed), failures (first few failure reasons), at_switch
+    (failures that are the one request in flight when the client moved to
+    the new holder, reset by it).
     """
     probes = result["probes"]
     if t_from is not None:
@@ -173,7 +175,28 @@ def analyse_probes(result, t_from=None, t_to=None):
     for p in ok:
         if not nodes or nodes[-1] != p["node"]:
             nodes.append(p["node"])
+    # A connection open at the instant the client's neighbour entry for the
+    # VIP moves to the new holder (its first announcement) has its next
+    # segment answered by the new holder's stack, which does not know it,
+    # with a reset. Nothing on the directors can save it when the service
+    # runs on them (no shared connection state); the IPVS directors' staged
+    # handover does (vm tier). The prober is sequential, so at most one
+    # request is in flight at each move: a reset between the old holder's
+    # last answer and the new holder's first.
+    at_switch = 0
+    last_node = None
+    pending = []
+    for p in probes:
+        if p["ok"]:
+            if last_node is not None and p["node"] != last_node and len(pending) == 1 \
+                    and pending[0]["error"].endswith("Connection reset by peer"):
+                at_switch += 1
+            last_node = p["node"]
+            pending = []
+        else:
+            pending.append(p)
     return {
+        "at_switch": at_switch,
         "attempts": len(probes),
         "ok": len(ok),
         "failed": len(failed),

@@ -171,7 +171,9 @@ def case_script(case):
     time.sleep(0.5)
     r = L.analyse_probes(probe.stop())
     case.note("client: %d probes, %d failed, longest gap %s" % (r["attempts"], r["failed"], ms(r["longest_gap"])))
-    case.check(r["failed"] == 0, "%d requests failed during a make-before-break handover" % r["failed"])
+    case.check(r["failed"] == 0, "%d requests failed during a make-before-break handover"
+               " (%d of them reset at the client's move to the new holder): %s"
+               % (r["failed"], r["at_switch"], r["failures"]))
     ok, _ = L.wait_until(lambda: not lab.has_address(a), 2.0)
     case.check(ok, "%s still holds the VIP" % a)
     st = lab.status(a)

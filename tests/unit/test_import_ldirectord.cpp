@@ -7,20 +7,18 @@
 //   TANDEM_UPDATE_GOLDEN=1 tandem_unit_tests --gtest_filter='ImportLdirectord*'
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
 #include "config/legacy/import.hpp"
+#include "unit/import_golden.hpp"
 #include "config/legacy/ldirectord.hpp"
 
 namespace tandem::config::legacy {
 namespace {
+
 
 const std::filesystem::path kDir = std::filesystem::path(TANDEM_TEST_DATA) / "import" / "ldirectord";
 
@@ -64,11 +62,6 @@ const std::vector<Case> kCases = {
      Facts::cluster, 1},
 };
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 ImportOptions options_for(Facts facts) {
   ImportOptions o;
   if (facts == Facts::cluster) {
@@ -80,53 +73,19 @@ ImportOptions options_for(Facts facts) {
   return o;
 }
 
-std::string joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l + "\n";
-  return out;
-}
-
 TEST(ImportLdirectordTest, GoldenFiles) {
-  const bool update = std::getenv("TANDEM_UPDATE_GOLDEN") != nullptr;
   for (const auto& c : kCases) {
     SCOPED_TRACE(std::string(c.name) + ": " + c.description);
     const std::string name = std::string(c.name) + ".in";
-    const auto input = kDir / name;
-    ASSERT_TRUE(std::filesystem::exists(input)) << input;
-    const ImportResult r = import_ldirectord(name, map_reader({{name, read(input)}}), options_for(c.facts));
-    const std::string err = joined(import_messages(r));
-    const auto toml_path = kDir / (std::string(c.name) + ".toml");
-    const auto err_path = kDir / (std::string(c.name) + ".err");
-    if (update) {
-      std::ofstream(err_path, std::ios::binary) << err;
-      if (r.toml.empty())
-        std::filesystem::remove(toml_path);
-      else
-        std::ofstream(toml_path, std::ios::binary) << r.toml;
-    }
-    EXPECT_EQ(import_exit_code(r), c.exit_code) << err;
-    EXPECT_EQ(err, read(err_path));
-    if (c.exit_code == 1) {
-      EXPECT_TRUE(r.toml.empty());
-      EXPECT_FALSE(std::filesystem::exists(toml_path)) << toml_path << " should not exist for a failing case";
-      continue;
-    }
-    ASSERT_TRUE(std::filesystem::exists(toml_path)) << toml_path;
-    const std::string golden = read(toml_path);
-    EXPECT_EQ(r.toml, golden);
-    if (c.facts == Facts::cluster) {
-      const auto parsed = parse_config(golden, toml_path.string(), ParseOptions{"not-d1"});
-      EXPECT_TRUE(parsed.config.has_value());
-      for (const auto& e : parsed.errors) ADD_FAILURE() << e.format();
-    }
+    const ImportResult r = import_ldirectord(name, map_reader({{name, golden::input(kDir, c.name)}}), options_for(c.facts));
+    golden::check(kDir, c.name, {c.exit_code, c.facts == Facts::cluster}, r);
   }
 }
 
 TEST(ImportLdirectordTest, EveryGoldenInputIsInTheTable) {
-  std::set<std::string> listed;
-  for (const auto& c : kCases) listed.insert(c.name);
-  for (const auto& e : std::filesystem::directory_iterator(kDir))
-    if (e.path().extension() == ".in") EXPECT_TRUE(listed.count(e.path().stem().string())) << e.path();
+  std::vector<std::string> names;
+  for (const auto& c : kCases) names.emplace_back(c.name);
+  golden::check_listed(kDir, names);
 }
 
 TEST(ImportLdirectordTest, AMissingFileIsAnError) {
