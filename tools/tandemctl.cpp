@@ -21,6 +21,7 @@
 #include "config/legacy/import.hpp"
 #include "config/legacy/ldirectord.hpp"
 #include "config/legacy/ipvsadm.hpp"
+#include "config/legacy/keepalived.hpp"
 #include "config/legacy/piranha.hpp"
 #include "config/text_file.hpp"
 #include "daemon/control_protocol.hpp"
@@ -41,6 +42,10 @@ const char* usage =
     "    import ipvsadm [FILE|-] [--node NAME] [--peer NAME] [--peer-address IFACE=ADDR]...\n"
     "                   [--services-only] [-o FILE]\n"
     "                    ipvsadm-save -n output or a script of ipvsadm lines (default: stdin)\n"
+    "    import keepalived [FILE] [--node NAME] --peer NAME [--peer-config PEER.conf] [--peer-address IFACE=ADDR]...\n"
+    "                   [--services-only] [-o FILE]\n"
+    "                    keepalived.conf (default /etc/keepalived/keepalived.conf) with its includes; PEER.conf:\n"
+    "                    the other director's, to compare priorities\n"
     "    import ldirectord FILE [--node NAME] [--peer NAME] [--peer-address IFACE=ADDR]...\n"
     "                   [--services-only] [-o FILE]\n"
     "                    an ldirectord.cf (- for stdin)\n"
@@ -106,6 +111,7 @@ ImportResult import_heartbeat_dir(const std::string& path, const FileReader& fil
 const Format kFormats[] = {
     {"heartbeat", import_heartbeat_dir, "/etc/ha.d"},
     {"ipvsadm", import_ipvsadm_file, nullptr},
+    {"keepalived", tandem::config::legacy::import_keepalived, "/etc/keepalived/keepalived.conf"},
     {"ldirectord", tandem::config::legacy::import_ldirectord, nullptr, true},
     {"piranha", import_piranha_file, "/etc/sysconfig/ha/lvs.cf"},
 };
@@ -232,6 +238,8 @@ int import_main(int argc, char** argv) {
         return fail_usage("--vip-prefix " + v + ": expected ADDR=PREFIX/IFACE, e.g. 10.0.0.100=24/eth0");
       if (!options.vip_prefixes.emplace(v.substr(0, eq), v.substr(eq + 1)).second)
         return fail_usage("--vip-prefix: address " + v.substr(0, eq) + " given twice");
+    } else if (a == "--peer-config") {
+      if (!value(options.peer_config) || options.peer_config.empty()) return fail_usage("--peer-config needs a file");
     } else if (a == "--services-only") {
       options.services_only = true;
     } else if (a == "-o" || a == "--output") {

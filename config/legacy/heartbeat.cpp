@@ -71,21 +71,8 @@ bool plain_name(std::string_view s, std::size_t max) {
   });
 }
 
-// [A-Za-z0-9_.-] of `s` (others become '-'), at most `max` bytes.
-std::string plain_of(std::string_view s, std::size_t max) {
-  std::string out;
-  for (char c : s) {
-    if (out.size() == max) break;
-    out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ? c : '-';
-  }
-  return out.empty() ? "resource" : out;
-}
-
-std::string unique(std::string base, std::set<std::string>& used) {
-  std::string name = base;
-  for (int i = 2; !used.insert(name).second; ++i) name = base + "-" + std::to_string(i);
-  return name;
-}
+std::string plain_of(std::string_view s, std::size_t max) { return plain_name_of(s, max, "resource"); }
+std::string unique(std::string base, std::set<std::string>& used) { return unique_name(std::move(base), used); }
 
 struct Timing {
   long long ms = -1;  // -1: not given

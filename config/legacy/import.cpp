@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "config/address.hpp"
@@ -59,6 +60,21 @@ FileReader map_reader(std::map<std::string, std::string> files) {
     return out;
   };
   return r;
+}
+
+std::string plain_name_of(std::string_view s, std::size_t max, std::string_view fallback) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() == max) break;
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ? c : '-';
+  }
+  return out.empty() ? std::string(fallback) : out;
+}
+
+std::string unique_name(std::string base, std::set<std::string>& used) {
+  std::string name = base;
+  for (int i = 2; !used.insert(name).second; ++i) name = base + "-" + std::to_string(i);
+  return name;
 }
 
 Diagnostic diagnostic_at(const std::string& file, int line, std::string message) {
@@ -126,6 +142,11 @@ void write_links(TomlWriter& out, const ImportOptions& options) {
   }
 }
 
+std::string new_authkeys_command() {
+  return "printf 'auth 1\\n1 sha256 %s\\n' \"$(openssl rand -hex 32)\" > /etc/tandem/authkeys; chmod 600 "
+         "/etc/tandem/authkeys";
+}
+
 void write_services_head(TomlWriter& out, const ImportOptions& options, const std::string& file,
                          const std::string& what, const std::string& holds, const std::string& format,
                          ImportResult& result) {
@@ -145,9 +166,8 @@ void write_services_head(TomlWriter& out, const ImportOptions& options, const st
   result.warnings.push_back(diagnostic_at(
       file, 0,
       what + " " + holds +
-          " no heartbeat keys: tandemd needs /etc/tandem/authkeys (mode 0600), the same on both directors, e.g. "
-          "printf 'auth 1\\n1 sha256 %s\\n' \"$(openssl rand -hex 32)\" > /etc/tandem/authkeys; chmod 600 "
-          "/etc/tandem/authkeys"));
+          " no heartbeat keys: tandemd needs /etc/tandem/authkeys (mode 0600), the same on both directors, e.g. " +
+          new_authkeys_command()));
 }
 
 void check_output(const std::string& toml, bool services_only, const std::string& file, ImportResult& result) {

@@ -6,7 +6,9 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/error.hpp"
@@ -33,6 +35,10 @@ struct ImportOptions {
   // ([[virtual_server]], [sync]), to paste into an existing tandem.toml;
   // no [node], [cluster] or [[link]] is needed then.
   bool services_only = false;
+  // --peer-config FILE: the other director's file, for formats written per
+  // director (keepalived.conf), so that both outputs agree on what the pair
+  // shares (which node is preferred, failback). Empty: not given.
+  std::string peer_config;
 };
 
 struct ImportResult {
@@ -73,6 +79,13 @@ std::vector<std::string> import_messages(const ImportResult& result);
 
 // ---- helpers for the importers ----
 
+// The [A-Za-z0-9_.-] characters of `s` (others become '-'), at most `max`
+// bytes, as tandem's group, resource and track names take them; `fallback`
+// when nothing is left.
+std::string plain_name_of(std::string_view s, std::size_t max, std::string_view fallback);
+// `base`, or `base-2`, `base-3`... : the first not in `used`, which it joins.
+std::string unique_name(std::string base, std::set<std::string>& used);
+
 // A diagnostic at a line of the input (column 0, so it prints as
 // "FILE:LINE: ..."); line 0 for the file as a whole.
 Diagnostic diagnostic_at(const std::string& file, int line, std::string message);
@@ -91,6 +104,10 @@ void write_node(TomlWriter& out, const ImportOptions& options);
 void write_peer(TomlWriter& out, const ImportOptions& options);
 // One [[link]] per --peer-address, named after its interface.
 void write_links(TomlWriter& out, const ImportOptions& options);
+
+// The shell command that makes /etc/tandem/authkeys with a fresh sha256 key
+// (for the warnings of formats that hold no heartbeat key).
+std::string new_authkeys_command();
 
 // The head of a tandem.toml made from a format that holds no cluster facts
 // (ipvsadm rules, ldirectord.cf): its header comments and, unless

@@ -39,10 +39,11 @@ check "a command by its prefix" "standby status" st
 check "the command after --socket PATH" "reload" --socket /run/tandem/tandemd.sock re
 check "status options" "--json" status -
 check "no options for reload" "" reload -
-check "the import formats" "heartbeat ipvsadm ldirectord piranha" import ""
+check "the import formats" "heartbeat ipvsadm keepalived ldirectord piranha" import ""
 check "the import formats by prefix" "ipvsadm" import ip
 check "ipvsadm options" "--node --peer --peer-address --services-only -o" import ipvsadm -
 check "ipvsadm options by prefix" "--peer --peer-address" import ipvsadm --pe
+check "keepalived options" "--node --peer-address --peer-config --services-only -o" import keepalived -
 check "no completion for the value of --node" "" import ipvsadm --node ""
 
 # The formats are those tandemctl names, not a list kept here.
