@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
@@ -482,6 +483,26 @@ class Mapper {
   void run();
 
  private:
+  // A request path as an HTTP request line can carry it: blanks and control
+  // characters (which ldirectord would send as they are, breaking the
+  // request line) become %XX, with a warning.
+  std::string encoded_path(const std::string& path, int line) {
+    std::string out;
+    for (char ch : path) {
+      const unsigned char c = static_cast<unsigned char>(ch);
+      if (c <= 0x20 || c == 0x7f) {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        out += buf;
+      } else {
+        out += ch;
+      }
+    }
+    if (out != path)
+      warn(line, "the request path " + comment_safe(path) + " holds blanks or control characters, which break an "
+                 "HTTP request line: they are written as %XX (" + comment_safe(out) + ")");
+    return out;
+  }
   void warn(int line, std::string m) { result_.warnings.push_back(diagnostic_at(file_, line, std::move(m))); }
   void error(int line, std::string m) { result_.errors.push_back(diagnostic_at(file_, line, std::move(m))); }
   Source source(const Directive& d) const { return Source{file_, d.line, d.text}; }
@@ -728,7 +749,7 @@ std::string Mapper::write_check(const LdVirtual& v, const std::string& service, 
         path = "/" + path;
       }
       Source s = source(*request);
-      out_.string("request", path, &s);
+      out_.string("request", encoded_path(path, request->line), &s);
     }
     if (receive_text && !receive_text->empty()) {
       Source s = source(*receive_d);
@@ -1035,7 +1056,7 @@ void Mapper::write_virtual(const LdVirtual& v) {
       out_.table("virtual_server.real.check");
       std::string path = *r.request;
       if (path.empty() || path.front() != '/') path = "/" + path;
-      out_.string("request", path);
+      out_.string("request", encoded_path(path, r.src.line));
       out_.string("receive", *r.receive);
     }
   }
