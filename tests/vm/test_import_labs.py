@@ -12,15 +12,16 @@ to the backup within its bound while the client keeps being answered.
   ucast on two links and a ping node, haresources with the VIP and
   ldirectord::ldirectord.cf, an ldirectord.cf with an HTTP negotiate check).
 - keepalived_dr: keepalived.conf of each director of the DR pair (one VRRP
-  instance, unicast peer, a virtual server with HTTP_GET checks).
+  instance, unicast peer, a virtual server with HTTP_GET checks), each
+  imported with the other's file as --peer-config.
 - piranha_nat: piranha's lvs.cf of the NAT pair (primary/backup with private
   addresses, nat_router as the servers' gateway, send/expect check).
 
 The only change made to the imported files is the lab's: the authkeys path
 points to the lab's mode-600 copy of the key (livelab.LiveLab.config_text).
 
-Run by hand (named lab_*, not test_*: not in ctest until every importer it uses is built):
-    tests/vm/run.sh -- python3 tests/vm/lab_import_labs.py --build BUILD
+One ctest test (vm.test_import_labs); by hand:
+    tests/vm/run.sh -- python3 tests/vm/test_import_labs.py --build BUILD
 """
 
 import os
@@ -72,7 +73,8 @@ def case_heartbeat_dr(case):
 def case_keepalived_dr(case):
     out = import_pair(case, case.build, "keepalived",
                       lambda node: [os.path.join(DATA, "keepalived", "%s.conf" % node), "--node", node,
-                                    "--peer", other(node)])
+                                    "--peer", other(node), "--peer-config",
+                                    os.path.join(DATA, "keepalived", "%s.conf" % other(node))])
     live = livelab.LiveLab(case.build, verbose=case.verbose, examples=out)
     case.labs.append(live.lab)
     test_lab.check_lab(case, live)
