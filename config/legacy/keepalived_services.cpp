@@ -583,7 +583,21 @@ void ServiceImporter::virtual_server(const Statement& vs) {
       r.port = vport;
     }
   }
-  write(vs, key, value, reals);
+  // The same destination twice: the kernel refuses the second, so
+  // keepalived ends up with the first.
+  std::vector<RealOut> unique;
+  for (auto& r : reals) {
+    const auto same = std::find_if(unique.begin(), unique.end(),
+                                   [&](const RealOut& o) { return o.ip == r.ip && o.port == r.port; });
+    if (same != unique.end()) {
+      cx_.warn(*r.at, "real_server " + endpoint(r.ip, r.port) + " is given twice in this virtual_server (first on "
+                                                                "line " + std::to_string(same->at->line) +
+                          "); the first is kept, as the kernel refuses a destination twice");
+      continue;
+    }
+    unique.push_back(std::move(r));
+  }
+  write(vs, key, value, unique);
 }
 
 void ServiceImporter::write(const Statement& vs, const std::string& key, const std::string& value,
