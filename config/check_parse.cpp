@@ -97,14 +97,6 @@ Position in_string(const toml::node& node, std::string_view value, std::size_t o
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // A request path or host name goes into the request as written.
-std::optional<std::string> header_text_problem(std::string_view text) {
-  if (text.empty()) return "is empty";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) return quoted(text) + " contains a space or control character";
-  }
-  return std::nullopt;
-}
 
 bool status_code(std::string_view text, int& code) {
   if (text.size() != 3 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
@@ -433,6 +425,15 @@ class CheckReader {
 };
 
 }  // namespace
+
+std::optional<std::string> header_text_problem(std::string_view text) {
+  if (text.empty()) return "is empty";
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return "\"" + std::string(text) + "\"" + " contains a space or control character";
+  }
+  return std::nullopt;
+}
 
 void read_argv(TomlReader& reader, const Scope& s, std::string_view key, std::string_view example, bool placeholders,
              std::vector<std::string>& out) {

@@ -48,4 +48,8 @@ void read_check_override(TomlReader& reader, const Scope& real, const CheckFacts
 void read_argv(TomlReader& reader, const Scope& s, std::string_view key, std::string_view example, bool placeholders,
                std::vector<std::string>& out);
 
+// What is wrong with text that goes into an HTTP request line or header
+// (a request path, a virtualhost): empty, or a blank or control character.
+std::optional<std::string> header_text_problem(std::string_view text);
+
 }  // namespace tandem::config::detail

@@ -552,6 +552,23 @@ class Importer {
       }
       it->instances.push_back(&in);
     }
+    // A tandem group is the VIPs that move together: a group without any
+    // (instances kept for their notify scripts) is left out, unless it is
+    // the only one.
+    const auto holds_vips = [](const GroupOut& g) {
+      return std::any_of(g.instances.begin(), g.instances.end(), [](const Instance* i) { return !i->vips.empty(); });
+    };
+    if (std::any_of(groups_.begin(), groups_.end(), holds_vips)) {
+      for (auto it = groups_.begin(); it != groups_.end();) {
+        if (!holds_vips(*it)) {
+          cx_.warn(*it->instances.front()->block, "vrrp_instance " + quoted(it->instances.front()->name) +
+                                                      " holds no VIP, so it is not made a failover group");
+          it = groups_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
     for (auto& g : groups_) {
       const Instance* first = g.instances.front();
       g.source = first->group.empty()

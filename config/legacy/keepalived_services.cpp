@@ -11,6 +11,7 @@
 #include <set>
 
 #include "config/address.hpp"
+#include "config/check_parse.hpp"
 #include "config/config.hpp"
 #include "config/legacy/keepalived_values.hpp"
 
@@ -669,6 +670,11 @@ void ServiceImporter::write(const Statement& vs, const std::string& key, const s
   } else {
     const CheckOut& c = *first->check;
     const Source cs = Context::source(*c.at);
+    for (const auto& r : reals)
+      if (r.check && !r.check->virtualhost.empty())
+        if (auto problem = detail::header_text_problem(r.check->virtualhost))
+          cx_.error(*r.check->at, "virtualhost: the Host header " + comment_safe(*problem) +
+                                      "; give a host name such as www.example.com");
     out_.table("virtual_server.check");
     out_.string("type", c.type, &cs);
     out_.duration("interval", c.interval);

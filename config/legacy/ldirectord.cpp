@@ -3,6 +3,8 @@
 // reads them, and their mapping to tandem.toml [[virtual_server]] tables.
 #include "config/legacy/ldirectord.hpp"
 
+#include "config/check_parse.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -744,7 +746,12 @@ std::string Mapper::write_check(const LdVirtual& v, const std::string& service, 
                                                                                                : slash - path.find("//") - 2);
         path = slash == std::string::npos ? "/" : path.substr(slash);
         Source s = source(*request);
-        out_.string("virtualhost", host, &s);
+        // ldirectord's Host header: virtualhost= when given, else the URL's.
+        if (const Directive* vh = setting(v, "virtualhost"))
+          warn(vh->line, "virtualhost=" + comment_safe(vh->value) + " replaces the host " + comment_safe(host) +
+                             " of request=, as in ldirectord's Host header");
+        else if (!host.empty() && !detail::header_text_problem(host))
+          out_.string("virtualhost", host, &s);
       } else if (path.empty() || path.front() != '/') {
         path = "/" + path;
       }
@@ -765,7 +772,12 @@ std::string Mapper::write_check(const LdVirtual& v, const std::string& service, 
     }
     if (const Directive* vh = setting(v, "virtualhost")) {
       Source s = source(*vh);
-      out_.string("virtualhost", maybe_quoted(vh->value), &s);
+      const std::string host = maybe_quoted(vh->value);
+      if (auto problem = detail::header_text_problem(host))
+        error(vh->line, "virtualhost=" + comment_safe(vh->value) + ": the Host header " + comment_safe(*problem) +
+                            "; give a host name such as www.example.com");
+      else
+        out_.string("virtualhost", host, &s);
     }
   } else if (type == "send-expect") {
     if (!send.empty()) {

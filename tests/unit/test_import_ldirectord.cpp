@@ -35,6 +35,8 @@ const std::vector<Case> kCases = {
     {"duplicate_reals", "the same destination twice in a virtual (also after gate ignores the ports): the first "
                         "is kept"},
     {"request_blanks", "request paths with blanks and a tab, for the virtual and for one real, become %XX"},
+    {"url_request", "request= as a whole URL gives the Host header unless virtualhost= does; a virtualhost with "
+                    "blanks is an error", Facts::cluster, 1},
     {"lab", "the vm lab's file: globals as defaults, an http negotiate check with request and receive, wlc"},
     {"globals", "every global directive: timeouts, interval, failurecount, fallback with a method, quiescent=no as "
                 "defaults; mail, logging, reload, supervision, maintenance and cleanstop reported; a per-virtual "
