@@ -503,23 +503,20 @@ class Importer {
         cx_.unknown(s, "vrrp_sync_group");
       }
     }
-    GroupOut g;
-    g.name = b.args[0];
-    g.source = Context::source(b);
+    const std::string& name = b.args[0];
     for (const auto& m : members) {
       Instance* in = find_instance(m);
       if (!in) {
-        cx_.error(b, "vrrp_sync_group " + quoted(g.name) + " names vrrp_instance " + quoted(m) + ", which is not "
+        cx_.error(b, "vrrp_sync_group " + quoted(name) + " names vrrp_instance " + quoted(m) + ", which is not "
                                                                                              "in the file");
         continue;
       }
       if (!in->group.empty()) {
-        cx_.error(b, "vrrp_instance " + quoted(m) + " is in two sync groups (" + in->group + " and " + g.name + ")");
+        cx_.error(b, "vrrp_instance " + quoted(m) + " is in two sync groups (" + in->group + " and " + name + ")");
         continue;
       }
-      in->group = g.name;
+      in->group = name;
     }
-    sync_group_names_.push_back(g.name);
   }
 
   Instance* find_instance(const std::string& name) {
@@ -1107,7 +1104,6 @@ class Importer {
   std::vector<Instance> instances_;
   std::map<std::string, Script> scripts_;
   std::vector<const Statement*> sync_groups_, services_, garp_, garp_globals_;
-  std::vector<std::string> sync_group_names_;
   std::vector<GroupOut> groups_;
   std::map<std::string, PeerInstance> peer_instances_;
   const Statement* lvs_sync_ = nullptr;
