@@ -323,15 +323,8 @@ class CheckReader {
     if (!receive.value) return std::nullopt;
     const std::string name = s.key("receive");
     const std::string& text = *receive.value;
-    if (text.empty()) {
-      r_.error(receive.where(), name +
-                                    " is empty, which any reply matches; leave it out or give the text "
-                                    "that means up");
-      return std::nullopt;
-    }
-    if (text.size() > kMaxReceive) {
-      r_.error(receive.where(), name + " is " + std::to_string(text.size()) + " bytes; at most " +
-                                    std::to_string(kMaxReceive));
+    if (auto problem = receive_problem(text, false)) {
+      r_.error(receive.where(), name + " " + *problem);
       return std::nullopt;
     }
     if (facts.head) {
@@ -340,16 +333,14 @@ class CheckReader {
                                     "method = \"GET\"");
       return std::nullopt;
     }
-    if (!facts.receive_regex) return receive.value;  // receive_match in error: not checked further
-    if (*facts.receive_regex) {
-      try {
-        std::regex re(text, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        r_.error(receive.where(), name + " " + quoted(text) + " is not a valid regular expression: " +
-                                      e.what() + " (for a plain prefix, set receive_match = \"prefix\")");
+    if (facts.receive_regex && *facts.receive_regex) {  // receive_match in error: not checked further
+      if (auto problem = receive_problem(text, true)) {
+        r_.error(receive.where(), name + " " + *problem + " (for a plain prefix, set receive_match = \"prefix\")");
         return std::nullopt;
       }
-    } else if (!escapes_ok(s, "receive", receive)) {
+    }
+    if (!facts.receive_regex) return receive.value;
+    if (!*facts.receive_regex && !escapes_ok(s, "receive", receive)) {
       return std::nullopt;
     }
     return receive.value;
@@ -425,6 +416,19 @@ class CheckReader {
 };
 
 }  // namespace
+
+std::optional<std::string> receive_problem(std::string_view text, bool regex) {
+  if (text.empty()) return "is empty, which any reply matches; leave it out or give the text that means up";
+  if (text.size() > kMaxReceive)
+    return "is " + std::to_string(text.size()) + " bytes; at most " + std::to_string(kMaxReceive);
+  if (!regex) return std::nullopt;
+  try {
+    std::regex re(text.begin(), text.end(), std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return quoted(std::string(text)) + " is not a valid regular expression: " + e.what();
+  }
+  return std::nullopt;
+}
 
 std::optional<std::string> header_text_problem(std::string_view text) {
   if (text.empty()) return "is empty";

@@ -52,4 +52,9 @@ void read_argv(TomlReader& reader, const Scope& s, std::string_view key, std::st
 // (a request path, a virtualhost): empty, or a blank or control character.
 std::optional<std::string> header_text_problem(std::string_view text);
 
+// What is wrong with a check's receive pattern, as tandemd reads it: empty,
+// longer than it takes, or (when `regex`) not an ECMAScript regular
+// expression. The text follows "receive ..." in a message.
+std::optional<std::string> receive_problem(std::string_view text, bool regex);
+
 }  // namespace tandem::config::detail

@@ -14,6 +14,7 @@
 #include "config/check_parse.hpp"
 #include "config/config.hpp"
 #include "config/legacy/keepalived_values.hpp"
+#include "config/names.hpp"
 
 namespace tandem::config::legacy::keepalived {
 
@@ -256,7 +257,13 @@ std::optional<CheckOut> ServiceImporter::checker(const Statement& c, Duration de
           }
           if (u.args.empty()) cx_.error(u, "status_code needs a status, e.g. status_code 200");
         } else if (u.keyword == "regex") {
-          if (want_args(cx_, u, 1, "regex needs one pattern")) k.receive = u.args[0];
+          if (want_args(cx_, u, 1, "regex needs one pattern")) {
+            if (auto problem = detail::receive_problem(u.args[0], true))
+              cx_.error(u, "regex " + comment_safe(*problem) + " (keepalived's regex is a PCRE2 one; tandem reads "
+                           "it as an ECMAScript one)");
+            else
+              k.receive = u.args[0];
+          }
         } else if (u.keyword == "digest") {
           cx_.dropped(u, "tandem does not compare an MD5 digest of the page: give receive = a regex that a "
                          "healthy page matches in [virtual_server.check]");
@@ -476,8 +483,15 @@ void ServiceImporter::virtual_server(const Statement& vs) {
       if (want_args(cx_, s, 1, "virtualhost needs a host name")) vhost = s.args[0];
     } else if (w == "lb_algo" || w == "lvs_sched") {
       if (want_args(cx_, s, 1, "give one IPVS scheduler, e.g. lb_algo wlc")) {
-        scheduler_ = s.args[0];
-        scheduler_src_ = Context::source(s);
+        const auto known = ipvs_schedulers();
+        if (std::find(known.begin(), known.end(), s.args[0]) == known.end()) {
+          const std::string near(closest_match(s.args[0], known));
+          cx_.error(s, comment_safe(w) + " " + comment_safe(s.args[0]) + " is not an IPVS scheduler" +
+                           (near.empty() ? "" : " (did you mean " + near + "?)"));
+        } else {
+          scheduler_ = s.args[0];
+          scheduler_src_ = Context::source(s);
+        }
       }
     } else if (w == "lb_kind" || w == "lvs_method") {
       if (want_args(cx_, s, 1, "NAT, DR or TUN")) {

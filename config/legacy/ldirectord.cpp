@@ -694,6 +694,14 @@ std::string Mapper::write_check(const LdVirtual& v, const std::string& service, 
                     "external, external-perl or a number");
     return "";
   }
+  if (receive_text && !receive_text->empty() && receive_regex &&
+      (type == "http" || type == "https" || type == "send-expect")) {
+    if (auto problem = detail::receive_problem(*receive_text, true)) {
+      error(receive_d->line, "receive=" + comment_safe(*problem) + " (ldirectord's receive is a Perl regex; tandem "
+                             "reads it as an ECMAScript one)");
+      return "";
+    }
+  }
   for (const char* key : {"login", "passwd", "database", "secret"})
     if (const Directive* d = setting(v, key))
       warn(d->line, std::string(key) + "= is not carried over: tandem's checks do not log in (" + type + " check)");
@@ -1032,7 +1040,8 @@ void Mapper::write_virtual(const LdVirtual& v) {
   }
   const std::string type = write_check(v, service, protocol == Protocol::udp, check_port);
   if (type.empty()) return;
-  const bool overrides = type == "http" || type == "https" || type == "send-expect";
+  // The greeting checks (smtp, pop, ...) read no per-real request or receive, in ldirectord too.
+  const bool overrides = type == "http" || type == "https" || (type == "send-expect" && service == "simpletcp");
   const Directive* ct = setting(v, "checktype");
   const bool off = ct && ct->value == "off";
   if (v.reals.empty()) warn(v.src.line, name + " has no real server");
@@ -1069,7 +1078,14 @@ void Mapper::write_virtual(const LdVirtual& v) {
       std::string path = *r.request;
       if (path.empty() || path.front() != '/') path = "/" + path;
       out_.string("request", encoded_path(path, r.src.line));
-      out_.string("receive", *r.receive);
+      if (r.receive->empty()) {
+        out_.comment("an empty receive string: any reply is up, as in ldirectord");
+      } else if (auto problem = detail::receive_problem(*r.receive, true)) {
+        error(r.src.line, "real " + r.ip.str() + ": its receive " + comment_safe(*problem) +
+                              " (ldirectord's receive is a Perl regex; tandem reads it as an ECMAScript one)");
+      } else {
+        out_.string("receive", *r.receive);
+      }
     }
   }
 }

@@ -45,7 +45,7 @@ const std::vector<Case> kCases = {
                "each negotiate service (https with HEAD and virtualhost, simpletcp, smtp by port, mysql with login, "
                "dns by port, an absolute http:// request), request/receive where a check uses none"},
     {"reals", "real= with A->B and the old A-B range, gate ports forced to the virtual's, masq port mapping, "
-              "weight 0, per-real request/receive (comma and space), l:/u: thresholds, mixed methods, persistence "
+              "weight 0, per-real request/receive (comma and space, an empty receive), l:/u: thresholds, mixed methods, persistence "
               "with a netmask"},
     {"fwmark_v6", "a firewall mark with protocol=fwm, checkport, sh with schedflags; a virtual6 with real6, fallback6, "
                   "persistence with a prefix length"},
@@ -65,6 +65,8 @@ const std::vector<Case> kCases = {
                          "virtual, also inside a quoted request", Facts::cluster, 1},
     {"duplicate", "the same virtual twice, one block after the other without a separator",
      Facts::cluster, 1},
+    {"bad_regex", "a virtual's receive=, a per-real receive and a simpletcp receive that are not regular "
+                  "expressions tandem can read", Facts::cluster, 1},
 };
 
 ImportOptions options_for(Facts facts) {
