@@ -68,4 +68,16 @@ std::string endpoint_text(const IpAddress& address, std::uint16_t port) {
   return (address.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(port);
 }
 
+std::optional<int> ipv4_netmask_length(std::string_view text) {
+  const auto mask = IpAddress::parse(text);
+  if (!mask || !mask->is_v4()) return std::nullopt;
+  const std::uint32_t m = (std::uint32_t{mask->bytes[0]} << 24) | (std::uint32_t{mask->bytes[1]} << 16) |
+                          (std::uint32_t{mask->bytes[2]} << 8) | std::uint32_t{mask->bytes[3]};
+  const std::uint32_t host_bits = ~m;
+  if ((host_bits & (host_bits + 1)) != 0) return std::nullopt;  // not ones, then zeros
+  int length = 0;
+  while (length < 32 && (m & (0x80000000u >> length))) ++length;
+  return length;
+}
+
 }  // namespace tandem::config

@@ -23,6 +23,10 @@ struct IpAddress {
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
 };
 
+// A dotted IPv4 netmask ("255.255.255.0"): its prefix length 0..32, or
+// nullopt for text that is not one (not IPv4, or ones after a zero).
+std::optional<int> ipv4_netmask_length(std::string_view text);
+
 // "10.0.0.11:80", "[2001:db8::11]:80".
 std::string endpoint_text(const IpAddress& address, std::uint16_t port);
 

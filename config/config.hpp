@@ -251,6 +251,13 @@ std::optional<Check> check_of(const VirtualServer& vs, const RealServer& real);
 // "TCP 10.0.0.100:80", "UDP [2001:db8::100]:53", "FWM 7", "FWM 7 (IPv6)".
 std::string describe(const VirtualServer& vs);
 
+// [metrics]: the HTTP listener for /metrics (Prometheus text) and / (the
+// status page). Node-local: not in the digest.
+struct MetricsSection {
+  Endpoint listen;  // "127.0.0.1:9694"
+  friend bool operator==(const MetricsSection&, const MetricsSection&) = default;
+};
+
 struct Config {
   std::string path;  // the file it was read from
   NodeSection node;
@@ -267,6 +274,7 @@ struct Config {
   std::vector<VirtualServer> virtual_servers;
   std::optional<SyncSection> sync;
   std::optional<NotifySection> notify;
+  std::optional<MetricsSection> metrics;
   friend bool operator==(const Config&, const Config&) = default;
 };
 

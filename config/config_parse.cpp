@@ -38,9 +38,10 @@ constexpr std::array<std::string_view, 9> kClusterKeys = {
 constexpr std::array<std::string_view, 4> kLinkKeys = {"name", "interface", "peer", "group"};
 constexpr std::array<std::string_view, 3> kGarpKeys = {"count", "interval", "refresh"};
 constexpr std::array<std::string_view, 2> kNotifyKeys = {"command", "timeout"};
-constexpr std::array<std::string_view, 11> kSections = {"node",  "cluster", "link",  "vip",            "resource",
+constexpr std::array<std::string_view, 1> kMetricsKeys = {"listen"};
+constexpr std::array<std::string_view, 12> kSections = {"node",  "cluster", "link",  "vip",            "resource",
                                                         "group", "garp",    "track", "virtual_server", "sync",
-                                                        "notify"};
+                                                        "notify", "metrics"};
 constexpr Duration kMaxNotifyTimeout = std::chrono::hours(1);
 
 class ConfigParser : TomlReader {
@@ -86,6 +87,7 @@ class ConfigParser : TomlReader {
     read_sync(*this, sync_scope, config.sync);
     check_sync_families(sync_scope, config);
     read_notify(Scope{section_table(root, "notify"), "notify"}, config.notify);
+    read_metrics(Scope{section_table(root, "metrics"), "metrics"}, config.metrics);
   }
 
   // The kernel refuses to run the sync daemon while any destination has
@@ -129,7 +131,8 @@ class ConfigParser : TomlReader {
         {"[node]", kNodeKeys}, {"[cluster]", kClusterKeys}, {"[[link]]", kLinkKeys},
         {"[[vip]]", kVipKeys}, {"[[resource]]", kResourceKeys}, {"[[group]]", kGroupKeys}, {"[garp]", kGarpKeys},
         {"[[track]]", kTrackKeys}, {"[[virtual_server]]", kVirtualServerKeys},
-        {"[[virtual_server.real]]", kRealKeys}, {"[sync]", kSyncKeys}, {"[notify]", kNotifyKeys}};
+        {"[[virtual_server.real]]", kRealKeys}, {"[sync]", kSyncKeys}, {"[notify]", kNotifyKeys},
+        {"[metrics]", kMetricsKeys}};
     std::string where;
     for (const auto& [section, keys] : homes) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
@@ -138,7 +141,7 @@ class ConfigParser : TomlReader {
     }
     if (where.empty())
       return "; settings go in [node], [cluster], [[link]], [[vip]], [[resource]], [[group]], [garp], [[track]], "
-             "[[virtual_server]], [sync] or [notify]";
+             "[[virtual_server]], [sync], [notify] or [metrics]";
     return "; it belongs in " + where;
   }
 
@@ -336,6 +339,34 @@ class ConfigParser : TomlReader {
         notify.timeout = *timeout.value;
     }
     out = std::move(notify);
+  }
+
+  // [metrics]: where /metrics and the status page are served.
+  void read_metrics(const Scope& s, std::optional<MetricsSection>& out) {
+    if (!s.table) return;
+    check_keys(s, kMetricsKeys);
+    const auto listen = string_field(s, "listen");
+    if (!s.find("listen")) {
+      required(s, "listen", ": the address and TCP port to serve on, e.g. \"127.0.0.1:9694\"");
+      return;
+    }
+    if (!listen.value) return;
+    const std::string name = s.key("listen");
+    const EndpointText parsed = split_endpoint(*listen.value);
+    if (!parsed.problem.empty()) {
+      error(listen.where(), name + " " + parsed.problem);
+      return;
+    }
+    if (!parsed.port || *parsed.port == 0 || *parsed.port > 65535) {
+      error(listen.where(), name + " " + quoted(*listen.value) +
+                                " needs a TCP port 1..65535: \"127.0.0.1:9694\", or \"[::1]:9694\" for IPv6");
+      return;
+    }
+    if (parsed.address->is_multicast()) {
+      error(listen.where(), name + " " + quoted(*listen.value) + " is a multicast address");
+      return;
+    }
+    out = MetricsSection{Endpoint{*parsed.address, static_cast<std::uint16_t>(*parsed.port)}};
   }
 
   const std::string& path_;

@@ -28,13 +28,7 @@ constexpr std::int64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
 
 std::string_view family_name(int family) { return family == AF_INET6 ? "IPv6" : "IPv4"; }
 
-// "10.0.0.11:80", "10.0.0.11", "[2001:db8::11]:80", "[2001:db8::11]" or
-// "2001:db8::11", split into an address and the port if one is written.
-struct EndpointText {
-  std::optional<IpAddress> address;
-  std::optional<std::uint32_t> port;  // 0..99999: the caller checks the range
-  std::string problem;                // set when the text is neither
-};
+}  // namespace
 
 EndpointText split_endpoint(std::string_view text) {
   EndpointText out;
@@ -102,6 +96,8 @@ EndpointText split_endpoint(std::string_view text) {
   }
   return out;
 }
+
+namespace {
 
 // An address and the port written with it, if any.
 struct EndpointSpec {
@@ -324,22 +320,19 @@ class IpvsReader {
                             std::string(type_name(node.type())));
         return;
       }
-      const auto mask = IpAddress::parse(text->get());
-      if (!mask || !mask->is_v4()) {
+      if (!IpAddress::parse(text->get()) || !IpAddress::parse(text->get())->is_v4()) {
         r_.error(where,
                  name + ": " + quoted(text->get()) + " is not an IPv4 netmask such as \"255.255.255.0\"");
         return;
       }
-      const std::uint32_t m = (std::uint32_t{mask->bytes[0]} << 24) | (std::uint32_t{mask->bytes[1]} << 16) |
-                              (std::uint32_t{mask->bytes[2]} << 8) | std::uint32_t{mask->bytes[3]};
-      const std::uint32_t host_bits = ~m;
-      if (m == 0 || (host_bits & (host_bits + 1)) != 0) {
+      const auto length = ipv4_netmask_length(text->get());
+      if (!length || *length == 0) {
         r_.error(where, name + " " + quoted(text->get()) +
                             " is not a netmask: it needs one or more leading ones, then only zeros, e.g. "
                             "\"255.255.255.0\"");
         return;
       }
-      vs.persistence_netmask = m;
+      vs.persistence_netmask = *length == 32 ? 0xffffffffu : ~(0xffffffffu >> *length);
     }
     if (persistence_ok && vs.persistence.count() == 0)
       r_.error(where, name + " applies only to persistent services; set persistence as well");

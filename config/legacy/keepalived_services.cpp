@@ -630,13 +630,16 @@ void ServiceImporter::write(const Statement& vs, const std::string& key, const s
       const bool v6 = value.starts_with("[");
       if (v6) {
         if (std::all_of(granularity_.begin(), granularity_.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-            granularity_.size() <= 3)
+            granularity_.size() <= 3 && std::stoll(granularity_) >= 1 && std::stoll(granularity_) <= 128)
           out_.integer("persistence_netmask", std::stoll(granularity_), &granularity_src_);
         else
           cx_.error(vs, "persistence_granularity " + comment_safe(granularity_) +
                             ": a prefix length 1..128 for an IPv6 service");
-      } else {
+      } else if (auto len = ipv4_netmask_length(granularity_); len && *len > 0) {
         out_.string("persistence_netmask", granularity_, &granularity_src_);
+      } else {
+        cx_.error(vs, "persistence_granularity " + comment_safe(granularity_) +
+                          ": a netmask such as 255.255.255.0 (ones, then zeros) for an IPv4 service");
       }
     }
   } else if (!granularity_.empty()) {
@@ -720,11 +723,26 @@ void ServiceImporter::write(const Statement& vs, const std::string& key, const s
     out_.integer("weight", r.weight);
     if (r.upper) out_.integer("upper_threshold", *r.upper);
     if (r.lower) out_.integer("lower_threshold", *r.lower);
-    if (!first || &r == first) continue;
+    if (!first) continue;
     const CheckOut& c0 = *first->check;
+    // The port tandem probes without a per-real port: the check's, or the real's own.
+    const std::uint16_t vs_port = c0.port && first->port != *c0.port ? *c0.port : 0;
+    const std::uint16_t probed = vs_port ? vs_port : r.port;
+    const bool needs_port = c0.type != "external";
+    auto require_port = [&](std::uint16_t port) {
+      if (needs_port && port == 0)
+        cx_.error(*r.at, "real_server " + r.ip.str() + " has port 0 and its check no connect_port: tandem's " +
+                             c0.type + " check needs a port to probe; give connect_port in " +
+                             comment_safe((r.check ? *r.check : c0).at->keyword));
+    };
+    if (&r == first) {
+      require_port(probed);
+      continue;
+    }
     if (!r.check) {
       cx_.warn(*r.at, "this real_server has no checker, but tandem checks every real server of a virtual server the same "
                "way: it gets the first one's " + c0.at->keyword);
+      require_port(probed);
       continue;
     }
     const CheckOut& c = *r.check;
@@ -734,16 +752,18 @@ void ServiceImporter::write(const Statement& vs, const std::string& key, const s
                           ") in its type, timing, status or command: tandem runs one check per virtual server, "
                           "with only request, receive, send, port and virtualhost set per real server; the first "
                           "one's is used");
+      require_port(probed);
       continue;
     }
     // What a real may set on its own.
-    const auto port = c.port.value_or(r.port), port0 = c0.port.value_or(first->port);
+    const auto port = c.port.value_or(r.port);
+    require_port(port);
     const bool http = c.type == "http" || c.type == "https";
-    const bool differs = port != port0 || (http && (c.request != c0.request || c.receive != c0.receive ||
-                                                     c.virtualhost != c0.virtualhost));
+    const bool differs = port != probed || (http && (c.request != c0.request || c.receive != c0.receive ||
+                                                      c.virtualhost != c0.virtualhost));
     if (!differs) continue;
     out_.table("virtual_server.real.check");
-    if (port != port0) out_.integer("port", port);
+    if (port != probed) out_.integer("port", port);
     if (http && c.request != c0.request) out_.string("request", c.request.empty() ? "/" : c.request);
     if (http && c.receive != c0.receive) {
       if (c.receive.empty())

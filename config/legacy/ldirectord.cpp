@@ -931,10 +931,10 @@ void Mapper::write_virtual(const LdVirtual& v) {
             out_.integer("persistence_netmask", static_cast<std::int64_t>(*len), &ms);
           else
             error(m->line, "netmask=" + comment_safe(m->value) + ": a prefix length from 1 to 128 in a virtual6");
-        } else if (IpAddress::parse(m->value) && IpAddress::parse(m->value)->is_v4()) {
+        } else if (auto len = ipv4_netmask_length(m->value); len && *len > 0) {
           out_.string("persistence_netmask", m->value, &ms);
         } else {
-          error(m->line, "netmask=" + comment_safe(m->value) + ": a dotted mask such as 255.255.255.0");
+          error(m->line, "netmask=" + comment_safe(m->value) + ": a dotted mask such as 255.255.255.0 (ones, then zeros)");
         }
       }
     }

@@ -162,21 +162,7 @@ std::optional<IpAddress> ipv4(Context& cx, const Entry& e, std::size_t index) {
 }
 
 std::optional<int> netmask(Context& cx, const Entry& e) {
-  const auto ip = IpAddress::parse(e.values[0].text);
-  if (ip && ip->is_v4()) {
-    const std::string s = ip->str();
-    std::uint32_t m = 0;
-    unsigned parts[4];
-    if (std::sscanf(s.c_str(), "%u.%u.%u.%u", &parts[0], &parts[1], &parts[2], &parts[3]) == 4) {
-      m = (parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3];
-      const std::uint32_t inverted = ~m;
-      if ((inverted & (inverted + 1)) == 0) {  // contiguous ones, then zeros
-        int len = 0;
-        while (len < 32 && (m & (0x80000000u >> len))) ++len;
-        return len;
-      }
-    }
-  }
+  if (auto length = ipv4_netmask_length(e.values[0].text)) return length;
   cx.error(e.line, e.key + " = " + comment_safe(e.values[0].text) + ": not a netmask such as 255.255.255.0");
   return std::nullopt;
 }

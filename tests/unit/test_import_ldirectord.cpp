@@ -65,8 +65,8 @@ const std::vector<Case> kCases = {
                          "virtual, also inside a quoted request", Facts::cluster, 1},
     {"duplicate", "the same virtual twice, one block after the other without a separator",
      Facts::cluster, 1},
-    {"bad_regex", "a virtual's receive=, a per-real receive and a simpletcp receive that are not regular "
-                  "expressions tandem can read", Facts::cluster, 1},
+    {"bad_values", "a virtual's receive=, a per-real receive and a simpletcp receive that are not regular "
+                   "expressions tandem can read; a netmask= that is not ones, then zeros", Facts::cluster, 1},
 };
 
 ImportOptions options_for(Facts facts) {
