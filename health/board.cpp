@@ -75,7 +75,16 @@ std::vector<std::optional<std::size_t>> HealthBoard::same_checks(const HealthBoa
   return same;
 }
 
+void LatencyHistogram::add(double seconds) {
+  std::size_t i = 0;
+  while (i < bounds.size() && seconds > bounds[i]) ++i;
+  ++buckets[i];
+  ++count;
+  sum += seconds;
+}
+
 void HealthBoard::carry_over(const HealthBoard& old) {
+  latency_ = old.latency_;
   const auto same = same_checks(old);
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     if (!same[i]) continue;
@@ -109,6 +118,7 @@ std::vector<std::string> HealthBoard::record(std::size_t index, const ProbeResul
   const Service& s = services_.at(e.vs);
   ++e.probes;
   e.failed += !result.ok;
+  latency_[e.check].add(std::chrono::duration<double>(result.latency).count());
   e.last = result;
   e.last_at = at;
   const VerdictStep step = apply_probe(e.state, result.ok, e.thresholds);

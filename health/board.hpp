@@ -3,9 +3,11 @@
 // and the healthy matrix that ipvs::desired_table turns into weights.
 // Pure: the shell probes, keeps the time and applies the table.
 #pragma once
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,18 @@ struct RealHealth {
   std::optional<WallTime> last_change;  // when the health last changed
   std::uint64_t probes = 0;
   std::uint64_t failed = 0;
+};
+
+// Probe durations of one check type (the metrics' histogram): counts per
+// bucket (not cumulative), with upper bounds in seconds.
+struct LatencyHistogram {
+  static constexpr std::array<double, 12> bounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                    0.1,   0.25,   0.5,   1,    2.5,   5};
+  std::array<std::uint64_t, bounds.size() + 1> buckets{};  // the last: above 5 s
+  std::uint64_t count = 0;
+  double sum = 0;  // seconds
+  void add(double seconds);
+  friend bool operator==(const LatencyHistogram&, const LatencyHistogram&) = default;
 };
 
 struct BoardBuild;
@@ -67,6 +81,8 @@ class HealthBoard {
   const std::vector<RealHealth>& entries() const { return entries_; }
   std::optional<std::size_t> index_of(std::size_t vs, std::size_t real) const;
   std::size_t healthy_count() const;
+  // Probe durations by check type ("http"), since tandemd started.
+  const std::map<std::string, LatencyHistogram>& latency() const { return latency_; }
 
  private:
   struct Service {
@@ -85,6 +101,7 @@ class HealthBoard {
   // 10.0.0.11:80") and the effective check.
   std::vector<std::string> identity_;
   std::vector<std::optional<config::Check>> checks_;
+  std::map<std::string, LatencyHistogram> latency_;
 };
 
 struct BoardBuild {

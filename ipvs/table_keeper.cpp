@@ -114,7 +114,10 @@ void TableKeeper::apply(const std::vector<Operation>& ops) {
   ApplyResult result = table_.apply(ops);
   std::vector<bool> failed(ops.size(), false);
   for (const auto& f : result.failures) {
-    if (f.index < failed.size()) failed[f.index] = true;
+    if (f.index < failed.size()) {
+      failed[f.index] = true;
+      ++counters_.failed[ops[f.index].index()];
+    }
     log_(3, "ipvs: " + f.message);
   }
   std::vector<Operation> done;
@@ -125,6 +128,7 @@ void TableKeeper::apply(const std::vector<Operation>& ops) {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (failed[i]) continue;
     done.push_back(ops[i]);
+    ++counters_.applied[ops[i].index()];
     log_(each, "ipvs: " + describe(ops[i]));
     if (auto* n = std::get_if<NewService>(&ops[i])) state_changed |= created_.insert(n->service.key).second;
     if (auto* d = std::get_if<DelService>(&ops[i])) state_changed |= created_.erase(d->key) > 0;
@@ -148,12 +152,20 @@ std::string fixed(double v) {
 
 }  // namespace
 
+std::string_view operation_kind(std::size_t index) {
+  static constexpr std::string_view kinds[] = {"new_service", "set_service", "del_service",
+                                               "new_dest",    "set_dest",    "del_dest"};
+  static_assert(std::size(kinds) == KeeperCounters::kinds);
+  return index < std::size(kinds) ? kinds[index] : "unknown";
+}
+
 std::optional<std::string> TableKeeper::reconcile_full() {
   auto t0 = std::chrono::steady_clock::now();
   auto dumped = table_.dump();
   double dump_ms = ms_since(t0);
   if (auto* err = std::get_if<std::string>(&dumped)) {
     dump_error_ = *err;
+    ++counters_.dump_errors;
     return *err;
   }
   dump_error_.clear();
@@ -169,6 +181,9 @@ std::optional<std::string> TableKeeper::reconcile_full() {
   auto ops = reconcile(desired_, observed_, created_);
   auto t1 = std::chrono::steady_clock::now();
   apply(ops);
+  ++counters_.full_passes;
+  counters_.last_full_seconds = ms_since(t0) / 1000;
+  counters_.full_seconds_sum += counters_.last_full_seconds;
   if (!ops.empty())
     log_(6, "ipvs: " + std::to_string(ops.size()) + " operation(s) in " + fixed(ms_since(t1)) + " ms (dump of " +
                 std::to_string(observed_.size()) + " services " + fixed(dump_ms) + " ms)");
@@ -179,6 +194,9 @@ void TableKeeper::reconcile_cached() {
   auto t0 = std::chrono::steady_clock::now();
   auto ops = reconcile(desired_, observed_, created_);
   apply(ops);
+  ++counters_.full_passes;
+  counters_.last_full_seconds = ms_since(t0) / 1000;
+  counters_.full_seconds_sum += counters_.last_full_seconds;
   if (!ops.empty())
     log_(6, "ipvs: " + std::to_string(ops.size()) + " operation(s) in " + fixed(ms_since(t0)) + " ms (no dump)");
 }

@@ -5,11 +5,14 @@
 // virtual server, or a restart, can still remove what tandem made.
 // Runs on the io_context thread.
 #pragma once
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -17,6 +20,20 @@
 #include "ipvs/model.hpp"
 
 namespace tandem::ipvs {
+
+// What the keeper did since it started (the metrics): operations by kind,
+// in Operation's order (new/set/del service, new/set/del dest).
+struct KeeperCounters {
+  static constexpr std::size_t kinds = std::variant_size_v<Operation>;
+  std::array<std::uint64_t, kinds> applied{};
+  std::array<std::uint64_t, kinds> failed{};
+  std::uint64_t full_passes = 0;      // dumps that succeeded
+  std::uint64_t dump_errors = 0;      // dumps that failed
+  double full_seconds_sum = 0;        // dump + apply of the full passes
+  double last_full_seconds = 0;
+};
+// "new_service", "set_service", ... for KeeperCounters' kinds.
+std::string_view operation_kind(std::size_t index);
 
 class TableKeeper {
  public:
@@ -56,6 +73,7 @@ class TableKeeper {
 
   const std::set<ServiceKey>& created() const { return created_; }
   std::size_t operations_applied() const { return applied_; }
+  const KeeperCounters& counters() const { return counters_; }
 
  private:
   void apply(const std::vector<Operation>& ops);
@@ -72,6 +90,7 @@ class TableKeeper {
   std::set<ServiceKey> created_;
   std::set<SyncState> started_daemons_;
   std::size_t applied_ = 0;
+  KeeperCounters counters_;
 };
 
 // The state file's line format, exposed for tests: "tcp 10.0.0.100 80",

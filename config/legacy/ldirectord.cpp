@@ -514,6 +514,11 @@ class Mapper {
   void write_virtual(const LdVirtual& v);
   // The check's tandem type ("" after an error).
   std::string write_check(const LdVirtual& v, const std::string& service, bool udp, std::uint16_t port);
+  // An http(s) check with httpmethod=HEAD: no body to match receive on.
+  bool head_check(const LdVirtual& v) const {
+    const Directive* m = setting(v, "httpmethod");
+    return m && m->value == "HEAD";
+  }
 
   std::string file_;
   const Reader& in_;
@@ -767,8 +772,14 @@ std::string Mapper::write_check(const LdVirtual& v, const std::string& service, 
       out_.string("request", encoded_path(path, request->line), &s);
     }
     if (receive_text && !receive_text->empty()) {
-      Source s = source(*receive_d);
-      out_.string("receive", *receive_text, &s);
+      if (head_check(v)) {
+        warn(receive_d->line, "receive= is not carried over with httpmethod=HEAD: tandem matches receive on the "
+                              "body, and a HEAD reply has none, so the check passes on the status alone; set "
+                              "httpmethod=GET to keep it");
+      } else {
+        Source s = source(*receive_d);
+        out_.string("receive", *receive_text, &s);
+      }
     }
     if (const Directive* m = setting(v, "httpmethod")) {
       if (m->value != "GET" && m->value != "HEAD") {
@@ -1080,6 +1091,9 @@ void Mapper::write_virtual(const LdVirtual& v) {
       out_.string("request", encoded_path(path, r.src.line));
       if (r.receive->empty()) {
         out_.comment("an empty receive string: any reply is up, as in ldirectord");
+      } else if ((type == "http" || type == "https") && head_check(v)) {
+        warn(r.src.line, "real " + r.ip.str() + ": its receive string is not carried over with httpmethod=HEAD: "
+                         "tandem matches receive on the body, and a HEAD reply has none; set httpmethod=GET to keep it");
       } else if (auto problem = detail::receive_problem(*r.receive, true)) {
         error(r.src.line, "real " + r.ip.str() + ": its receive " + comment_safe(*problem) +
                               " (ldirectord's receive is a Perl regex; tandem reads it as an ECMAScript one)");

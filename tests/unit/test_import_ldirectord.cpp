@@ -42,7 +42,7 @@ const std::vector<Case> kCases = {
                 "defaults; mail, logging, reload, supervision, maintenance and cleanstop reported; a per-virtual "
                 "checkinterval with fork=yes and a per-virtual negotiatetimeout"},
     {"checks", "each checktype (connect, connect on UDP with ops, ping, external, external-perl, off, on, combined) and "
-               "each negotiate service (https with HEAD and virtualhost, simpletcp, smtp by port, mysql with login, "
+               "each negotiate service (https with HEAD, virtualhost and receive strings it cannot match, simpletcp, smtp by port, mysql with login, "
                "dns by port, an absolute http:// request), request/receive where a check uses none"},
     {"reals", "real= with A->B and the old A-B range, gate ports forced to the virtual's, masq port mapping, "
               "weight 0, per-real request/receive (comma and space, an empty receive), l:/u: thresholds, mixed methods, persistence "
