@@ -184,4 +184,13 @@ void check_output(const std::string& toml, bool services_only, const std::string
             "): this is a bug of the importer, please report it with the input"));
 }
 
+std::string literal_argument(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    out += c;
+    if (c == '%') out += '%';
+  }
+  return out;
+}
+
 }  // namespace tandem::config::legacy

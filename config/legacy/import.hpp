@@ -83,6 +83,10 @@ std::vector<std::string> import_messages(const ImportResult& result);
 // bytes, as tandem's group, resource and track names take them; `fallback`
 // when nothing is left.
 std::string plain_name_of(std::string_view s, std::size_t max, std::string_view fallback);
+
+// A check command's argument taken as it is: each % doubled, so that
+// tandem's placeholders (%h %p %v) do not read it.
+std::string literal_argument(std::string_view s);
 // `base`, or `base-2`, `base-3`... : the first not in `used`, which it joins.
 std::string unique_name(std::string base, std::set<std::string>& used);
 

@@ -287,6 +287,7 @@ std::optional<CheckOut> ServiceImporter::checker(const Statement& c, Duration de
         else if (k.command[0].empty() || k.command[0][0] != '/')
           cx_.error(s, "misc_path " + comment_safe(s.args[0]) +
                            ": tandem runs the command with execve, so it needs an absolute path");
+        for (auto& word : k.command) word = literal_argument(word);
       }
     } else if (misc && w == "misc_dynamic") {
       cx_.dropped(s, "tandem reads only up (exit 0) or down from the command; keepalived's exit codes 2..255 that "
@@ -597,7 +598,13 @@ void ServiceImporter::virtual_server(const Statement& vs) {
                    " (port mapping needs NAT)");
       r.port = vport;
     }
+    if (forwarding_ == "nat" && r.port == 0 && (fwmark_ || vport == 0))
+      cx_.error(*r.at, "real_server " + r.ip.str() + " has port 0: with lb_kind NAT (" +
+                           (forwarding_src_.line ? "line " + std::to_string(forwarding_src_.line) : "keepalived's default") +
+                           ") the kernel sends the traffic to the real server's port, so it must be given; "
+                           "or use lb_kind DR");
   }
+  if (cx_.result.errors.size() != errors) return;
   // The same destination twice: the kernel refuses the second, so
   // keepalived ends up with the first.
   std::vector<RealOut> unique;

@@ -654,7 +654,7 @@ std::string Mapper::write_check(const LdVirtual& v, const std::string& service, 
     }
     type = "external";
     if (checktype == "external-perl") command.push_back("/usr/bin/perl");
-    command.push_back(path);
+    command.push_back(literal_argument(path));
     // ldirectord calls it as PATH VIP|fwmark VPORT RIP RPORT.
     command.push_back(v.fwmark ? std::to_string(v.fwmark) : "%v");
     command.push_back(std::to_string(v.port));
