@@ -13,9 +13,11 @@
 #include "config/config.hpp"
 #include "daemon/checker_channel.hpp"
 #include "daemon/health_checker.hpp"
+#include "daemon/http_listener.hpp"
 #include "daemon/ipvs_driver.hpp"
 #include "daemon/log.hpp"
 #include "daemon/loop_lag.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/status_report.hpp"
 #include "ipvs/memory_table.hpp"
 
@@ -51,7 +53,8 @@ class Checker {
               options.ipvs_in_memory ? IpvsDriver::OpenTable(open_memory_table) : IpvsDriver::OpenTable(ipvs::open_netlink_table),
               [this] { dirty_ = true; }),
         lag_(io),
-        snapshot_timer_(io) {}
+        snapshot_timer_(io),
+        http_(io, [this](const std::string& target) { return serve(target); }) {}
 
   // After the loop: a parse still running ends (it only posts to the loop).
   void finish() {
@@ -79,6 +82,9 @@ class Checker {
             channel_->send(checker::ForwardApplied{msg.on, msg.group});
           } else if constexpr (std::is_same_v<M, checker::Ping>) {
             channel_->send(checker::Pong{msg.id, static_cast<std::uint64_t>(lag_.take_max_ms() * 1000)});
+          } else if constexpr (std::is_same_v<M, checker::Publish>) {
+            engine_metrics_ = std::move(msg.metrics);
+            engine_status_json_ = std::move(msg.status_json);
           } else if constexpr (std::is_same_v<M, checker::Stop>) {
             ipvs_.stop_sync();
             log(log_info, "stopped");
@@ -132,6 +138,14 @@ class Checker {
     };
     if (!p.why.empty()) return fail(p.why);
     if (auto err = ipvs_.prepare(*p.next)) return fail(*err);
+    // [metrics]: bound before anything changes, so a port in use refuses
+    // the configuration and the old listener stays.
+    if (p.next->metrics) {
+      if (auto err = http_.listen(p.next->metrics->listen)) return fail(*err);
+    } else {
+      http_.close();
+      engine_metrics_.clear();
+    }
     // A replacement checker takes the health the kernel shows.
     if (!cfg_ && options_.restarted) ipvs_.inherit_health(*p.next, *p.board);
     health_.start(std::move(*p.board));
@@ -172,27 +186,48 @@ class Checker {
     });
   }
 
-  void send_snapshot() {
-    if (!cfg_) return;
-    dirty_ = false;
-    sent_at_ = StatsClock::now();
+  // The virtual servers as status shows them: the kernel's view and the health.
+  StatusReport checker_report(std::uint64_t* dump_at_ns) const {
     StatusReport r;
-    checker::Snapshot s;
     if (const ipvs::TableKeeper* k = ipvs_.keeper()) {
       const auto at = k->last_dump();
       std::string error = k->dump_error();
       if (!at && error.empty()) error = "the kernel table has not been read yet";
       add_ipvs(r, k->desired(), at ? &k->observed() : nullptr, error);
-      if (at) s.dump_at_ns = static_cast<std::uint64_t>(
-                  std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count());
+      if (at && dump_at_ns)
+        *dump_at_ns = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count());
       add_health(r, cfg_->virtual_servers, health_.board());
     }
+    return r;
+  }
+
+  void send_snapshot() {
+    if (!cfg_) return;
+    dirty_ = false;
+    sent_at_ = StatsClock::now();
+    checker::Snapshot s;
+    const StatusReport r = checker_report(&s.dump_at_ns);
     s.reals = static_cast<std::uint32_t>(health_.board().entries().size());
     s.reals_healthy = static_cast<std::uint32_t>(health_.board().healthy_count());
     s.text = render_virtual_servers_text(r);
     s.json = render_virtual_servers_json(r);
     channel_->send(s);
     render_took_ = StatsClock::now() - sent_at_;
+  }
+
+  // The [metrics] listener's paths.
+  HttpResponse serve(const std::string& target) {
+    const std::string path = target.substr(0, target.find('?'));
+    if (!cfg_) return HttpResponse{503, "text/plain; charset=utf-8", "starting\n"};
+    if (path == "/metrics") {
+      const StatusReport r = checker_report(nullptr);
+      const ipvs::TableKeeper* k = ipvs_.keeper();
+      std::string body = engine_metrics_;
+      body += render_checker_metrics(r, health_.board(), k ? &k->counters() : nullptr);
+      return HttpResponse{200, std::string(kMetricsContentType), std::move(body)};
+    }
+    return HttpResponse{404, "text/plain; charset=utf-8", "not found: try /metrics\n"};
   }
 
   void on_closed(const std::string& why) {
@@ -208,6 +243,7 @@ class Checker {
     lag_.stop();
     boost::system::error_code ec;
     snapshot_timer_.cancel(ec);
+    http_.close();
     channel_->close();
     io_.stop();
   }
@@ -219,6 +255,9 @@ class Checker {
   IpvsDriver ipvs_;
   LoopLag lag_;
   asio::steady_timer snapshot_timer_;
+  HttpListener http_;
+  std::string engine_metrics_;      // the engine's families, as it last published them
+  std::string engine_status_json_;  // its part of the status page
   std::unique_ptr<config::Config> cfg_;
   StatsClock::time_point sent_at_{};
   StatsClock::duration render_took_{};

@@ -156,6 +156,10 @@ void CheckerLink::set_sync(bool master, bool both) {
   send(checker::SetSync{master, both});
 }
 
+void CheckerLink::publish(std::string metrics, std::string status_json) {
+  send(checker::Publish{std::move(metrics), std::move(status_json)});
+}
+
 void CheckerLink::forward(bool on, const std::string& group) {
   if (on)
     forwarding_.insert(group);

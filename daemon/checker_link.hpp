@@ -70,6 +70,9 @@ class CheckerLink {
   void set_sync(bool master, bool both = false);
   // One failover group's forwarding (empty: every virtual server's).
   void forward(bool on, const std::string& group = {});
+  // The engine's part of /metrics and the status page (dropped while no
+  // checker runs: the next publish comes within a second).
+  void publish(std::string metrics, std::string status_json);
   // Sends Stop and calls `done` when the checker has exited, or after
   // `wait` (then it is killed). No restart after this.
   void stop(std::chrono::milliseconds wait, std::function<void()> done);

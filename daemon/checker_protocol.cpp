@@ -94,6 +94,10 @@ void put_fields(std::vector<std::uint8_t>& out, const Snapshot& m) {
   put_string(out, m.json);
 }
 void put_fields(std::vector<std::uint8_t>&, const Stop&) {}
+void put_fields(std::vector<std::uint8_t>& out, const Publish& m) {
+  put_string(out, m.metrics);
+  put_string(out, m.status_json);
+}
 
 void read_fields(Reader& r, Configure& m) {
   m.id = r.number<std::uint64_t>();
@@ -130,6 +134,10 @@ void read_fields(Reader& r, Snapshot& m) {
   m.json = r.string();
 }
 void read_fields(Reader&, Stop&) {}
+void read_fields(Reader& r, Publish& m) {
+  m.metrics = r.string();
+  m.status_json = r.string();
+}
 
 template <std::size_t I = 0>
 std::optional<Message> read_message(std::uint8_t type, Reader& r) {
@@ -190,7 +198,7 @@ Decoded decode(std::span<const std::uint8_t> in) {
 
 const char* name(const Message& m) {
   static constexpr const char* names[] = {"Configure", "Configured", "SetSync", "Forward", "ForwardApplied",
-                                          "Ping",      "Pong",       "Snapshot", "Stop"};
+                                          "Ping",      "Pong",       "Snapshot", "Stop",           "Publish"};
   static_assert(std::size(names) == std::variant_size_v<Message>);
   return names[m.index()];
 }

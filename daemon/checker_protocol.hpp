@@ -13,7 +13,8 @@
 
 namespace tandem::daemon::checker {
 
-inline constexpr std::uint8_t kVersion = 2;  // 2: SetSync.both, Forward.group, ForwardApplied.group
+// 2: SetSync.both, Forward.group, ForwardApplied.group; 3: Publish
+inline constexpr std::uint8_t kVersion = 3;
 // A frame's body is at most this long; a longer length is a protocol error.
 inline constexpr std::uint32_t kMaxBody = 64u << 20;
 
@@ -77,8 +78,17 @@ struct Snapshot {
 struct Stop {
   friend bool operator==(const Stop&, const Stop&) = default;
 };
+// engine -> checker, once a second while [metrics] is set: the engine's
+// part of a scrape, already rendered (daemon/metrics.hpp), and of the
+// status page (the status --json object without the virtual servers).
+struct Publish {
+  std::string metrics;
+  std::string status_json;
+  friend bool operator==(const Publish&, const Publish&) = default;
+};
 
-using Message = std::variant<Configure, Configured, SetSync, Forward, ForwardApplied, Ping, Pong, Snapshot, Stop>;
+using Message =
+    std::variant<Configure, Configured, SetSync, Forward, ForwardApplied, Ping, Pong, Snapshot, Stop, Publish>;
 
 // One frame: u32 body length, then the body: u8 version, u8 type, fields.
 std::vector<std::uint8_t> encode(const Message& m);

@@ -85,6 +85,7 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
       control_(io, options_.socket_path, [this](Request c, Respond r) { on_command(std::move(c), std::move(r)); }),
       timer_(io),
       watchdog_timer_(io),
+      publish_timer_(io),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       generation_(new_generation()),
       links_(io, cfg_, generation_, [this](failover::Event e) { handle(std::move(e)); }, std::move(adapters.make_link)),
@@ -141,6 +142,7 @@ void Director::finish_start(const checker::Configured& c) {
     log(log_info, "watchdog enabled: pinging every " + std::to_string(interval->count() / 2000) + "ms");
     watchdog_tick();
   }
+  publish_tick();
   log(log_notice, "tandemd started: node " + cfg_.node.name + ", config " + options_.config_path + ", " +
                       std::to_string(cfg_.links.size()) + " link(s), " + std::to_string(cfg_.vips.size()) +
                       " VIP(s), generation " + std::to_string(generation_));
@@ -215,6 +217,7 @@ void Director::apply(const failover::Action& action) {
         } else if constexpr (std::is_same_v<A, failover::CheckResources>) {
           resources_.check(a, cfg_.cluster.peer);
         } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {
+          ++counters_.role_changes[a.group.empty() ? "default" : a.group];
           notify_role_change(a);
           if (!ready_sent_ && a.to != failover::Role::init) {
             ready_sent_ = true;
@@ -510,12 +513,27 @@ void Director::watchdog_tick() {
   });
 }
 
+void Director::publish_tick() {
+  if (stopped_) return;
+  if (cfg_.metrics) {
+    StatusReport r = report(true);
+    std::string metrics = render_engine_metrics(r, counters_);
+    r.checker_section.reset();  // the checker has its own part
+    checker_.publish(std::move(metrics), render_json(r));
+  }
+  publish_timer_.expires_after(std::chrono::seconds(1));
+  publish_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) publish_tick();
+  });
+}
+
 void Director::stop_everything() {
   if (stopped_) return;
   stopped_ = true;
   boost::system::error_code ec;
   timer_.cancel(ec);
   watchdog_timer_.cancel(ec);
+  publish_timer_.cancel(ec);
   signals_.cancel(ec);
   lag_.stop();
   tracks_.stop();

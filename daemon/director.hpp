@@ -23,6 +23,7 @@
 #include "daemon/heartbeat_link.hpp"
 #include "daemon/link_bank.hpp"
 #include "daemon/loop_lag.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/resource_shell.hpp"
 #include "daemon/script_runner.hpp"
 #include "daemon/service_notifier.hpp"
@@ -105,6 +106,8 @@ class Director {
   std::vector<std::string> resources_in_use(const config::Config& next) const;
   void watch_signals();
   void watchdog_tick();
+  // [metrics]: the engine's families and status, to the checker that serves them.
+  void publish_tick();
   void fail(const std::string& why);
   void stop_everything();
 
@@ -117,6 +120,8 @@ class Director {
   ControlServer control_;
   EngineTimer timer_;
   EngineTimer watchdog_timer_;
+  EngineTimer publish_timer_;
+  EngineCounters counters_;
   boost::asio::signal_set signals_;
   std::uint64_t generation_;
   failover::GroupsState state_;

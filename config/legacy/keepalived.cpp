@@ -550,8 +550,8 @@ class Importer {
       it->instances.push_back(&in);
     }
     // A tandem group is the VIPs that move together: a group without any
-    // (instances kept for their notify scripts) is left out, unless it is
-    // the only one.
+    // (instances kept for their notify scripts) is left out, unless no
+    // group has any (then the first stays).
     const auto holds_vips = [](const GroupOut& g) {
       return std::any_of(g.instances.begin(), g.instances.end(), [](const Instance* i) { return !i->vips.empty(); });
     };
@@ -564,6 +564,15 @@ class Importer {
         } else {
           ++it;
         }
+      }
+    } else {
+      // None holds a VIP: the first is the one group, without VIPs.
+      for (auto it = groups_.size() > 1 ? groups_.begin() + 1 : groups_.end(); it != groups_.end();) {
+        cx_.warn(*it->instances.front()->block, "vrrp_instance " + quoted(it->instances.front()->name) +
+                                                    " holds no VIP, and neither does any other: only the first, " +
+                                                    quoted(groups_.front().instances.front()->name) +
+                                                    ", is carried over");
+        it = groups_.erase(it);
       }
     }
     for (auto& g : groups_) {

@@ -16,7 +16,8 @@ std::vector<Message> samples() {
           Ping{1ull << 40},
           Pong{3, 12345},
           Snapshot{2000, 1999, 123456789012ull, "virtual servers:\n", "\"virtual_servers\":[]"},
-          Stop{}};
+          Stop{},
+          Publish{"tandem_peer_alive 1\n", "{\"node\":\"d1\"}"}};
 }
 
 TEST(CheckerProtocol, EveryMessageSurvivesARoundTrip) {

@@ -65,6 +65,7 @@ const std::vector<Case> kCases = {
     {"duplicate_reals", "the same real server twice (after DR has made the ports the virtual's): the first is "
                         "kept"},
     {"no_vip_instance", "an instance without VIPs beside one with: it is not made a group"},
+    {"no_vip_instances", "two instances, neither with VIPs: the first is the one group, the second is reported"},
     {"multicast", "an instance without unicast_peer needs --peer-address", 1},
     {"multicast_flag", "the same file with --peer-address eth0=10.40.0.2", 3, false, {{"eth0", "10.40.0.2"}}},
     {"unterminated", "an unterminated block is a located error", 1},
