@@ -66,8 +66,10 @@ TEST(CheckerProtocol, BadFramesAreErrors) {
     b[at] = v;
     return decode(b);
   };
-  EXPECT_NE(with(4, 1).error.find("protocol version 1"), std::string::npos);  // an older version
-  EXPECT_NE(with(4, 3).error.find("protocol version 3"), std::string::npos);  // a newer one
+  EXPECT_NE(with(4, kVersion - 1).error.find("protocol version " + std::to_string(kVersion - 1)),
+            std::string::npos);  // an older version
+  EXPECT_NE(with(4, kVersion + 1).error.find("protocol version " + std::to_string(kVersion + 1)),
+            std::string::npos);  // a newer one
   EXPECT_NE(with(5, 0).error.find("unknown message type 0"), std::string::npos);
   EXPECT_NE(with(5, 200).error.find("unknown message type 200"), std::string::npos);
   // A length the message does not fill, or overfills.
