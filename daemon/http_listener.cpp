@@ -21,6 +21,7 @@ namespace {
 constexpr int kMaxSessions = 16;         // a Prometheus or two and a few browsers
 constexpr auto kDeadline = 10s;          // to read a request, or to write a reply
 constexpr std::uint32_t kHeaderLimit = 8192;
+constexpr std::uint64_t kBodyLimit = 4096;
 
 tcp::endpoint to_asio(const config::Endpoint& e) {
   if (e.address.is_v4()) {
@@ -56,7 +57,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(0);
+    parser_->body_limit(kBodyLimit);  // read (and ignored) so that a POST gets its 405
     stream_.expires_after(kDeadline);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -102,7 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_{kHeaderLimit};
-  std::optional<http::request_parser<http::empty_body>> parser_;
+  std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   std::shared_ptr<HttpListener::State> state_;
 };

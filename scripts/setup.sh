@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev
   iproute2 iputils-ping python3 procps nftables
   systemd  # systemd-analyze: the packaging tier checks tandem.service
+  prometheus  # promtool: the netns tier checks a real /metrics scrape
 )
 
 missing=()
