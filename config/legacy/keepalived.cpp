@@ -761,7 +761,12 @@ class Importer {
     write_sync();
     keepalived::ServiceFacts facts;
     if (!default_group)
-      for (const auto& g : groups_) facts.groups.push_back(g.name);
+      for (const auto& g : groups_) {
+        facts.groups.push_back(g.name);
+        auto& addresses = facts.group_vips.emplace_back();
+        for (const auto* in : g.instances)
+          for (const auto& v : in->vips) addresses.push_back(v.prefix.address);
+      }
     keepalived::write_services(cx_, services_, facts, out_);
   }
 

@@ -674,6 +674,14 @@ void ServiceImporter::write(const Statement& vs, const std::string& key, const s
     cx_.warn(vs, "virtual_server fwmark " + value + " is put in failover group " + facts_.groups.front() +
                      " (the first): a fwmark service has no VIP that says which group moves it; change group = if "
                      "it belongs to another");
+  } else if (const auto at = fwmark_ || vs.args.empty() ? std::nullopt : IpAddress::parse(vs.args[0]);
+             at && facts_.groups.size() > 1 &&
+             std::none_of(facts_.group_vips.begin(), facts_.group_vips.end(), [&](const std::vector<IpAddress>& g) {
+               return std::find(g.begin(), g.end(), *at) != g.end();
+             })) {
+    out_.string("group", facts_.groups.front());
+    cx_.warn(vs, "virtual_server " + value + " is on no vrrp_instance's virtual_ipaddress, so it is put in failover "
+                 "group " + facts_.groups.front() + " (the first); change group = if it belongs to another");
   }
 
   // One check for the virtual server: the first real server's; the others

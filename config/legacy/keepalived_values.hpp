@@ -54,6 +54,7 @@ std::vector<std::string> command_words(const std::string& line);
 struct ServiceFacts {
   // The failover groups ([[group]] names) in order; empty: the default group.
   std::vector<std::string> groups;
+  std::vector<std::vector<IpAddress>> group_vips;  // each group's VIP addresses
 };
 
 // The virtual_server blocks (and virtual_server_group, reported) as

@@ -445,6 +445,11 @@ void Reader::real(LdVirtual& v, const Directive& d) {
       return;
     }
   }
+  if (r.upper && r.lower > r.upper) {
+    error(d.line, "real " + std::string(where) + ": l:" + std::to_string(r.lower) + " is above u:" +
+                      std::to_string(r.upper) + "; the lower connection threshold must not exceed the upper one");
+    return;
+  }
   // The range, expanded.
   std::uint32_t a = 0, b = 0;
   if (!v.v6) {

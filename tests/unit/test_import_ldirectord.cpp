@@ -55,7 +55,7 @@ const std::vector<Case> kCases = {
      Facts::none, 1},
     {"unterminated", "a blank line ends a virtual section, so the indented lines after it are errors; an indent of "
                      "2 spaces", Facts::cluster, 1},
-    {"bad_address", "an IPv4 address out of range, IPv6 under virtual=, a host name, an unknown forward method, a "
+    {"bad_address", "an IPv4 address out of range, IPv6 under virtual=, a host name, an unknown forward method, l: above u:, a "
                     "missing one, an unknown port name", Facts::cluster, 1},
     {"unknown", "an INI section header, the deprecated timeout= and connecttimeout=, unknown directives, a guide's "
                 "... line", Facts::cluster, 1},
