@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <ctime>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "daemon/log.hpp"
 #include "daemon/loop_lag.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/status_page.hpp"
 #include "daemon/status_report.hpp"
 #include "ipvs/memory_table.hpp"
 
@@ -84,7 +86,8 @@ class Checker {
             channel_->send(checker::Pong{msg.id, static_cast<std::uint64_t>(lag_.take_max_ms() * 1000)});
           } else if constexpr (std::is_same_v<M, checker::Publish>) {
             engine_metrics_ = std::move(msg.metrics);
-            engine_status_json_ = std::move(msg.status_json);
+            engine_page_ = std::move(msg.page);
+            engine_events_ = std::move(msg.events);
           } else if constexpr (std::is_same_v<M, checker::Stop>) {
             ipvs_.stop_sync();
             log(log_info, "stopped");
@@ -227,7 +230,18 @@ class Checker {
       body += render_checker_metrics(r, health_.board(), k ? &k->counters() : nullptr);
       return HttpResponse{200, std::string(kMetricsContentType), std::move(body)};
     }
-    return HttpResponse{404, "text/plain; charset=utf-8", "not found: try /metrics\n"};
+    if (path == "/") {
+      StatusReport r = checker_report(nullptr);
+      r.node = cfg_->node.name;
+      const auto events = newest_events(decode_events(engine_events_), health_.events().items(), 50);
+      const std::time_t now = std::time(nullptr);
+      std::tm tm{};
+      localtime_r(&now, &tm);
+      char clock[16];
+      std::strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+      return HttpResponse{200, "text/html; charset=utf-8", render_status_page(engine_page_, r, events, clock)};
+    }
+    return HttpResponse{404, "text/plain; charset=utf-8", "not found: the status page is /, the metrics /metrics\n"};
   }
 
   void on_closed(const std::string& why) {
@@ -257,7 +271,8 @@ class Checker {
   asio::steady_timer snapshot_timer_;
   HttpListener http_;
   std::string engine_metrics_;      // the engine's families, as it last published them
-  std::string engine_status_json_;  // its part of the status page
+  std::string engine_page_;    // its part of the status page
+  std::string engine_events_;  // and its last events
   std::unique_ptr<config::Config> cfg_;
   StatsClock::time_point sent_at_{};
   StatsClock::duration render_took_{};

@@ -156,9 +156,7 @@ void CheckerLink::set_sync(bool master, bool both) {
   send(checker::SetSync{master, both});
 }
 
-void CheckerLink::publish(std::string metrics, std::string status_json) {
-  send(checker::Publish{std::move(metrics), std::move(status_json)});
-}
+void CheckerLink::publish(checker::Publish m) { send(m); }
 
 void CheckerLink::forward(bool on, const std::string& group) {
   if (on)

@@ -72,7 +72,7 @@ class CheckerLink {
   void forward(bool on, const std::string& group = {});
   // The engine's part of /metrics and the status page (dropped while no
   // checker runs: the next publish comes within a second).
-  void publish(std::string metrics, std::string status_json);
+  void publish(checker::Publish m);
   // Sends Stop and calls `done` when the checker has exited, or after
   // `wait` (then it is killed). No restart after this.
   void stop(std::chrono::milliseconds wait, std::function<void()> done);

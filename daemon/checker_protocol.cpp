@@ -96,7 +96,8 @@ void put_fields(std::vector<std::uint8_t>& out, const Snapshot& m) {
 void put_fields(std::vector<std::uint8_t>&, const Stop&) {}
 void put_fields(std::vector<std::uint8_t>& out, const Publish& m) {
   put_string(out, m.metrics);
-  put_string(out, m.status_json);
+  put_string(out, m.page);
+  put_string(out, m.events);
 }
 
 void read_fields(Reader& r, Configure& m) {
@@ -136,7 +137,8 @@ void read_fields(Reader& r, Snapshot& m) {
 void read_fields(Reader&, Stop&) {}
 void read_fields(Reader& r, Publish& m) {
   m.metrics = r.string();
-  m.status_json = r.string();
+  m.page = r.string();
+  m.events = r.string();
 }
 
 template <std::size_t I = 0>

@@ -79,11 +79,13 @@ struct Stop {
   friend bool operator==(const Stop&, const Stop&) = default;
 };
 // engine -> checker, once a second while [metrics] is set: the engine's
-// part of a scrape, already rendered (daemon/metrics.hpp), and of the
-// status page (the status --json object without the virtual servers).
+// part of a scrape and of the status page, already rendered
+// (daemon/metrics.hpp, daemon/status_page.hpp), and its last events
+// (daemon/event_log.hpp's encoding).
 struct Publish {
   std::string metrics;
-  std::string status_json;
+  std::string page;
+  std::string events;
   friend bool operator==(const Publish&, const Publish&) = default;
 };
 

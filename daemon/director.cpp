@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "daemon/log.hpp"
+#include "daemon/status_page.hpp"
 #include "daemon/realtime.hpp"
 #include "ipvs/handover_topology.hpp"
 
@@ -218,6 +219,13 @@ void Director::apply(const failover::Action& action) {
           resources_.check(a, cfg_.cluster.peer);
         } else if constexpr (std::is_same_v<A, failover::RoleChanged>) {
           ++counters_.role_changes[a.group.empty() ? "default" : a.group];
+          events_.push(PageEvent{std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count(),
+                                 "role",
+                                 (a.group.empty() ? std::string() : "group " + a.group + ": ") +
+                                     std::string(failover::to_string(a.from)) + " -> " +
+                                     std::string(failover::to_string(a.to)) + ": " + a.reason});
           notify_role_change(a);
           if (!ready_sent_ && a.to != failover::Role::init) {
             ready_sent_ = true;
@@ -516,10 +524,9 @@ void Director::watchdog_tick() {
 void Director::publish_tick() {
   if (stopped_) return;
   if (cfg_.metrics) {
-    StatusReport r = report(true);
-    std::string metrics = render_engine_metrics(r, counters_);
-    r.checker_section.reset();  // the checker has its own part
-    checker_.publish(std::move(metrics), render_json(r));
+    const StatusReport r = report(true);
+    checker_.publish(checker::Publish{render_engine_metrics(r, counters_), render_engine_page_part(r),
+                                      encode_events(events_.items())});
   }
   publish_timer_.expires_after(std::chrono::seconds(1));
   publish_timer_.async_wait([this](boost::system::error_code ec) {

@@ -23,6 +23,7 @@
 #include "daemon/heartbeat_link.hpp"
 #include "daemon/link_bank.hpp"
 #include "daemon/loop_lag.hpp"
+#include "daemon/event_log.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/resource_shell.hpp"
 #include "daemon/script_runner.hpp"
@@ -122,6 +123,7 @@ class Director {
   EngineTimer watchdog_timer_;
   EngineTimer publish_timer_;
   EngineCounters counters_;
+  EventLog events_;  // role changes, for the status page
   boost::asio::signal_set signals_;
   std::uint64_t generation_;
   failover::GroupsState state_;

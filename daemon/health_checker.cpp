@@ -128,6 +128,9 @@ void HealthChecker::on_result(const Slot& slot, health::WallTime started, health
   const auto lines = board_.record(entry, result, ended);
   const bool down = board_.entries()[entry].state.health == health::Health::down;
   for (std::size_t i = 0; i < lines.size(); ++i) log(down ? log_warning : log_notice, "health: " + lines[i]);
+  if (!lines.empty())
+    events_.push(PageEvent{
+        std::chrono::duration_cast<std::chrono::milliseconds>(ended.time_since_epoch()).count(), "health", lines[0]});
   if (!lines.empty()) changed_();
   arm();
 }

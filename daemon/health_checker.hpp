@@ -20,6 +20,7 @@
 #include "health/board.hpp"
 #include "health/prober.hpp"
 #include "health/schedule.hpp"
+#include "daemon/event_log.hpp"
 
 namespace tandem::daemon {
 
@@ -50,6 +51,8 @@ class HealthChecker {
   void stop();
 
   const health::HealthBoard& board() const { return board_; }
+  // The last health transitions (the status page).
+  const EventLog& events() const { return events_; }
 
  private:
   void arm();
@@ -75,6 +78,7 @@ class HealthChecker {
   std::uint64_t epoch_ = 0;
   std::mt19937_64 random_;
   bool stopped_ = false;
+  EventLog events_;
 };
 
 }  // namespace tandem::daemon

@@ -31,15 +31,6 @@ std::optional<std::string_view> or_null(const std::string& text) {
   return text;
 }
 
-std::string age(double ms) {
-  char buf[32];
-  if (ms < 1000)
-    std::snprintf(buf, sizeof buf, "%.0fms", ms);
-  else
-    std::snprintf(buf, sizeof buf, "%.1fs", ms / 1000);
-  return buf;
-}
-
 struct Since {
   std::string utc;
   std::string local;
@@ -61,6 +52,16 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 }
 
 }  // namespace
+
+std::string age(double ms) {
+  char buf[32];
+  if (ms < 1000)
+    std::snprintf(buf, sizeof buf, "%.0fms", ms);
+  else
+    std::snprintf(buf, sizeof buf, "%.1fs", ms / 1000);
+  return buf;
+}
+
 
 StatusReport make_report(const failover::PeerState& s, const config::Config& cfg,
                          const std::vector<bool>& vip_held, const HeartbeatCounters& counters,

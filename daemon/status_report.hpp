@@ -229,6 +229,9 @@ void add_loops(StatusReport& r, EngineStatus engine, std::optional<CheckerStatus
 std::string render_virtual_servers_text(const StatusReport& r);
 std::string render_virtual_servers_json(const StatusReport& r);
 
+// "850ms", "3.2s": a duration in milliseconds as status shows it.
+std::string age(double ms);
+
 // "active since 12:01:07, peer d2 backup, 1 VIP"
 std::string status_line(const StatusReport& r);
 // StatusReport::handover of a state.

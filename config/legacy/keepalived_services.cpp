@@ -413,6 +413,9 @@ std::optional<RealOut> ServiceImporter::real_server(const Statement& rs, Duratio
       cx_.unknown(s, "real_server");
     }
   }
+  if (r.upper && *r.upper && r.lower && *r.lower > *r.upper)
+    cx_.error(rs, "lthreshold " + std::to_string(*r.lower) + " is above uthreshold " + std::to_string(*r.upper) +
+                        ": the lower connection threshold must not exceed the upper one");
   if (cx_.result.errors.size() != errors) return std::nullopt;
   return r;
 }

@@ -17,7 +17,7 @@ std::vector<Message> samples() {
           Pong{3, 12345},
           Snapshot{2000, 1999, 123456789012ull, "virtual servers:\n", "\"virtual_servers\":[]"},
           Stop{},
-          Publish{"tandem_peer_alive 1\n", "{\"node\":\"d1\"}"}};
+          Publish{"tandem_peer_alive 1\n", "<section>d1</section>", "1700000000000\trole\tinit -> active\n"}};
 }
 
 TEST(CheckerProtocol, EveryMessageSurvivesARoundTrip) {
