@@ -13,7 +13,7 @@ void EventLog::push(PageEvent e) {
 std::string encode_events(const std::deque<PageEvent>& events) {
   std::string out;
   auto clean = [&](std::string_view s) {
-    for (char c : s) out += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+    for (char c : s) out += (c == '\t' || c == '\n') ? ' ' : c;
   };
   for (const auto& e : events) {
     out += std::to_string(e.unix_ms);
