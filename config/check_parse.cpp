@@ -98,43 +98,6 @@ bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 
 // A request path or host name goes into the request as written.
 
-bool status_code(std::string_view text, int& code) {
-  if (text.size() != 3 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return false;
-  code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
-  return true;
-}
-
-// "2xx", "200" or "200-299"; returns what is wrong.
-std::optional<std::string> status_problem(std::string_view text) {
-  const std::string shape =
-      quoted(text) +
-      " is not a status: write a class such as \"2xx\", a code 100..599 such as \"200\", or a range "
-      "such as \"200-299\"";
-  if (text.size() == 3 && text[1] == 'x' && text[2] == 'x')
-    return text[0] >= '1' && text[0] <= '5'
-               ? std::nullopt
-               : std::optional<std::string>(quoted(text) +
-                                            " is not a status "
-                                            "class; use 1xx, 2xx, 3xx, 4xx or 5xx");
-  int code = 0;
-  if (status_code(text, code))
-    return code >= 100 && code <= 599
-               ? std::nullopt
-               : std::optional<std::string>("status " + std::string(text) + " is out of range 100..599");
-  const auto dash = text.find('-');
-  int low = 0;
-  int high = 0;
-  if (dash == std::string_view::npos || !status_code(text.substr(0, dash), low) ||
-      !status_code(text.substr(dash + 1), high))
-    return shape;
-  if (low < 100 || high > 599) return "range " + quoted(text) + " is outside 100..599";
-  if (low > high)
-    return "range " + quoted(text) + " runs backwards; write " +
-           quoted(std::to_string(high) + "-" + std::to_string(low));
-  return std::nullopt;
-}
-
 class CheckReader {
  public:
   explicit CheckReader(TomlReader& reader) : r_(reader) {}
@@ -416,6 +379,45 @@ class CheckReader {
 };
 
 }  // namespace
+
+namespace {
+bool status_code(std::string_view text, int& code) {
+  if (text.size() != 3 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> status_problem(std::string_view text) {
+  const std::string shape =
+      quoted(text) +
+      " is not a status: write a class such as \"2xx\", a code 100..599 such as \"200\", or a range "
+      "such as \"200-299\"";
+  if (text.size() == 3 && text[1] == 'x' && text[2] == 'x')
+    return text[0] >= '1' && text[0] <= '5'
+               ? std::nullopt
+               : std::optional<std::string>(quoted(text) +
+                                            " is not a status "
+                                            "class; use 1xx, 2xx, 3xx, 4xx or 5xx");
+  int code = 0;
+  if (status_code(text, code))
+    return code >= 100 && code <= 599
+               ? std::nullopt
+               : std::optional<std::string>("status " + std::string(text) + " is out of range 100..599");
+  const auto dash = text.find('-');
+  int low = 0;
+  int high = 0;
+  if (dash == std::string_view::npos || !status_code(text.substr(0, dash), low) ||
+      !status_code(text.substr(dash + 1), high))
+    return shape;
+  if (low < 100 || high > 599) return "range " + quoted(text) + " is outside 100..599";
+  if (low > high)
+    return "range " + quoted(text) + " runs backwards; write " +
+           quoted(std::to_string(high) + "-" + std::to_string(low));
+  return std::nullopt;
+}
 
 std::optional<std::string> receive_problem(std::string_view text, bool regex) {
   if (text.empty()) return "is empty, which any reply matches; leave it out or give the text that means up";

@@ -52,6 +52,10 @@ void read_argv(TomlReader& reader, const Scope& s, std::string_view key, std::st
 // (a request path, a virtualhost): empty, or a blank or control character.
 std::optional<std::string> header_text_problem(std::string_view text);
 
+// What is wrong with a status as [virtual_server.check] status takes it:
+// "2xx", "200" or "200-299".
+std::optional<std::string> status_problem(std::string_view text);
+
 // What is wrong with a check's receive pattern, as tandemd reads it: empty,
 // longer than it takes, or (when `regex`) not an ECMAScript regular
 // expression. The text follows "receive ..." in a message.

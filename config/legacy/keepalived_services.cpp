@@ -252,7 +252,7 @@ std::optional<CheckOut> ServiceImporter::checker(const Statement& c, Duration de
           for (const auto& code : u.args) {
             const bool ok = code.size() >= 3 && code.size() <= 7 &&
                             std::all_of(code.begin(), code.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) || ch == '-'; });
-            if (!ok) cx_.error(u, "status_code " + comment_safe(code) + ": an HTTP status 100..599 or a range");
+            if (!ok || detail::status_problem(code)) cx_.error(u, "status_code " + comment_safe(code) + ": an HTTP status 100..599 or a range");
             else k.status.push_back(code);
           }
           if (u.args.empty()) cx_.error(u, "status_code needs a status, e.g. status_code 200");
