@@ -43,6 +43,8 @@ tr:last-child td{border-bottom:0}
 .muted{color:var(--muted)}
 .note{background:var(--warnbg);color:var(--warn);border-radius:8px;padding:8px 12px;margin:8px 0}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:16px}
+@media (max-width:640px){main{padding:8px}table{min-width:0}th,td{padding:6px 7px;white-space:normal}
+td.wrap{min-width:0}.opt{display:none}.node .role{font-size:20px}}
 )";
 
 std::string badge(std::string_view cls, std::string_view text) {
@@ -74,10 +76,15 @@ std::string fixed(double v, const char* fmt = "%.1f") {
   return buf;
 }
 
+// Columns: name and whether it is numeric; a name starting with '~' is
+// left out on a phone.
 void table_head(std::string& o, std::initializer_list<std::pair<const char*, bool>> columns) {
   o += "<div class=\"scroll\"><table><tr>";
-  for (const auto& [name, numeric] : columns) {
-    o += numeric ? "<th class=\"num\">" : "<th>";
+  for (auto [name, numeric] : columns) {
+    const bool optional = name[0] == '~';
+    if (optional) ++name;
+    const std::string cls = std::string(numeric ? "num" : "") + (numeric && optional ? " " : "") + (optional ? "opt" : "");
+    o += cls.empty() ? "<th>" : "<th class=\"" + cls + "\">";
     o += name;
     o += "</th>";
   }
@@ -113,8 +120,9 @@ std::string render_engine_page_part(const StatusReport& r) {
        " ago)</span></p>";
   o += "<p class=\"muted\">" + html_escape(r.reason) + "</p>";
   if (r.handover) o += "<p>" + badge("warn", "handover") + " " + html_escape(*r.handover) + "</p>";
-  o += "<p class=\"muted\">fitness " + std::to_string(r.fitness) + (r.carrier ? "" : ", no carrier") +
-       (r.unfit.empty() ? "" : ": " + html_escape(r.unfit)) + "</p>";
+  if (!r.tracks.empty() || !r.carrier || !r.unfit.empty())
+    o += "<p class=\"muted\">fitness " + std::to_string(r.fitness) + (r.carrier ? "" : ", no carrier") +
+         (r.unfit.empty() ? "" : ": " + html_escape(r.unfit)) + "</p>";
   o += "</article>";
   // The peer.
   const bool named = r.named_groups;
@@ -129,7 +137,7 @@ std::string render_engine_page_part(const StatusReport& r) {
   std::size_t up = 0;
   for (const auto& l : r.links) up += l.up;
   o += "<p>" + std::to_string(up) + " of " + std::to_string(r.links.size()) + " links up</p>";
-  if (r.peer_fitness) o += "<p class=\"muted\">fitness " + std::to_string(*r.peer_fitness) + "</p>";
+  if (r.peer_fitness && !r.tracks.empty()) o += "<p class=\"muted\">fitness " + std::to_string(*r.peer_fitness) + "</p>";
   if (r.peer_digest && !r.config_differs.empty())
     o += "<p>" + badge("warn", "config differs") + " " + html_escape(r.config_differs.front()) + "</p>";
   o += "</article></section>";
@@ -149,9 +157,9 @@ std::string render_engine_page_part(const StatusReport& r) {
   }
 
   o += "<h2>Links</h2>";
-  table_head(o, {{"Link", false}, {"Interface", false}, {"Peer", false}, {"State", false}, {"Last heard", true}});
+  table_head(o, {{"Link", false}, {"~Interface", false}, {"Peer", false}, {"State", false}, {"Last heard", true}});
   for (const auto& l : r.links) {
-    o += "<tr><td>" + html_escape(l.name) + "</td><td>" + html_escape(l.interface) + "</td><td>" +
+    o += "<tr><td>" + html_escape(l.name) + "</td><td class=\"opt\">" + html_escape(l.interface) + "</td><td>" +
          html_escape(l.peer) + "</td><td>" + (l.up ? badge("ok", "up") : badge("bad", "down")) +
          (l.local_up ? "" : " " + badge("warn", "no carrier")) + "</td><td class=\"num\">" +
          (l.last_heard_ms ? html_escape(age(*l.last_heard_ms)) + " ago" : std::string("never")) + "</td></tr>";
@@ -162,9 +170,9 @@ std::string render_engine_page_part(const StatusReport& r) {
   if (r.vips.empty()) {
     o += "<p class=\"muted\">none configured</p>";
   } else {
-    table_head(o, {{"Address", false}, {"Interface", false}, {"Label", false}, {"On this node", false}});
+    table_head(o, {{"Address", false}, {"Interface", false}, {"~Label", false}, {"Here", false}});
     for (const auto& v : r.vips)
-      o += "<tr><td>" + html_escape(v.address) + "</td><td>" + html_escape(v.interface) + "</td><td>" +
+      o += "<tr><td>" + html_escape(v.address) + "</td><td>" + html_escape(v.interface) + "</td><td class=\"opt\">" +
            html_escape(v.label) + "</td><td>" + (v.held ? badge("ok", "held") : badge("muted", "not held")) +
            "</td></tr>";
     o += "</table></div>";
@@ -224,8 +232,8 @@ std::string render_status_page(std::string_view engine_part, const StatusReport&
     o += "<h3 class=\"vs\">" + html_escape(vs.service) + " <span class=\"muted\">" + html_escape(vs.scheduler) + ", " +
          std::to_string(healthy) + "/" + std::to_string(checked) + " healthy</span>" +
          (vs.in_kernel ? "" : " " + badge("bad", "not in the kernel")) + "</h3>";
-    table_head(o, {{"Real server", false}, {"Health", false}, {"Weight", true}, {"Active", true},
-                   {"Inactive", true}, {"Last probe", false}});
+    table_head(o, {{"Real server", false}, {"Health", false}, {"Weight", true}, {"~Active", true},
+                   {"~Inactive", true}, {"Last probe", false}});
     for (const auto& d : vs.dests) {
       std::string health;
       if (d.fallback) health = badge("warn", "fallback");
@@ -244,8 +252,8 @@ std::string render_status_page(std::string_view engine_part, const StatusReport&
       }
       o += "<tr class=\"real\"><td>" + html_escape(d.address) + "</td><td>" + health + "</td><td class=\"num\">" +
            (d.in_kernel ? std::to_string(d.weight) : std::string("-")) + " <span class=\"muted\">/ " +
-           std::to_string(d.configured_weight) + "</span></td><td class=\"num\">" + std::to_string(d.active_conns) +
-           "</td><td class=\"num\">" + std::to_string(d.inactive_conns) + "</td><td class=\"wrap\">" + probe +
+           std::to_string(d.configured_weight) + "</span></td><td class=\"num opt\">" + std::to_string(d.active_conns) +
+           "</td><td class=\"num opt\">" + std::to_string(d.inactive_conns) + "</td><td class=\"wrap\">" + probe +
            "</td></tr>";
     }
     o += "</table></div>";

@@ -12,6 +12,7 @@ packages=(
   iproute2 iputils-ping python3 procps nftables
   systemd  # systemd-analyze: the packaging tier checks tandem.service
   prometheus  # promtool: the netns tier checks a real /metrics scrape
+  chromium fonts-dejavu-core  # headless: the netns tier loads the status page
 )
 
 missing=()

@@ -13,7 +13,14 @@ Cases:
             heartbeat counters grow between two scrapes; the real servers'
             health is 1 and 0, with probe counts and the probe-duration
             histogram; the IPVS operations that built the table are counted.
-  http      a path other than /metrics is 404, a POST is 405, and a port in
+  page      the status page at / of each director, loaded in headless
+            Chromium (Debian's chromium) in the director's namespace: the
+            rendered DOM shows this node's role and the peer's, both links,
+            the VIP, the virtual server with both real servers (up, down),
+            and the health transitions among the events; no script. A
+            phone-sized screenshot of each is kept in ARTIFACTS
+            (TANDEM_ARTIFACTS, else build/artifacts).
+  http      a path other than / and /metrics is 404, a POST is 405, and a port in
             use refuses a reload that asks for it while the old listener
             goes on serving.
 """
@@ -152,6 +159,62 @@ def case_scrape(case):
     case.note("real servers settled after %s; in 1.5 s: %d heartbeats sent, %d accepted" % (ms(took), sent, got))
 
 
+def chromium(lab, node, *args):
+    browser = shutil.which("chromium")
+    cmd = ["ip", "netns", "exec", lab.ns[node], browser, "--headless", "--no-sandbox", "--disable-gpu",
+           "--hide-scrollbars", "--user-data-dir=" + os.path.join(lab.dir, "chromium-" + node)] + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+
+
+def case_page(case):
+    lab, a, b = start(case)
+    case.check(shutil.which("chromium"), "chromium is not installed (scripts/setup.sh installs it)")
+    artifacts = os.environ.get("TANDEM_ARTIFACTS") or os.path.join(lab.build, "artifacts")
+    os.makedirs(artifacts, exist_ok=True)
+
+    def both_settled():
+        for node in (a, b):
+            code, _, body = http(lab, node, "/")
+            if code != 200 or body.count("<span class=\"b bad\">down</span>") != 1 or "is down after" not in body:
+                return False
+        return True
+
+    ok, took = L.wait_until(both_settled, 10, step=0.2)
+    case.check(ok, "the status pages did not show one real server down within 10 s")
+    url = "http://127.0.0.1:%d/" % PORT
+    for node, role, peer_role in ((a, "active", "backup"), (b, "backup", "active")):
+        code, ctype, body = http(lab, node, "/")
+        case.check(code == 200 and ctype.startswith("text/html"), "%s /: HTTP %s %s" % (node, code, ctype))
+        case.check("<script" not in body, "%s: the page has a script" % node)
+        p = chromium(lab, node, "--dump-dom", url)
+        dom = p.stdout
+        case.check(p.returncode == 0 and "<html" in dom, "%s: chromium --dump-dom failed: %s" % (node, p.stderr[-500:]))
+        this = re.search(r'<article class="node (\w+)" id="this-node">.*?<div class="name">([^<]+)</div>'
+                         r'<div class="role">([^<]+)</div>', dom)
+        case.check(this and this.group(2) == node and this.group(3) == role,
+                   "%s: this node's card says %s" % (node, this.groups() if this else None))
+        peer = re.search(r'id="peer-node">.*?<div class="name">([^<]+)</div><div class="role">([^<]+)</div>', dom)
+        case.check(peer and peer.group(1) == lab.peer_of(node) and peer.group(2) == peer_role,
+                   "%s: the peer's card says %s" % (node, peer.groups() if peer else None))
+        case.check("2 of 2 links up" in dom, "%s: not both links up" % node)
+        case.check(("%s/24" % L.VIP) in dom, "%s: the VIP is not listed" % node)
+        rows = re.findall(r'<tr class="real"><td>([^<]+)</td><td><span class="b (\w+)">(\w+)</span>', dom)
+        want = [("%s:%d" % (REAL_UP, L.SERVICE_PORT), "ok", "up"), ("%s:%d" % (REAL_DOWN, L.SERVICE_PORT), "bad", "down")]
+        case.check(sorted(rows) == sorted(want), "%s: real server rows %s, want %s" % (node, rows, want))
+        events = re.findall(r'<tr class="event">', dom)
+        case.check(events and "is down after" in dom, "%s: no health transition among the events" % node)
+        if role == "active":
+            case.check("-&gt; active" in dom or "-> active" in dom, "%s: its role change is not among the events" % node)
+        shot = os.path.join(artifacts, "status-page-%s.png" % role)
+        p = chromium(lab, node, "--window-size=412,1400", "--screenshot=" + shot, url)
+        case.check(p.returncode == 0 and os.path.getsize(shot) > 10000, "%s: no screenshot: %s" % (node, p.stderr[-300:]))
+        if role == "active":
+            wide = os.path.join(artifacts, "status-page-desktop.png")
+            p = chromium(lab, node, "--window-size=1100,1000", "--screenshot=" + wide, url)
+            case.check(p.returncode == 0 and os.path.getsize(wide) > 10000, "%s: no desktop screenshot" % node)
+        case.note("%s (%s): DOM %d bytes, %d events, screenshot %s" % (node, role, len(dom), len(events), shot))
+
+
 def case_http(case):
     lab, a, b = start(case)
     code, _, _ = http(lab, a, "/nothing-here")
@@ -177,4 +240,4 @@ def case_http(case):
 
 
 if __name__ == "__main__":
-    main([case_scrape, case_http], "/metrics in the Prometheus text format")
+    main([case_scrape, case_page, case_http], "/metrics and the status page")

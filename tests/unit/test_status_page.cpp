@@ -63,11 +63,11 @@ TEST(StatusPage, TheEnginePartShowsBothNodesLinksVipsTracksAndResources) {
   EXPECT_NE(part.find("<article class=\"node dead\" id=\"peer-node\">"), std::string::npos);
   EXPECT_NE(part.find("<div class=\"role\">not heard</div>"), std::string::npos);
   EXPECT_NE(part.find("0 of 2 links up"), std::string::npos);
-  EXPECT_NE(part.find("<td>public</td><td>eth0</td><td>10.0.0.2</td>"), std::string::npos);
+  EXPECT_NE(part.find("<td>public</td><td class=\"opt\">eth0</td><td>10.0.0.2</td>"), std::string::npos);
   EXPECT_NE(part.find("4.0s ago"), std::string::npos);
   EXPECT_NE(part.find("never"), std::string::npos);
   EXPECT_NE(part.find("no carrier"), std::string::npos);
-  EXPECT_NE(part.find("<td>10.0.0.100/24</td><td>eth0</td><td>eth0:web</td><td><span class=\"b ok\">held</span>"),
+  EXPECT_NE(part.find("<td>10.0.0.100/24</td><td>eth0</td><td class=\"opt\">eth0:web</td><td><span class=\"b ok\">held</span>"),
             std::string::npos);
   EXPECT_NE(part.find("<td>gateway</td><td>ping 10.0.0.254</td>"), std::string::npos);
   EXPECT_NE(part.find("<td>varnish</td><td>default</td><td><span class=\"b ok\">running</span>"), std::string::npos);
@@ -103,7 +103,7 @@ TEST(StatusPage, ThePageHasTheVirtualServersEventsAndRefreshes) {
   EXPECT_NE(page.find("id=\"this-node\""), std::string::npos);
   EXPECT_NE(page.find("TCP 10.0.0.100:80 <span class=\"muted\">wlc, 1/2 healthy</span>"), std::string::npos) << page;
   EXPECT_NE(page.find("<tr class=\"real\"><td>10.0.0.11:80</td><td><span class=\"b ok\">up</span></td>"
-                      "<td class=\"num\">5 <span class=\"muted\">/ 5</span></td><td class=\"num\">12</td>"),
+                      "<td class=\"num\">5 <span class=\"muted\">/ 5</span></td><td class=\"num opt\">12</td>"),
             std::string::npos);
   EXPECT_NE(page.find("<tr class=\"real\"><td>10.0.0.12:80</td><td><span class=\"b bad\">down</span>"),
             std::string::npos);
