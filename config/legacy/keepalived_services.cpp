@@ -600,6 +600,12 @@ void ServiceImporter::virtual_server(const Statement& vs) {
                    upper(forwarding_) + " the traffic goes to the virtual port " + std::to_string(vport) +
                    " (port mapping needs NAT)");
       r.port = vport;
+    } else if (forwarding_ != "nat" && fwmark_ && r.port != 0) {
+      cx_.warn(*r.at, "real_server port " + std::to_string(r.port) + " is not carried over: with lb_kind " +
+                          upper(forwarding_) + " a fwmark service keeps each packet's port; the check still probes " +
+                          std::to_string(r.port));
+      if (r.check && !r.check->port) r.check->port = r.port;
+      r.port = 0;
     }
     if (forwarding_ == "nat" && r.port == 0 && (fwmark_ || vport == 0))
       cx_.error(*r.at, "real_server " + r.ip.str() + " has port 0: with lb_kind NAT (" +
