@@ -93,6 +93,14 @@ def groups_part(text):
     return "\n".join(lines[first:])
 
 
+def scrape(live, node, path="/metrics"):
+    """GET http://127.0.0.1:9694PATH inside the director's namespace, or None."""
+    code = ("import sys, urllib.request\n"
+            "sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:9694%s', timeout=5).read().decode())" % path)
+    p = labmod.run(["ip", "netns", "exec", live.lab.ns[node], labmod.PYTHON, "-c", code], check=False, timeout=20)
+    return p.stdout if p.returncode == 0 else None
+
+
 def fail(text):
     print()
     print("demo: " + text, flush=True)
@@ -207,6 +215,22 @@ def demo(build, nat=False):
         if None in first.values():
             return fail("r1's weight did not return to 1 on both directors within 20 s")
         print("    r1's weight is 1 on d1 after %.1f s and on d2 after %.1f s" % (first["d1"], first["d2"]))
+
+        heading("What Prometheus sees")
+        say("Both directors serve /metrics (Prometheus text) and a status page at / on "
+            "127.0.0.1:9694 in their namespaces ([metrics] in the lab's files); the checker "
+            "serves them, so a scrape never delays a heartbeat. Some lines of %s's scrape:" % active)
+        text = scrape(live, active)
+        if text is None:
+            return fail("no /metrics from %s" % active)
+        for line in text.splitlines():
+            if (line.startswith(("tandem_role{", "tandem_peer_role{")) and line.endswith(" 1")) or \
+                    line.startswith(("tandem_peer_alive", "tandem_link_up", "tandem_real_server_healthy",
+                                     "tandem_real_server_weight", "tandem_heartbeats_sent_total",
+                                     "tandem_heartbeats_accepted_total", "tandem_probe_duration_seconds_count")):
+                print("    " + line)
+        print("    (%d bytes, %d samples in all; docs/metrics.md lists the families)"
+              % (len(text), sum(1 for l in text.splitlines() if l and not l.startswith("#"))))
 
         heading("Pull the plug on %s, the active director" % active)
         if nat:
