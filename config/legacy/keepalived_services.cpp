@@ -247,7 +247,15 @@ std::optional<CheckOut> ServiceImporter::checker(const Statement& c, Duration de
       }
       for (const Statement& u : s.children) {
         if (u.keyword == "path") {
-          if (want_args(cx_, u, 1, "path needs the URL path, e.g. path /health")) k.request = u.args[0];
+          if (want_args(cx_, u, 1, "path needs the URL path, e.g. path /health")) {
+            const std::string& path = u.args[0];
+            if (path.empty() || path.front() != '/')
+              cx_.error(u, "path " + comment_safe(path) + ": a URL path starting with \"/\", e.g. path /health");
+            else if (auto problem = detail::header_text_problem(path))
+              cx_.error(u, "path " + comment_safe(*problem) + "; write %20 for a space");
+            else
+              k.request = path;
+          }
         } else if (u.keyword == "status_code") {
           for (const auto& code : u.args) {
             const bool ok = code.size() >= 3 && code.size() <= 7 &&
