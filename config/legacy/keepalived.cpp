@@ -390,6 +390,11 @@ class Importer {
       }
     }
     if (v.iface.empty()) return;  // the instance's missing interface is reported
+    if (!v.label.empty() && v.label.compare(0, v.iface.size(), v.iface) != 0) {
+      cx_.error(a, "label " + comment_safe(v.label) + " must start with the interface name " + comment_safe(v.iface) +
+                       " (the kernel refuses it otherwise), e.g. label " + comment_safe(v.iface) + ":vip");
+      return;
+    }
     for (const auto& other : instances_)
       for (const auto& o : other.vips)
         if (o.prefix.address == v.prefix.address) {

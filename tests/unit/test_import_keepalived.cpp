@@ -75,7 +75,7 @@ const std::vector<Case> kCases = {
     {"bad_values", "bad state, priority, advert_int, addresses, prefix, label, VIP option, two unicast peers, a "
                    "host name, a missing vrrp_script, a relative script, a port name, lb_kind and protocol, an unknown "
                    "lb_algo, a regex tandem cannot read, a port-0 NAT real, gapped and out-of-range granularities, "
-                   "lthreshold above uthreshold, status codes out of range or backwards, a url path without /",
+                   "lthreshold above uthreshold, status codes out of range or backwards, a url path without /, a label of another interface",
      1},
     {"services_only", "--services-only: lvs_sync_daemon with every option, and the virtual servers", 0, false, {},
      true},
