@@ -2,6 +2,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
 #include "config/config.hpp"
@@ -14,6 +15,15 @@ inline std::string all_errors(const config::ConfigResult& r) {
   std::string out;
   for (const auto& e : r.errors) out += "\n  " + e.format();
   return out;
+}
+
+// A gtest parameter name from a case's description: what is not a letter
+// or digit becomes '_'.
+template <class Case>
+std::string case_name(const ::testing::TestParamInfo<Case>& i) {
+  std::string n;
+  for (const char* p = i.param.what; *p; ++p) n += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
+  return n;
 }
 
 // The file `text` (read as t.toml) has exactly one error, at line:column,

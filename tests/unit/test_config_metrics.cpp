@@ -65,12 +65,6 @@ TEST_P(ConfigMetricsBad, IsRefusedAtItsPlace) {
   expect_one_error(kBase + b.text, kL + b.line, b.column, b.message);
 }
 
-std::string test_name(const ::testing::TestParamInfo<Bad>& i) {
-  std::string n;
-  for (const char* p = i.param.what; *p; ++p) n += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
-  return n;
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Cases, ConfigMetricsBad,
     ::testing::Values(
@@ -91,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(
             "metrics must be a single table: write [metrics], not [[metrics]]"},
         Bad{"misspelt table", "[metric]\nlisten = \"127.0.0.1:9694\"\n", 1, 2,
             "unknown table [metric]; did you mean [metrics]?"}),
-    test_name);
+    testing::case_name<Bad>);
 
 TEST(ConfigMetrics, AListenKeyOutsideAnyTableIsShownItsHome) {
   expect_one_error("listen = \"127.0.0.1:9694\"\n" + kBase, 1, 1,

@@ -194,12 +194,6 @@ std::string res(const std::string& rest) { return "[[resource]]\nname = \"r\"\n"
 
 const std::string kWeb = group("web", "10.0.0.100/24");  // 5 lines
 
-std::string test_name(const ::testing::TestParamInfo<Bad>& i) {
-  std::string n;
-  for (const char* p = i.param.what; *p; ++p) n += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
-  return n;
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Cases, ConfigResourceBad,
     ::testing::Values(
@@ -305,7 +299,7 @@ INSTANTIATE_TEST_SUITE_P(
             "unknown table [resource.env]; [[resource]] has no sub-tables"},
         Bad{"unknown table in a group", kWeb + "[group.resources]\n", 6, 8,
             "unknown table [group.resources]; the tables in [[group]] are [[group.vip]] and [[group.resource]]"}),
-    test_name);
+    testing::case_name<Bad>);
 
 TEST(ConfigResource, KeysOutsideAnyTableAreShownTheirHome) {
   expect_one_error("start_timeout = \"1s\"\n" + kBase, 1, 1,
@@ -377,7 +371,7 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"not a table", "[node]\nnotify = 1\n", 2, 1, "unknown key \"notify\" in [node]"},
         Bad{"misspelt table", "[notfy]\ncommand = [\"/bin/true\"]\n", 1, 2,
             "unknown table [notfy]; did you mean [notify]?"}),
-    test_name);
+    testing::case_name<Bad>);
 
 // ---- digest ------------------------------------------------------------
 

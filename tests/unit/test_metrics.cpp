@@ -9,6 +9,7 @@
 #include <string>
 
 #include "daemon/metrics.hpp"
+#include "status_builders.hpp"
 
 namespace tandem::daemon {
 namespace {
@@ -57,15 +58,10 @@ StatusReport checker_report() {
   VirtualServerStatus vs;
   vs.service = "TCP 10.0.0.100:80";
   vs.in_kernel = true;
-  DestStatus up;
-  up.address = "10.0.0.11:80";
-  up.weight = 5;
-  up.configured_weight = 5;
-  up.in_kernel = true;
+  DestStatus up = testing::make_dest("10.0.0.11:80", 5, "up", 10, 1);
   up.active_conns = 7;
   up.inactive_conns = 2;
   up.persistent_conns = 1;
-  up.health = DestHealth{"up", "http", std::nullopt, "", "", "", 10, 1};
   DestStatus down = up;
   down.address = "10.0.0.12:80";
   down.weight = 0;

@@ -7,6 +7,7 @@
 
 #include "daemon/event_log.hpp"
 #include "daemon/status_page.hpp"
+#include "status_builders.hpp"
 
 namespace tandem::daemon {
 namespace {
@@ -36,19 +37,11 @@ StatusReport checker() {
   vs.service = "TCP 10.0.0.100:80";
   vs.scheduler = "wlc";
   vs.in_kernel = true;
-  DestStatus up;
-  up.address = "10.0.0.11:80";
-  up.weight = 5;
-  up.configured_weight = 5;
-  up.in_kernel = true;
+  DestStatus up = testing::make_dest("10.0.0.11:80", 5, "up", 3, 0,
+                                     health::ProbeResult{true, std::chrono::microseconds(1500), "HTTP 200"});
   up.active_conns = 12;
-  up.health = DestHealth{"up", "http", health::ProbeResult{true, std::chrono::microseconds(1500), "HTTP 200"},
-                         "", "", "", 3, 0};
-  DestStatus down = up;
-  down.address = "10.0.0.12:80";
-  down.weight = 0;
-  down.health = DestHealth{"down", "http", health::ProbeResult{false, std::chrono::microseconds(2000000), "timeout"},
-                           "", "", "", 3, 3};
+  const DestStatus down = testing::make_dest(
+      "10.0.0.12:80", 0, "down", 3, 3, health::ProbeResult{false, std::chrono::microseconds(2000000), "timeout"});
   vs.dests = {up, down};
   r.virtual_servers = {vs};
   return r;
