@@ -101,6 +101,26 @@ def scrape(live, node, path="/metrics"):
     return p.stdout if p.returncode == 0 else None
 
 
+def metrics(live, node):
+    """The demo's look at what Prometheus sees: some lines of NODE's scrape."""
+    heading("What Prometheus sees")
+    say("Both directors serve /metrics (Prometheus text) and a status page at / on "
+        "127.0.0.1:9694 in their namespaces ([metrics] in the lab's files); the checker "
+        "serves them, so a scrape never delays a heartbeat. Some lines of %s's scrape:" % node)
+    text = scrape(live, node)
+    if text is None:
+        return False
+    for line in text.splitlines():
+        if (line.startswith(("tandem_role{", "tandem_peer_role{")) and line.endswith(" 1")) or \
+                line.startswith(("tandem_peer_alive", "tandem_link_up", "tandem_real_server_healthy",
+                                 "tandem_real_server_weight", "tandem_heartbeats_sent_total",
+                                 "tandem_heartbeats_accepted_total", "tandem_probe_duration_seconds_count")):
+            print("    " + line)
+    print("    (%d bytes, %d samples in all; docs/metrics.md lists the families)"
+          % (len(text), sum(1 for l in text.splitlines() if l and not l.startswith("#"))))
+    return True
+
+
 def fail(text):
     print()
     print("demo: " + text, flush=True)
@@ -216,21 +236,9 @@ def demo(build, nat=False):
             return fail("r1's weight did not return to 1 on both directors within 20 s")
         print("    r1's weight is 1 on d1 after %.1f s and on d2 after %.1f s" % (first["d1"], first["d2"]))
 
-        heading("What Prometheus sees")
-        say("Both directors serve /metrics (Prometheus text) and a status page at / on "
-            "127.0.0.1:9694 in their namespaces ([metrics] in the lab's files); the checker "
-            "serves them, so a scrape never delays a heartbeat. Some lines of %s's scrape:" % active)
-        text = scrape(live, active)
-        if text is None:
-            return fail("no /metrics from %s" % active)
-        for line in text.splitlines():
-            if (line.startswith(("tandem_role{", "tandem_peer_role{")) and line.endswith(" 1")) or \
-                    line.startswith(("tandem_peer_alive", "tandem_link_up", "tandem_real_server_healthy",
-                                     "tandem_real_server_weight", "tandem_heartbeats_sent_total",
-                                     "tandem_heartbeats_accepted_total", "tandem_probe_duration_seconds_count")):
-                print("    " + line)
-        print("    (%d bytes, %d samples in all; docs/metrics.md lists the families)"
-              % (len(text), sum(1 for l in text.splitlines() if l and not l.startswith("#"))))
+        if not nat:
+            if not metrics(live, active):
+                return fail("no /metrics from %s" % active)
 
         heading("Pull the plug on %s, the active director" % active)
         if nat:
