@@ -56,17 +56,7 @@ class Canon {
   std::string out_;
 };
 
-// The first 8 bytes of SHA-256, big-endian.
-std::uint64_t hash(const Canon& canon) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int size = 0;
-  const std::string& text = canon.str();
-  if (EVP_Digest(text.data(), text.size(), md.data(), &size, EVP_sha256(), nullptr) != 1 || size < 8)
-    return 0;  // OpenSSL without SHA-256: not a configuration problem, and both sides then show 0
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | md[static_cast<std::size_t>(i)];
-  return v;
-}
+std::uint64_t hash(const Canon& canon) { return short_sha256(canon.str()); }
 
 // Every field of a resource: both directors must run the same ones.
 void write_resource(Canon& c, const Resource& r) {
@@ -207,6 +197,16 @@ std::string format_digest(const ConfigDigest& d) {
                 static_cast<unsigned long long>(d.groups), static_cast<unsigned long long>(d.virtual_servers),
                 static_cast<unsigned long long>(d.tracks));
   return buffer.data();
+}
+
+std::uint64_t short_sha256(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int size = 0;
+  if (EVP_Digest(text.data(), text.size(), md.data(), &size, EVP_sha256(), nullptr) != 1 || size < 8)
+    return 0;  // OpenSSL without SHA-256: not a configuration problem, and both sides then show 0
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | md[static_cast<std::size_t>(i)];
+  return v;
 }
 
 }  // namespace tandem::config

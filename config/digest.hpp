@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tandem::config {
@@ -29,6 +30,9 @@ ConfigDigest digest_of(const Config& cfg);
 // when equal.
 // The names are "groups and VIPs", "virtual servers" and "tracks".
 std::vector<std::string> digest_differences(const ConfigDigest& a, const ConfigDigest& b);
+
+// The first 8 bytes of SHA-256 of `text`, big-endian.
+std::uint64_t short_sha256(std::string_view text);
 
 // "3f2a9c0e11d2b7a4/…/…": the three values in hex, for status.
 std::string format_digest(const ConfigDigest& d);

@@ -21,7 +21,10 @@
 #include "daemon/metrics.hpp"
 #include "daemon/status_page.hpp"
 #include "daemon/status_report.hpp"
+#include "ipvs/desired.hpp"
+#include "ipvs/maintenance.hpp"
 #include "ipvs/memory_table.hpp"
+#include "ipvs/table_keeper.hpp"
 
 namespace tandem::daemon {
 namespace {
@@ -88,6 +91,10 @@ class Checker {
             engine_metrics_ = std::move(msg.metrics);
             engine_page_ = std::move(msg.page);
             engine_events_ = std::move(msg.events);
+          } else if constexpr (std::is_same_v<M, checker::SetMaintenance>) {
+            set_maintenance(msg.text);
+          } else if constexpr (std::is_same_v<M, checker::Resolve>) {
+            channel_->send(resolve(msg));
           } else if constexpr (std::is_same_v<M, checker::Stop>) {
             ipvs_.stop_sync();
             log(log_info, "stopped");
@@ -154,6 +161,7 @@ class Checker {
     health_.start(std::move(*p.board));
     std::unique_ptr<config::Config> next = std::move(p.next);
     std::swap(cfg_, next);
+    ipvs_.set_admin(ipvs::admin_modes(cfg_->virtual_servers, admin_));
     auto err = ipvs_.configure(*cfg_, health_.board());
     send_snapshot();
     if (err && !next) {
@@ -164,6 +172,58 @@ class Checker {
     }
     if (err) log(log_err, *err);
     channel_->send(checker::Configured{id, true, ""});
+  }
+
+  // tandemctl drain|disable|enable, as the engine keeps it.
+  void set_maintenance(const std::string& text) {
+    auto parsed = ipvs::parse_admin_state(text);
+    if (auto* why = std::get_if<std::string>(&parsed)) {
+      log(log_err, "maintenance state from the engine: " + *why);
+      return;
+    }
+    admin_ = std::move(std::get<ipvs::AdminState>(parsed));
+    if (!cfg_) return;
+    ipvs_.set_admin(ipvs::admin_modes(cfg_->virtual_servers, admin_));
+    ipvs_.health_changed(health_.board());
+    dirty_ = true;
+  }
+
+  checker::Resolved resolve(const checker::Resolve& m) const {
+    checker::Resolved out;
+    out.id = m.id;
+    if (!cfg_) {
+      out.message = "the checker is starting; try again";
+      return out;
+    }
+    auto found = ipvs::find_real(cfg_->virtual_servers, m.vs, m.real);
+    if (auto* why = std::get_if<std::string>(&found)) {
+      out.message = *why;
+      return out;
+    }
+    const auto ref = std::get<ipvs::RealRef>(found);
+    const auto& vs = cfg_->virtual_servers[ref.vs];
+    const ipvs::ServiceKey service = ipvs::service_key(vs);
+    const ipvs::DestKey dest = ipvs::destination_of(vs, vs.reals[ref.real]).key;
+    out.ok = true;
+    out.service = ipvs::format_service_key(service);
+    out.dest = dest.address.str() + " " + std::to_string(dest.port);
+    if (const ipvs::TableKeeper* k = ipvs_.keeper()) {
+      if (const auto at = k->last_dump())
+        out.age_ms = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *at).count());
+      for (const auto& e : k->observed()) {
+        if (!(e.service.key == service)) continue;
+        for (const auto& d : e.dests) {
+          if (!(d.key == dest)) continue;
+          out.in_kernel = true;
+          out.weight = d.weight;
+          out.active = d.stats.active_conns;
+          out.inactive = d.stats.inactive_conns;
+          out.persistent = d.stats.persistent_conns;
+        }
+      }
+    }
+    return out;
   }
 
   void on_health_changed() {
@@ -201,6 +261,7 @@ class Checker {
         *dump_at_ns = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count());
       add_health(r, cfg_->virtual_servers, health_.board());
+      add_maintenance(r, admin_);
     }
     return r;
   }
@@ -274,6 +335,7 @@ class Checker {
   std::string engine_page_;    // its part of the status page
   std::string engine_events_;  // and its last events
   std::unique_ptr<config::Config> cfg_;
+  ipvs::AdminState admin_;
   StatsClock::time_point sent_at_{};
   StatsClock::duration render_took_{};
   bool dirty_ = true;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "daemon/log.hpp"
@@ -138,6 +139,7 @@ std::variant<std::uint64_t, std::string> CheckerLink::start(std::string path, st
   any_answer_at_ = Steady::now();
   if (auto err = spawn(false)) return *err;
   ping();
+  if (!maintenance_.empty()) send(checker::SetMaintenance{maintenance_});
   return configure(std::move(text));
 }
 
@@ -157,6 +159,21 @@ void CheckerLink::set_sync(bool master, bool both) {
 }
 
 void CheckerLink::publish(checker::Publish m) { send(m); }
+
+void CheckerLink::set_maintenance(std::string text) {
+  maintenance_ = std::move(text);
+  send(checker::SetMaintenance{maintenance_});
+}
+
+void CheckerLink::resolve(std::string vs, std::string real, Resolved done) {
+  const std::uint64_t id = next_id_++;
+  if (!channel_) {
+    done(checker::Resolved{id, false, "the checker is being restarted; try again", {}, {}, false, 0, 0, 0, 0, 0});
+    return;
+  }
+  resolving_.emplace(id, std::move(done));
+  send(checker::Resolve{id, std::move(vs), std::move(real)});
+}
 
 void CheckerLink::forward(bool on, const std::string& group) {
   if (on)
@@ -191,6 +208,12 @@ void CheckerLink::on_message(checker::Message m) {
         } else if constexpr (std::is_same_v<M, checker::Snapshot>) {
           snapshot_ = std::make_shared<const checker::Snapshot>(std::move(msg));
           snapshot_at_ = now;
+        } else if constexpr (std::is_same_v<M, checker::Resolved>) {
+          if (auto it = resolving_.find(msg.id); it != resolving_.end()) {
+            auto done = std::move(it->second);
+            resolving_.erase(it);
+            done(msg);
+          }
         } else if constexpr (std::is_same_v<M, checker::ForwardApplied>) {
           if (msg.on == (forwarding_.count(msg.group) > 0) && events_.forward_applied)
             events_.forward_applied(msg.on, msg.group);
@@ -241,6 +264,8 @@ void CheckerLink::on_closed(const std::string& why) {
     backoff_ = std::min(2 * backoff_, timings_.max_backoff);
   log(log_err, "checker pid " + std::to_string(pid) + " " + how + " (" + why + "); restarting it in " +
                    std::to_string(backoff_.count()) + " ms");
+  for (auto& [id, done] : std::exchange(resolving_, {}))
+    done(checker::Resolved{id, false, "the checker ended (" + how + "); try again", {}, {}, false, 0, 0, 0, 0, 0});
   if (pending_) {
     checker::Configured refused{pending_->first, false, "the checker ended during the reload (" + how + ")"};
     pending_.reset();
@@ -261,6 +286,7 @@ void CheckerLink::respawn() {
       respawn();
       return;
     }
+    if (!maintenance_.empty()) send(checker::SetMaintenance{maintenance_});
     send(checker::Configure{0, path_, running_text()});
     configuring_ = true;
     if (sync_set_) send(checker::SetSync{master_, both_});

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <map>
 #include <set>
 #include <string>
 #include <variant>
@@ -73,6 +74,13 @@ class CheckerLink {
   // The engine's part of /metrics and the status page (dropped while no
   // checker runs: the next publish comes within a second).
   void publish(checker::Publish m);
+  // The real server maintenance state (ipvs/maintenance.hpp's text): sent
+  // now, and to a restarted checker before its configuration.
+  void set_maintenance(std::string text);
+  // Asks the checker which real server `vs` and `real` name; `done` gets
+  // its answer, or a refusal when the checker ends before it answers.
+  using Resolved = std::function<void(const checker::Resolved&)>;
+  void resolve(std::string vs, std::string real, Resolved done);
   // Sends Stop and calls `done` when the checker has exited, or after
   // `wait` (then it is killed). No restart after this.
   void stop(std::chrono::milliseconds wait, std::function<void()> done);
@@ -120,6 +128,8 @@ class CheckerLink {
   bool both_ = false;
   bool sync_set_ = false;
   std::set<std::string> forwarding_;  // the groups forwarding
+  std::string maintenance_;
+  std::map<std::uint64_t, Resolved> resolving_;
   bool stopping_ = false;
   std::function<void()> stopped_;
   std::uint64_t restarts_ = 0;

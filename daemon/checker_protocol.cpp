@@ -100,6 +100,26 @@ void put_fields(std::vector<std::uint8_t>& out, const Publish& m) {
   put_string(out, m.events);
 }
 
+void put_fields(std::vector<std::uint8_t>& out, const Resolve& m) {
+  put_be<std::uint64_t>(out, m.id);
+  put_string(out, m.vs);
+  put_string(out, m.real);
+}
+void put_fields(std::vector<std::uint8_t>& out, const Resolved& m) {
+  put_be<std::uint64_t>(out, m.id);
+  out.push_back(m.ok ? 1 : 0);
+  put_string(out, m.message);
+  put_string(out, m.service);
+  put_string(out, m.dest);
+  out.push_back(m.in_kernel ? 1 : 0);
+  put_be<std::uint32_t>(out, static_cast<std::uint32_t>(m.weight));
+  put_be<std::uint32_t>(out, m.active);
+  put_be<std::uint32_t>(out, m.inactive);
+  put_be<std::uint32_t>(out, m.persistent);
+  put_be<std::uint64_t>(out, m.age_ms);
+}
+void put_fields(std::vector<std::uint8_t>& out, const SetMaintenance& m) { put_string(out, m.text); }
+
 void read_fields(Reader& r, Configure& m) {
   m.id = r.number<std::uint64_t>();
   m.path = r.string();
@@ -140,6 +160,26 @@ void read_fields(Reader& r, Publish& m) {
   m.page = r.string();
   m.events = r.string();
 }
+
+void read_fields(Reader& r, Resolve& m) {
+  m.id = r.number<std::uint64_t>();
+  m.vs = r.string();
+  m.real = r.string();
+}
+void read_fields(Reader& r, Resolved& m) {
+  m.id = r.number<std::uint64_t>();
+  m.ok = r.boolean();
+  m.message = r.string();
+  m.service = r.string();
+  m.dest = r.string();
+  m.in_kernel = r.boolean();
+  m.weight = static_cast<std::int32_t>(r.number<std::uint32_t>());
+  m.active = r.number<std::uint32_t>();
+  m.inactive = r.number<std::uint32_t>();
+  m.persistent = r.number<std::uint32_t>();
+  m.age_ms = r.number<std::uint64_t>();
+}
+void read_fields(Reader& r, SetMaintenance& m) { m.text = r.string(); }
 
 template <std::size_t I = 0>
 std::optional<Message> read_message(std::uint8_t type, Reader& r) {
@@ -200,7 +240,8 @@ Decoded decode(std::span<const std::uint8_t> in) {
 
 const char* name(const Message& m) {
   static constexpr const char* names[] = {"Configure", "Configured", "SetSync", "Forward", "ForwardApplied",
-                                          "Ping",      "Pong",       "Snapshot", "Stop",           "Publish"};
+                                          "Ping",      "Pong",       "Snapshot", "Stop",           "Publish",
+                                          "Resolve",   "Resolved",   "SetMaintenance"};
   static_assert(std::size(names) == std::variant_size_v<Message>);
   return names[m.index()];
 }

@@ -13,8 +13,9 @@
 
 namespace tandem::daemon::checker {
 
-// 2: SetSync.both, Forward.group, ForwardApplied.group; 3: Publish
-inline constexpr std::uint8_t kVersion = 3;
+// 2: SetSync.both, Forward.group, ForwardApplied.group; 3: Publish;
+// 4: Resolve, Resolved, SetMaintenance
+inline constexpr std::uint8_t kVersion = 4;
 // A frame's body is at most this long; a longer length is a protocol error.
 inline constexpr std::uint32_t kMaxBody = 64u << 20;
 
@@ -89,8 +90,42 @@ struct Publish {
   friend bool operator==(const Publish&, const Publish&) = default;
 };
 
-using Message =
-    std::variant<Configure, Configured, SetSync, Forward, ForwardApplied, Ping, Pong, Snapshot, Stop, Publish>;
+// engine -> checker: which real server `vs` and `real` name (as tandemctl
+// drain|disable|enable|connections give them), with its connections.
+struct Resolve {
+  std::uint64_t id = 0;
+  std::string vs;
+  std::string real;
+  friend bool operator==(const Resolve&, const Resolve&) = default;
+};
+// checker -> engine: the answer to Resolve `id`. When ok, `service` is the
+// service as ipvs-created writes it ("tcp 10.0.0.100 80"), `dest` the
+// destination ("10.0.0.11 80"), and the figures are the kernel's as of its
+// last full read (`age_ms` ago; in_kernel false: not in the table now).
+// When !ok, `message` says why.
+struct Resolved {
+  std::uint64_t id = 0;
+  bool ok = false;
+  std::string message;
+  std::string service;
+  std::string dest;
+  bool in_kernel = false;
+  std::int32_t weight = 0;
+  std::uint32_t active = 0;
+  std::uint32_t inactive = 0;
+  std::uint32_t persistent = 0;
+  std::uint64_t age_ms = 0;
+  friend bool operator==(const Resolved&, const Resolved&) = default;
+};
+// engine -> checker: the maintenance state to apply (ipvs/maintenance.hpp's
+// text); sent again to a restarted checker.
+struct SetMaintenance {
+  std::string text;
+  friend bool operator==(const SetMaintenance&, const SetMaintenance&) = default;
+};
+
+using Message = std::variant<Configure, Configured, SetSync, Forward, ForwardApplied, Ping, Pong, Snapshot, Stop,
+                             Publish, Resolve, Resolved, SetMaintenance>;
 
 // One frame: u32 body length, then the body: u8 version, u8 type, fields.
 std::vector<std::uint8_t> encode(const Message& m);

@@ -9,6 +9,10 @@ std::optional<Command> parse_command(std::string_view line) {
   if (line == "standby") return Command::standby;
   if (line == "takeover") return Command::takeover;
   if (line == "reload") return Command::reload;
+  if (line == "drain") return Command::drain;
+  if (line == "disable") return Command::disable;
+  if (line == "enable") return Command::enable;
+  if (line == "connections") return Command::connections;
   return std::nullopt;
 }
 
@@ -19,19 +23,53 @@ std::string_view command_line(Command c) {
     case Command::standby: return "standby";
     case Command::takeover: return "takeover";
     case Command::reload: return "reload";
+    case Command::drain: return "drain";
+    case Command::disable: return "disable";
+    case Command::enable: return "enable";
+    case Command::connections: return "connections";
   }
   return "status";
 }
+
+bool names_real_server(Command c) {
+  return c == Command::drain || c == Command::disable || c == Command::enable || c == Command::connections;
+}
+
+namespace {
+
+// A virtual or real server as written: 1..100 printable bytes, no blanks.
+bool server_word(std::string_view w) {
+  if (w.empty() || w.size() > 100) return false;
+  for (char ch : w)
+    if (ch <= ' ' || ch > '~') return false;
+  return true;
+}
+
+}  // namespace
 
 std::optional<Request> parse_request(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
   const auto space = line.find(' ');
   if (space == std::string_view::npos) {
     auto c = parse_command(line);
-    if (!c) return std::nullopt;
-    return Request{*c, {}};
+    if (!c || names_real_server(*c)) return std::nullopt;
+    Request r;
+    r.command = *c;
+    return r;
   }
   auto c = parse_command(line.substr(0, space));
+  if (c && names_real_server(*c)) {
+    const std::string_view rest = line.substr(space + 1);
+    const auto blank = rest.find(' ');
+    if (blank == std::string_view::npos) return std::nullopt;
+    const std::string_view vs = rest.substr(0, blank), real = rest.substr(blank + 1);
+    if (!server_word(vs) || !server_word(real)) return std::nullopt;
+    Request r;
+    r.command = *c;
+    r.vs = std::string(vs);
+    r.real = std::string(real);
+    return r;
+  }
   if (!c || (*c != Command::standby && *c != Command::takeover)) return std::nullopt;
   std::string_view group = line.substr(space + 1);
   // A group name as [[group]] allows it: 1..32 of [A-Za-z0-9_.-].
@@ -46,6 +84,7 @@ std::optional<Request> parse_request(std::string_view line) {
 std::string request_line(const Request& r) {
   std::string line(command_line(r.command));
   if (!r.group.empty()) line += " " + r.group;
+  if (names_real_server(r.command)) line += " " + r.vs + " " + r.real;
   return line;
 }
 

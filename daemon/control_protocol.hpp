@@ -7,18 +7,26 @@
 
 namespace tandem::daemon {
 
-enum class Command { status, status_json, standby, takeover, reload };
+enum class Command { status, status_json, standby, takeover, reload, drain, disable, enable, connections };
 
 std::optional<Command> parse_command(std::string_view line);  // without the newline
 std::string_view command_line(Command c);
 
 // A request line: a command, and for standby and takeover an optional
-// failover group ("standby web"; none: every group).
+// failover group ("standby web"; none: every group); for drain, disable,
+// enable and connections a virtual server and a real server as tandemctl
+// was given them ("drain 10.0.0.100:80 10.0.0.11").
 struct Request {
   Command command = Command::status;
   std::string group;
+  std::string vs;
+  std::string real;
+  // Who asked (the control socket's peer, "root"); not on the line.
+  std::string client;
   friend bool operator==(const Request&, const Request&) = default;
 };
+// Whether the command names a real server (drain, disable, enable, connections).
+bool names_real_server(Command c);
 std::optional<Request> parse_request(std::string_view line);  // without the newline
 std::string request_line(const Request& r);
 

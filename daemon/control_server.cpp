@@ -1,5 +1,7 @@
 #include "daemon/control_server.hpp"
 
+#include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +27,20 @@ using asio::local::stream_protocol;
 
 namespace {
 
+// The user on the other end of the socket ("root"; "uid 1000" without a
+// name), for what tandemctl drain|disable|enable records.
+std::string peer_user(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return "unknown";
+  passwd pw{};
+  passwd* found = nullptr;
+  std::array<char, 1024> buf{};
+  if (::getpwuid_r(cred.uid, &pw, buf.data(), buf.size(), &found) == 0 && found && found->pw_name)
+    return found->pw_name;
+  return "uid" + std::to_string(cred.uid);
+}
+
 asio::awaitable<void> serve(std::shared_ptr<stream_protocol::socket> sock, ControlServer::Handler* handler) {
   boost::system::error_code ec;
   asio::streambuf buf(4096);
@@ -43,6 +59,7 @@ asio::awaitable<void> serve(std::shared_ptr<stream_protocol::socket> sock, Contr
   line.pop_back();
   Reply reply;
   if (auto cmd = parse_request(line)) {
+    cmd->client = peer_user(sock->native_handle());
     auto answer = std::make_shared<std::optional<Reply>>();
     auto ready = std::make_shared<asio::steady_timer>(sock->get_executor(), asio::steady_timer::time_point::max());
     (*handler)(*cmd, [answer, ready](Reply r) {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "daemon/log.hpp"
@@ -115,6 +117,7 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
   tracks_.configure(cfg_.tracks, vip_interfaces(cfg_));
   for (auto& g : state_.groups) g.own = tracks_.fitness();
   resources_.configure(cfg_);
+  load_maintenance();
 }
 
 Director::~Director() {
@@ -165,6 +168,7 @@ void Director::handle(failover::Event event) {
   while (!pending_.empty() && !stopped_) {
     failover::Event ev = std::move(pending_.front());
     pending_.pop_front();
+    if (const auto* in = std::get_if<failover::HeartbeatIn>(&ev)) peer_maintenance(in->heartbeat);
     failover::GroupsStep st = failover::step_groups(std::move(state_), ev, Clock::now());
     state_ = std::move(st.state);
     deadline = st.deadline;
@@ -297,6 +301,7 @@ void Director::send_heartbeats() {
   // fitness; versions 1 and 2: no groups and no configuration digest).
   hb.version = links_.peer_version();
   state_.fill(hb);
+  if (hb.version >= 4) admin_sender_.fill(hb);
   for (auto& e : links_.send(std::move(hb))) pending_.push_back(std::move(e));
 }
 
@@ -366,6 +371,10 @@ void Director::on_command(Request request, Respond respond) {
       return respond(r);
     }
     case Command::reload: return reload(std::move(respond));
+    case Command::drain:
+    case Command::disable:
+    case Command::enable:
+    case Command::connections: return maintain(request, std::move(respond));
   }
   respond(Reply{false, "unknown command"});
 }
@@ -483,6 +492,121 @@ void Director::finish_reload(Reply reply) {
     reload(std::move(waiting.front()));
     for (std::size_t i = 1; i < waiting.size(); ++i) reload_->respond.push_back(std::move(waiting[i]));
   }
+}
+
+// ---- real server maintenance (ipvs/maintenance.hpp) ----
+
+namespace {
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string counts_line(const checker::Resolved& r) {
+  return "active " + std::to_string(r.active) + " inactive " + std::to_string(r.inactive) + " persistent " +
+         std::to_string(r.persistent) + " weight " + std::to_string(r.in_kernel ? r.weight : -1) + " age_ms " +
+         std::to_string(r.age_ms);
+}
+
+}  // namespace
+
+void Director::load_maintenance() {
+  std::string text;
+  if (!options_.state_dir.empty()) {
+    const auto path = std::filesystem::path(options_.state_dir) / "maintenance";
+    std::ifstream in(path);
+    if (in) {
+      std::ostringstream all;
+      all << in.rdbuf();
+      auto parsed = ipvs::parse_admin_state(all.str());
+      if (auto* why = std::get_if<std::string>(&parsed)) {
+        log(log_err, path.string() + ": " + *why + "; starting with every real server in service");
+      } else {
+        admin_ = std::move(std::get<ipvs::AdminState>(parsed));
+        if (!admin_.entries.empty())
+          log(log_notice, "maintenance: " + std::to_string(admin_.entries.size()) + " real server(s) kept from " +
+                              path.string());
+      }
+    }
+  }
+  text = ipvs::format_admin_state(admin_);
+  admin_sender_.set_own(text, {static_cast<std::uint64_t>(admin_.stamp_ms), ipvs::admin_digest(admin_)});
+  checker_.set_maintenance(std::move(text));
+}
+
+void Director::adopt_maintenance(ipvs::AdminState next, const std::string& why) {
+  admin_ = std::move(next);
+  std::string text = ipvs::format_admin_state(admin_);
+  if (!options_.state_dir.empty()) {
+    // A few kilobytes at most, on a tmpfs: written on the loop.
+    std::error_code ec;
+    std::filesystem::create_directories(options_.state_dir, ec);
+    const auto path = std::filesystem::path(options_.state_dir) / "maintenance";
+    const auto tmp = path.string() + ".new";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << text;
+      if (!out) log(log_err, "maintenance: cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) log(log_err, "maintenance: cannot replace " + path.string() + ": " + ec.message());
+  }
+  admin_sender_.set_own(text, {static_cast<std::uint64_t>(admin_.stamp_ms), ipvs::admin_digest(admin_)});
+  checker_.set_maintenance(std::move(text));
+  log(log_notice, "maintenance: " + why + " (" + std::to_string(admin_.entries.size()) +
+                      " real server(s) in maintenance)");
+  events_.push(PageEvent{unix_ms_now(), "maintenance", why});
+}
+
+void Director::peer_maintenance(const failover::Heartbeat& hb) {
+  if (hb.version < 4) return;
+  const failover::MaintenanceVersion theirs{hb.maintenance_stamp, hb.maintenance_digest};
+  admin_sender_.peer_has(theirs);
+  if (!hb.maintenance || !failover::newer(theirs, admin_sender_.own())) return;
+  auto text = admin_assembly_.add(theirs, *hb.maintenance);
+  if (!text) return;
+  auto parsed = ipvs::parse_admin_state(*text);
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    log(log_warning, "maintenance state from " + hb.node + " is unreadable: " + *why);
+    return;
+  }
+  auto& next = std::get<ipvs::AdminState>(parsed);
+  if (!ipvs::newer_than(next, admin_)) return;
+  adopt_maintenance(std::move(next), "taken from " + hb.node);
+}
+
+void Director::maintain(const Request& request, Respond respond) {
+  checker_.resolve(request.vs, request.real, [this, request, respond](const checker::Resolved& r) {
+    if (stopped_) return respond(Reply{false, "tandemd is stopping"});
+    if (!r.ok) return respond(Reply{false, r.message});
+    const auto service = ipvs::parse_service_key(r.service);
+    ipvs::DestKey dest;
+    const auto space = r.dest.find(' ');
+    const auto address = config::IpAddress::parse(r.dest.substr(0, space));
+    if (!service || !address || space == std::string::npos)
+      return respond(Reply{false, "the checker named an unreadable server"});
+    dest.address = *address;
+    dest.port = static_cast<std::uint16_t>(std::stoul(r.dest.substr(space + 1)));
+    const std::string target = ipvs::describe_admin_target(*service, dest);
+    const ipvs::AdminEntry* entry = ipvs::find_admin(admin_, *service, dest);
+    const std::string mode = entry ? std::string(ipvs::to_string(entry->mode)) : "none";
+    if (request.command == Command::connections)
+      return respond(Reply{true, target + " " + mode + " " + counts_line(r) + "\n"});
+    const ipvs::AdminMode want = request.command == Command::drain     ? ipvs::AdminMode::drain
+                                 : request.command == Command::disable ? ipvs::AdminMode::disable
+                                                                       : ipvs::AdminMode::none;
+    const std::string by = (request.client.empty() ? "unknown" : request.client) + "@" + cfg_.node.name;
+    auto next = ipvs::set_admin(admin_, *service, dest, want, by, unix_ms_now());
+    if (auto* why = std::get_if<std::string>(&next)) return respond(Reply{false, *why});
+    auto& state = std::get<ipvs::AdminState>(next);
+    const std::string verb(command_line(request.command));
+    if (state == admin_) {
+      return respond(Reply{true, target + " " + mode + " " + counts_line(r) + "\n"});
+    }
+    adopt_maintenance(std::move(state), verb + " " + target + " by " + by);
+    respond(Reply{true, target + " " + std::string(ipvs::to_string(want)) + " " + counts_line(r) + "\n"});
+  });
 }
 
 void Director::watch_signals() {

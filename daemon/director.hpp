@@ -30,8 +30,10 @@
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_report.hpp"
 #include "daemon/track_runner.hpp"
+#include "ipvs/maintenance.hpp"
 #include "failover/address_manager.hpp"
 #include "failover/groups.hpp"
+#include "failover/maintenance_sync.hpp"
 #include "failover/vip_set.hpp"
 
 namespace tandem::daemon {
@@ -41,6 +43,9 @@ struct DirectorOptions {
   std::string socket_path;
   std::string hostname;
   ResourceDirs resource_dirs;  // where [[resource]] agents are looked up
+  // Where the maintenance state file is kept (beside the checker's
+  // ipvs-created); empty: not kept.
+  std::string state_dir;
 };
 
 // The adapters main() chooses: the real ones, or fakes in tests.
@@ -105,6 +110,14 @@ class Director {
   // Why a reload cannot change the resources it changes: a running one
   // removed or changed.
   std::vector<std::string> resources_in_use(const config::Config& next) const;
+  // tandemctl drain|disable|enable|connections.
+  void maintain(const Request& request, Respond respond);
+  // Makes `next` the maintenance state: kept in the file, applied by the
+  // checker, announced to the peer. `why` for the log.
+  void adopt_maintenance(ipvs::AdminState next, const std::string& why);
+  void load_maintenance();
+  // The maintenance fields of a heartbeat from the peer.
+  void peer_maintenance(const failover::Heartbeat& hb);
   void watch_signals();
   void watchdog_tick();
   // [metrics]: the engine's families and status, to the checker that serves them.
@@ -138,6 +151,10 @@ class Director {
   IntervalWindow sent_intervals_;
   std::string config_text_;  // until the checker has it
   std::uint64_t start_id_ = 0;
+
+  ipvs::AdminState admin_;
+  failover::MaintenanceSender admin_sender_;
+  failover::MaintenanceAssembly admin_assembly_;
 
   std::optional<Reload> reload_;
   std::vector<Respond> reload_waiting_;  // reloads asked for while one runs

@@ -80,7 +80,8 @@ std::optional<std::string> IpvsDriver::apply(const health::HealthBoard& board, P
   keeper_->set_desired(ipvs::desired_table(cfg_->virtual_servers, board.healthy(),
                                            forwarding_.empty()     ? ipvs::Handover{}
                                            : forwarding_.count("") ? ipvs::handover_targets(*cfg_)
-                                                                   : ipvs::handover_targets(*cfg_, &forwarding_)));
+                                                                   : ipvs::handover_targets(*cfg_, &forwarding_),
+                                           admin_));
   std::optional<std::string> err;
   if (pass == Pass::full) {
     if (auto e = keeper_->reconcile_full()) err = "IPVS: " + *e;

@@ -14,6 +14,7 @@
 
 #include "config/config.hpp"
 #include "health/board.hpp"
+#include "ipvs/desired.hpp"
 #include "ipvs/ipvs_table.hpp"
 #include "ipvs/sync_pause.hpp"
 #include "ipvs/table_keeper.hpp"
@@ -46,6 +47,9 @@ class IpvsDriver {
   std::optional<std::string> configure(const config::Config& cfg, const health::HealthBoard& board);
   // The health changed: derive and apply the difference, without a read.
   void health_changed(const health::HealthBoard& board);
+  // The maintenance modes of the running configuration's real servers
+  // (ipvs::admin_modes), used from the next derivation on.
+  void set_admin(ipvs::Admin admin) { admin_ = std::move(admin); }
   void set_sync_role(bool master, bool both = false);
   // The staged handover's forwarding of one failover group's virtual
   // servers (empty: all of them): applied when this returns.
@@ -80,6 +84,7 @@ class IpvsDriver {
   bool sync_master_ = false;
   bool sync_both_ = false;
   std::set<std::string> forwarding_;  // groups handing over; "" all
+  ipvs::Admin admin_;
   bool stopped_ = false;
 };
 

@@ -52,7 +52,7 @@ class LinkBank {
 
   HeartbeatCounters counters() const;
   std::uint64_t peer_generation() const;
-  // The heartbeat version to send: the one the peer last spoke, 2 before
+  // The heartbeat version to send: the one the peer last spoke, 4 before
   // it was heard.
   std::uint8_t peer_version() const { return peer_version_; }
   std::uint64_t ack_generation() const;
@@ -87,7 +87,7 @@ class LinkBank {
   std::uint64_t sequence_ = 0;
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;
-  std::uint8_t peer_version_ = 3;
+  std::uint8_t peer_version_ = 4;
 };
 
 }  // namespace tandem::daemon

@@ -177,7 +177,9 @@ int run(const tandem::daemon::DirectorOptions& opts) {
                                                                         : std::vector<std::string>{}),
                                                      daemon::reap_process, daemon::kill_process};
   adapters.carrier = std::move(carrier);
-  daemon::Director director(io, opts, std::move(*parsed.config), std::move(text), std::move(*keys),
+  daemon::DirectorOptions options = opts;
+  options.state_dir = state_dir;
+  daemon::Director director(io, options, std::move(*parsed.config), std::move(text), std::move(*keys),
                             std::move(adapters));
   if (auto err = director.start()) {
     daemon::log(daemon::log_err, *err);

@@ -241,6 +241,8 @@ std::string render_status_page(std::string_view engine_part, const StatusReport&
       else if (d.health->state == "down") health = badge("bad", "down");
       else if (d.health->state == "up") health = badge("ok", "up");
       else health = badge("muted", d.health->state);
+      if (!d.maintenance.empty())
+        health += " " + badge("warn", d.maintenance == "drain" ? "draining" : "disabled");
       std::string probe = "<span class=\"muted\">none yet</span>";
       if (d.health && d.health->last) {
         const auto& p = *d.health->last;

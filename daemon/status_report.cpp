@@ -361,6 +361,16 @@ void write_virtual_servers(JsonWriter& w, const StatusReport& r) {
       w.field("inactive_conns", static_cast<std::uint64_t>(d.inactive_conns));
       w.field("persistent_conns", static_cast<std::uint64_t>(d.persistent_conns));
       w.field("fallback", d.fallback);
+      w.key("maintenance");
+      if (d.maintenance.empty()) {
+        w.null();
+      } else {
+        w.begin_object();
+        w.field("mode", d.maintenance);
+        w.field("by", d.maintenance_by);
+        w.field("at", d.maintenance_at);
+        w.end_object();
+      }
       if (d.health) {
         const DestHealth& h = *d.health;
         w.field("health", h.state);
@@ -459,6 +469,25 @@ void write_loops_text(std::ostream& o, const StatusReport& r) {
 
 }  // namespace
 
+void add_maintenance(StatusReport& r, const ipvs::AdminState& state) {
+  if (state.entries.empty()) return;
+  std::unordered_map<std::string, VirtualServerStatus*> by_service;
+  for (auto& s : r.virtual_servers) by_service[s.service] = &s;
+  for (const auto& e : state.entries) {
+    const auto found = by_service.find(e.service.str());
+    if (found == by_service.end()) continue;
+    const std::string address = e.dest.str();
+    for (auto& d : found->second->dests) {
+      if (d.address != address) continue;
+      const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(e.at_ms));
+      d.maintenance = std::string(ipvs::to_string(e.mode));
+      d.maintenance_by = e.by;
+      d.maintenance_at = format_time(at, true, "%Y-%m-%dT%H:%M:%SZ");
+      d.maintenance_at_local = format_time(at, false, "%H:%M:%S");
+    }
+  }
+}
+
 std::string render_virtual_servers_text(const StatusReport& r) {
   std::ostringstream o;
   if (!r.virtual_servers.empty() || !r.ipvs_error.empty()) o << "virtual servers:\n";
@@ -469,7 +498,11 @@ std::string render_virtual_servers_text(const StatusReport& r) {
       o << "    -> " << d.address << " " << d.forwarding << " weight " << d.weight;
       if (!d.in_kernel) o << " (not in the kernel)";
       o << ", active " << d.active_conns << ", inactive " << d.inactive_conns;
+      if (d.persistent_conns) o << ", persistent " << d.persistent_conns;
       if (d.fallback) o << ", fallback";
+      if (!d.maintenance.empty())
+        o << ", " << (d.maintenance == "drain" ? "draining" : "disabled") << " by " << d.maintenance_by << " since "
+          << d.maintenance_at_local;
       if (d.health) {
         const DestHealth& h = *d.health;
         o << ", " << h.state;

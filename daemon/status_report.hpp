@@ -16,6 +16,7 @@
 #include "failover/track_state.hpp"
 #include "health/board.hpp"
 #include "daemon/loop_stats.hpp"
+#include "ipvs/maintenance.hpp"
 #include "ipvs/model.hpp"
 
 namespace tandem::daemon {
@@ -67,6 +68,12 @@ struct DestStatus {
   std::uint32_t persistent_conns = 0;
   std::optional<DestHealth> health;  // configured real servers
   bool fallback = false;             // the virtual server's fallback, in use
+  // tandemctl drain|disable (ipvs/maintenance.hpp): "drain" or "disable";
+  // empty: in service. Who set it and when (UTC and local time).
+  std::string maintenance;
+  std::string maintenance_by;
+  std::string maintenance_at;
+  std::string maintenance_at_local;
 };
 
 struct VirtualServerStatus {
@@ -218,6 +225,10 @@ void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* ke
 // in the table, is marked.
 void add_health(StatusReport& r, const std::vector<config::VirtualServer>& servers,
                 const health::HealthBoard& board);
+
+// After add_health: marks the real servers in maintenance with who set it
+// and when.
+void add_maintenance(StatusReport& r, const ipvs::AdminState& state);
 
 // Fills engine, checker and warnings: a loop lag, or a heartbeat interval
 // beyond the configured one by more than warntime/2, is warned about.

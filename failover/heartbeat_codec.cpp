@@ -1,4 +1,4 @@
-// Heartbeat wire format, versions 1, 2 and 3. The layout is documented byte by
+// Heartbeat wire format, versions 1 to 4. The layout is documented byte by
 // byte in docs/heartbeat-format.md; the offsets below must stay in step with it.
 #include "failover/heartbeat_codec.hpp"
 
@@ -39,11 +39,13 @@ struct Layout {
   std::size_t header_size;  // everything before the node name
   std::uint16_t known_flags;  // in the header and (version 3) in every entry
   bool has_groups;
+  bool has_maintenance = false;  // version 4
 };
 std::optional<Layout> layout_of(std::uint8_t version) {
   if (version == 1) return Layout{35, 36, flag::known_v1, false};
   if (version == 2) return Layout{37, 38, flag::known, false};
   if (version == 3) return Layout{61, 62, flag::known_v3, true};
+  if (version == 4) return Layout{61, 62, flag::known_v3, true, true};
   return std::nullopt;
 }
 
@@ -52,17 +54,23 @@ constexpr std::size_t max_group_name_length = 32;
 // A group entry: name length (u8), name, role (u8), flags (u16).
 constexpr std::size_t group_entry_overhead = 1 + 1 + 2;
 
-// The largest packet (version 3, a 64-byte node name, 16 groups with
-// 32-byte names, HMAC-SHA512):
+// Version 4 adds, after the group list: stamp (u64), digest (u64), piece
+// count (u16; 0: no piece), and with a piece its index (u16) and length
+// (u16) and its bytes.
+constexpr std::size_t maintenance_fixed = 8 + 8 + 2;
+constexpr std::size_t maintenance_piece_overhead = 2 + 2;
+
+// The largest packet (version 4, a 64-byte node name, 16 groups with
+// 32-byte names, a 400-byte maintenance piece, HMAC-SHA512):
 //   62 (header) + 64 (name) + 1 (group count) + 16 * (4 + 32) (entries)
-//   + 64 (tag) = 767 bytes,
+//   + 18 + 4 + 400 (maintenance) + 64 (tag) = 1189 bytes,
 // so with the IPv6 and UDP headers (48 bytes) it fits the IPv6 minimum MTU
 // of 1280 and is never fragmented.
 constexpr std::size_t max_packet_size = 62 + max_name_length + 1 +
                                         max_heartbeat_groups *
                                             (group_entry_overhead + max_group_name_length) +
-                                        64;
-static_assert(max_packet_size == 767);
+                                        maintenance_fixed + maintenance_piece_overhead + max_maintenance_chunk + 64;
+static_assert(max_packet_size == 1189);
 static_assert(max_packet_size + 48 < 1280, "a heartbeat must fit the IPv6 minimum MTU");
 
 const EVP_MD* digest_of(config::HmacAlgorithm algorithm) {
@@ -142,13 +150,18 @@ std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const config::Au
     throw std::invalid_argument("heartbeat node name must be 1..64 bytes");
   if (key.id < 0 || key.id > 255) throw std::invalid_argument("key id does not fit in a byte");
   const auto layout = layout_of(hb.version);
-  if (!layout) throw std::invalid_argument("heartbeat version must be 1, 2 or 3");
+  if (!layout) throw std::invalid_argument("heartbeat version must be 1 to 4");
   if (layout->has_groups) {
     if (hb.groups.empty() || hb.groups.size() > max_heartbeat_groups)
-      throw std::invalid_argument("a version 3 heartbeat needs 1..16 groups");
+      throw std::invalid_argument("a version 3 or 4 heartbeat needs 1..16 groups");
     for (const GroupRole& g : hb.groups)
       if (g.name.empty() || g.name.size() > max_group_name_length)
         throw std::invalid_argument("heartbeat group names must be 1..32 bytes");
+  }
+  if (layout->has_maintenance && hb.maintenance) {
+    const auto& m = *hb.maintenance;
+    if (m.count == 0 || m.index >= m.count || m.bytes.empty() || m.bytes.size() > max_maintenance_chunk)
+      throw std::invalid_argument("a maintenance piece needs index < count and 1..400 bytes");
   }
 
   std::vector<std::uint8_t> out;
@@ -179,6 +192,18 @@ std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const config::Au
       out.insert(out.end(), g.name.begin(), g.name.end());
       out.push_back(static_cast<std::uint8_t>(g.role));
       put_u16(out, g.flags & layout->known_flags);
+    }
+  }
+  if (layout->has_maintenance) {
+    put_u64(out, hb.maintenance_stamp);
+    put_u64(out, hb.maintenance_digest);
+    if (!hb.maintenance) {
+      put_u16(out, 0);
+    } else {
+      put_u16(out, hb.maintenance->count);
+      put_u16(out, hb.maintenance->index);
+      put_u16(out, static_cast<std::uint16_t>(hb.maintenance->bytes.size()));
+      out.insert(out.end(), hb.maintenance->bytes.begin(), hb.maintenance->bytes.end());
     }
   }
 
@@ -244,6 +269,29 @@ std::variant<Heartbeat, Reject> decode_heartbeat(std::span<const std::uint8_t> p
       body_size += group_entry_overhead + length;
     }
   }
+  // Version 4: the maintenance fields, checked for structure alike.
+  std::uint64_t maintenance_stamp = 0, maintenance_digest = 0;
+  std::optional<MaintenanceChunk> piece;
+  if (layout->has_maintenance) {
+    if (size < body_size + maintenance_fixed) return Reject::truncated;
+    maintenance_stamp = get_u64(packet, body_size);
+    maintenance_digest = get_u64(packet, body_size + 8);
+    const std::uint16_t count = get_u16(packet, body_size + 16);
+    body_size += maintenance_fixed;
+    if (count != 0) {
+      if (size < body_size + maintenance_piece_overhead) return Reject::truncated;
+      MaintenanceChunk m;
+      m.count = count;
+      m.index = get_u16(packet, body_size);
+      const std::size_t length = get_u16(packet, body_size + 2);
+      body_size += maintenance_piece_overhead;
+      if (m.index >= m.count || length == 0 || length > max_maintenance_chunk) return Reject::malformed;
+      if (size < body_size + length) return Reject::truncated;
+      m.bytes.assign(reinterpret_cast<const char*>(packet.data() + body_size), length);
+      body_size += length;
+      piece = std::move(m);
+    }
+  }
 
   const config::AuthKey* key = keys.find(packet[off_key_id]);
   if (key == nullptr) return Reject::unknown_key;
@@ -272,6 +320,9 @@ std::variant<Heartbeat, Reject> decode_heartbeat(std::span<const std::uint8_t> p
     hb.digest.tracks = get_u64(packet, off_digest + 16);
     hb.groups = std::move(groups);
   }
+  hb.maintenance_stamp = maintenance_stamp;
+  hb.maintenance_digest = maintenance_digest;
+  hb.maintenance = std::move(piece);
   return hb;
 }
 

@@ -45,6 +45,17 @@ struct GroupRole {
 };
 inline constexpr std::size_t max_heartbeat_groups = 16;
 
+// Version 4: one piece of the sender's real server maintenance state (the
+// text of ipvs/maintenance.hpp, cut into pieces of at most
+// max_maintenance_chunk bytes): piece `index` of `count`.
+struct MaintenanceChunk {
+  std::uint16_t index = 0;
+  std::uint16_t count = 0;
+  std::string bytes;  // 1..max_maintenance_chunk
+  friend bool operator==(const MaintenanceChunk&, const MaintenanceChunk&) = default;
+};
+inline constexpr std::size_t max_maintenance_chunk = 400;
+
 struct Heartbeat {
   std::string node;                 // sender's node name, 1..64 bytes
   std::uint64_t generation = 0;     // changes every start of the sender
@@ -56,13 +67,18 @@ struct Heartbeat {
   // Version 2: the sender's fitness ([[track]]). A version 1 packet has
   // none (0) and only the version 1 flags; a peer that speaks version 1 is
   // answered in version 1.
-  std::uint8_t version = 3;
+  std::uint8_t version = 4;
   std::uint16_t fitness = 0;
   // Version 3: the configuration digest, and every group's role and flags
   // (1..16 entries; `role` and `flags` above are the first entry's). A
   // version 1 or 2 packet has none: its role and flags apply to every group.
   config::ConfigDigest digest;
   std::vector<GroupRole> groups;
+  // Version 4: the stamp (Unix ms) and digest of the sender's maintenance
+  // state, and, while the peer's differs, one piece of it.
+  std::uint64_t maintenance_stamp = 0;
+  std::uint64_t maintenance_digest = 0;
+  std::optional<MaintenanceChunk> maintenance;
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 
@@ -84,9 +100,9 @@ inline constexpr std::size_t reject_reason_count = 11;
 std::string_view to_string(Reject);
 
 // Encodes and signs with `key` (its id goes into the packet), in hb.version.
-// Version 3 needs 1..16 groups with names of 1..32 bytes; the header's role
-// and flags are hb.role and hb.flags as given. Versions 1 and 2 ignore
-// digest and groups. Throws std::invalid_argument for what cannot be encoded.
+// Versions 3 and 4 need 1..16 groups with names of 1..32 bytes; the header's
+// role and flags are hb.role and hb.flags as given. Versions 1 and 2 ignore
+// digest and groups, versions 1 to 3 the maintenance fields. Throws std::invalid_argument for what cannot be encoded.
 std::vector<std::uint8_t> encode_heartbeat(const Heartbeat& hb, const config::AuthKey& key);
 
 // Parses and verifies the HMAC against the key named in the packet.

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "ipvs/maintenance.hpp"
+
 namespace tandem::ipvs {
 namespace {
 
@@ -37,6 +39,10 @@ TunnelType tunnel_of(config::TunnelType t) {
 
 bool is_healthy(const Health& h, std::size_t v, std::size_t r) {
   return v >= h.size() || r >= h[v].size() || h[v][r];
+}
+
+AdminMode mode_of(const Admin& a, std::size_t v, std::size_t r) {
+  return v < a.size() && r < a[v].size() ? a[v][r] : AdminMode::none;
 }
 
 }  // namespace
@@ -93,14 +99,15 @@ Destination destination_of(const config::VirtualServer& vs, const config::RealSe
 }
 
 Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy,
-                    const Handover& handover) {
+                    const Handover& handover, const Admin& admin) {
   Table table;
   for (std::size_t v = 0; v < servers.size(); ++v) {
     const auto& vs = servers[v];
     ServiceEntry e{service_of(vs), {}};
     if (v < handover.size() && handover[v]) {
-      for (const auto& real : vs.reals) {
-        Destination d = destination_of(vs, real);
+      for (std::size_t r = 0; r < vs.reals.size(); ++r) {
+        if (mode_of(admin, v, r) == AdminMode::disable) continue;
+        Destination d = destination_of(vs, vs.reals[r]);
         d.weight = 0;
         e.dests.push_back(d);
       }
@@ -120,7 +127,11 @@ Table desired_table(const std::vector<config::VirtualServer>& servers, const Hea
     bool any_healthy = false;
     for (std::size_t r = 0; r < vs.reals.size(); ++r) {
       Destination d = destination_of(vs, vs.reals[r]);
-      if (is_healthy(healthy, v, r)) {
+      const AdminMode mode = mode_of(admin, v, r);
+      if (mode == AdminMode::disable) continue;
+      if (mode == AdminMode::drain) {
+        d.weight = 0;  // no new connections; the established ones finish
+      } else if (is_healthy(healthy, v, r)) {
         any_healthy = true;
       } else if (vs.on_failure == config::OnFailure::remove) {
         continue;

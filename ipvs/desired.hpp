@@ -2,6 +2,7 @@
 // every real server (SPEC "Behaviour": quiesce or remove on failure, fallback
 // while none is healthy). Pure.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -23,8 +24,14 @@ Destination destination_of(const config::VirtualServer& vs, const config::RealSe
 // and the address is added with weight 1. Missing entries: no handover.
 using Handover = std::vector<std::optional<config::IpAddress>>;
 
+// admin[v][r] (ipvs/maintenance.hpp): a drained real server has weight 0
+// and a disabled one is left out, whatever its health; neither counts as
+// healthy for the fallback. Missing entries: in service.
+enum class AdminMode : std::uint8_t;
+using Admin = std::vector<std::vector<AdminMode>>;
+
 Table desired_table(const std::vector<config::VirtualServer>& servers, const Health& healthy = {},
-                    const Handover& handover = {});
+                    const Handover& handover = {}, const Admin& admin = {});
 
 // The health the kernel table shows, for a checker that starts while the
 // table is already programmed (a restarted checker): a real server whose

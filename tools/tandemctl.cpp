@@ -13,6 +13,9 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <optional>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +26,7 @@
 #include "config/legacy/ipvsadm.hpp"
 #include "config/legacy/keepalived.hpp"
 #include "config/legacy/piranha.hpp"
+#include "config/duration.hpp"
 #include "config/text_file.hpp"
 #include "daemon/control_protocol.hpp"
 
@@ -35,6 +39,12 @@ const char* usage =
     "  standby [GROUP]   hand the VIPs (of one failover group) to the peer\n"
     "  takeover [GROUP]  take the VIPs (of one failover group) from the peer\n"
     "  reload            re-read the configuration (same as SIGHUP)\n"
+    "  drain VS REAL [--timeout T]\n"
+    "                    weight 0 for real server REAL of virtual server VS on both directors, then wait\n"
+    "                    until its active and persistent connections are gone (or T passed; 0: do not wait)\n"
+    "  disable VS REAL   take REAL out of VS's table on both directors\n"
+    "  enable VS REAL    put REAL back in service (subject to its health check)\n"
+    "                    VS: ADDRESS:PORT, [IPV6]:PORT, udp:ADDRESS:PORT or fwmark:N; REAL: ADDRESS[:PORT]\n"
     "  import FORMAT ... write a tandem.toml made from legacy files:\n"
     "    import heartbeat [DIR] [--node NAME] [--peer-address IFACE=ADDR]... [--vip-prefix ADDR=PREFIX/IFACE]...\n"
     "                   [-o FILE]\n"
@@ -292,63 +302,33 @@ int import_main(int argc, char** argv) {
   return code;
 }
 
-}  // namespace
+// ---- the control socket ----
 
-int main(int argc, char** argv) {
+// One request, its reply; nullopt with `why` when tandemd cannot be asked.
+std::optional<tandem::daemon::Reply> ask(const std::string& socket_path, const tandem::daemon::Request& req,
+                                         std::string& why) {
   using namespace tandem::daemon;
-  if (argc >= 2 && std::string_view(argv[1]) == "import") return import_main(argc, argv);
-  std::string socket_path = "/run/tandem/tandemd.sock";
-  std::string verb;
-  std::string group;
-  bool json = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--socket") {
-      if (i + 1 >= argc) return fail_usage("--socket needs a path");
-      socket_path = argv[++i];
-    } else if (a == "--json") {
-      json = true;
-    } else if (a == "-h" || a == "--help") {
-      std::fputs(usage, stdout);
-      return 0;
-    } else if (verb.empty() && !a.empty() && a[0] != '-') {
-      verb = a;
-    } else if ((verb == "standby" || verb == "takeover") && group.empty() && !a.empty() && a[0] != '-') {
-      group = a;
-    } else {
-      return fail_usage("unexpected argument \"" + a + "\"");
-    }
-  }
-  if (verb.empty()) return fail_usage("no command given");
-  Command cmd;
-  if (verb == "status")
-    cmd = json ? Command::status_json : Command::status;
-  else if (auto c = parse_command(verb); c && verb != "status-json" && !json)
-    cmd = *c;
-  else
-    return fail_usage(json ? "--json goes with status" : "unknown command \"" + verb + "\"");
-
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof addr.sun_path) {
-    std::fprintf(stderr, "tandemctl: socket path too long: %s\n", socket_path.c_str());
-    return 1;
+    why = "socket path too long: " + socket_path;
+    if (fd >= 0) ::close(fd);
+    return std::nullopt;
   }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::fprintf(stderr, "tandemctl: cannot reach tandemd at %s: %s\n", socket_path.c_str(), std::strerror(errno));
-    return 1;
+    why = "cannot reach tandemd at " + socket_path + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return std::nullopt;
   }
   timeval tv{30, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const Request req{cmd, group};
-  if (!group.empty() && !parse_request(request_line(req)))
-    return fail_usage("bad group name \"" + group + "\": 1 to 32 of A-Z a-z 0-9 _ . -");
   std::string request = request_line(req) + "\n";
   if (::write(fd, request.data(), request.size()) != ssize_t(request.size())) {
-    std::fprintf(stderr, "tandemctl: write: %s\n", std::strerror(errno));
-    return 1;
+    why = std::string("write: ") + std::strerror(errno);
+    ::close(fd);
+    return std::nullopt;
   }
   std::string text;
   char buf[4096];
@@ -360,17 +340,203 @@ int main(int argc, char** argv) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      std::fprintf(stderr, "tandemctl: read: %s\n", std::strerror(errno));
-      return 1;
+      why = std::string("read: ") + std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
     }
     break;
   }
   ::close(fd);
-  Reply r = parse_reply(text);
-  if (!r.ok) {
-    std::fprintf(stderr, "tandemctl: %s%s", r.body.c_str(), r.body.empty() || r.body.back() != '\n' ? "\n" : "");
+  return parse_reply(text);
+}
+
+// tandemd's answer to drain|disable|enable|connections:
+// "TARGET... MODE active A inactive I persistent P weight W age_ms X".
+struct RealCounts {
+  std::string target;  // "tcp:10.0.0.100:80 10.0.0.11:80"
+  std::string mode;    // none, drain, disable
+  long active = 0, inactive = 0, persistent = 0, weight = -1, age_ms = 0;
+};
+std::optional<RealCounts> parse_counts(const std::string& body) {
+  std::vector<std::string> w;
+  std::string cur;
+  for (char c : body) {
+    if (c == ' ' || c == '\n') {
+      if (!cur.empty()) w.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) w.push_back(cur);
+  if (w.size() != 13) return std::nullopt;
+  RealCounts c;
+  c.target = w[0] + " " + w[1];
+  c.mode = w[2];
+  try {
+    c.active = std::stol(w[4]);
+    c.inactive = std::stol(w[6]);
+    c.persistent = std::stol(w[8]);
+    c.weight = std::stol(w[10]);
+    c.age_ms = std::stol(w[12]);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::string clock_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char out[16];
+  std::strftime(out, sizeof out, "%H:%M:%S", &tm);
+  return out;
+}
+
+// drain|disable|enable VS REAL; drain then follows the connections.
+int maintain_main(const std::string& socket_path, tandem::daemon::Request req, std::optional<std::chrono::milliseconds> timeout) {
+  using namespace tandem::daemon;
+  std::string why;
+  auto reply = ask(socket_path, req, why);
+  if (!reply) {
+    std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
     return 1;
   }
-  std::fwrite(r.body.data(), 1, r.body.size(), stdout);
+  if (!reply->ok) {
+    std::fprintf(stderr, "tandemctl: %s\n", reply->body.c_str());
+    return 1;
+  }
+  auto counts = parse_counts(reply->body);
+  if (!counts) {
+    std::fprintf(stderr, "tandemctl: unexpected answer from tandemd: %s", reply->body.c_str());
+    return 1;
+  }
+  if (req.command == Command::disable) {
+    std::printf("%s: disabled, out of the table on both directors\n", counts->target.c_str());
+    return 0;
+  }
+  if (req.command == Command::enable) {
+    std::printf("%s: enabled, in service again once its health check passes\n", counts->target.c_str());
+    return 0;
+  }
+  std::printf("%s: draining, weight 0 on both directors\n", counts->target.c_str());
+  if (timeout && timeout->count() == 0) return 0;
+  const auto start = std::chrono::steady_clock::now();
+  Request query = req;
+  query.command = Command::connections;
+  std::optional<std::pair<long, long>> shown;
+  for (;;) {
+    if (counts->mode != "drain") {
+      std::fprintf(stderr, "tandemctl: %s is no longer draining (%s)\n", counts->target.c_str(), counts->mode.c_str());
+      return 1;
+    }
+    const std::pair<long, long> now{counts->active, counts->persistent};
+    if (!shown || *shown != now) {
+      std::printf("%s  active %ld, persistent %ld (inactive %ld; kernel read %.1f s ago)\n", clock_now().c_str(),
+                  counts->active, counts->persistent, counts->inactive, double(counts->age_ms) / 1000);
+      std::fflush(stdout);
+      shown = now;
+    }
+    const auto waited = std::chrono::steady_clock::now() - start;
+    if (counts->active == 0 && counts->persistent == 0) {
+      std::printf("%s: drained, no active or persistent connections left (%.1f s)\n", counts->target.c_str(),
+                  std::chrono::duration<double>(waited).count());
+      return 0;
+    }
+    if (timeout && waited >= *timeout) {
+      std::fprintf(stderr, "tandemctl: %s: %ld active and %ld persistent connection(s) left after %s; it stays drained\n",
+                   counts->target.c_str(), counts->active, counts->persistent,
+                   tandem::config::format_duration(*timeout).c_str());
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    reply = ask(socket_path, query, why);
+    if (!reply) {
+      std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
+      return 1;
+    }
+    if (!reply->ok) {
+      std::fprintf(stderr, "tandemctl: %s\n", reply->body.c_str());
+      return 1;
+    }
+    counts = parse_counts(reply->body);
+    if (!counts) {
+      std::fprintf(stderr, "tandemctl: unexpected answer from tandemd: %s", reply->body.c_str());
+      return 1;
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tandem::daemon;
+  if (argc >= 2 && std::string_view(argv[1]) == "import") return import_main(argc, argv);
+  std::string socket_path = "/run/tandem/tandemd.sock";
+  std::string verb;
+  std::string group;
+  std::vector<std::string> servers;  // VS REAL
+  std::optional<std::chrono::milliseconds> timeout;
+  bool json = false;
+  const auto takes_servers = [&] { return verb == "drain" || verb == "disable" || verb == "enable"; };
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--socket") {
+      if (i + 1 >= argc) return fail_usage("--socket needs a path");
+      socket_path = argv[++i];
+    } else if (a == "--json") {
+      json = true;
+    } else if (a == "--timeout" && verb == "drain") {
+      if (i + 1 >= argc) return fail_usage("--timeout needs a duration (30s, 5m; 0: do not wait)");
+      const std::string t = argv[++i];
+      auto d = tandem::config::parse_duration(t);
+      if (t == "0") d.value = std::chrono::milliseconds(0);
+      if (!d.value) return fail_usage("--timeout \"" + t + "\": write a duration such as 30s or 5m");
+      timeout = *d.value;
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(usage, stdout);
+      return 0;
+    } else if (verb.empty() && !a.empty() && a[0] != '-') {
+      verb = a;
+    } else if ((verb == "standby" || verb == "takeover") && group.empty() && !a.empty() && a[0] != '-') {
+      group = a;
+    } else if (takes_servers() && servers.size() < 2 && !a.empty() && a[0] != '-') {
+      servers.push_back(a);
+    } else {
+      return fail_usage("unexpected argument \"" + a + "\"");
+    }
+  }
+  if (verb.empty()) return fail_usage("no command given");
+  Command cmd;
+  if (verb == "status")
+    cmd = json ? Command::status_json : Command::status;
+  else if (auto c = parse_command(verb); c && verb != "status-json" && verb != "connections" && !json)
+    cmd = *c;
+  else
+    return fail_usage(json ? "--json goes with status" : "unknown command \"" + verb + "\"");
+
+  Request req{cmd, group};
+  if (names_real_server(cmd)) {
+    if (servers.size() != 2) return fail_usage(verb + " needs a virtual server and a real server: " + verb + " VS REAL");
+    req.vs = servers[0];
+    req.real = servers[1];
+    if (!parse_request(request_line(req)))
+      return fail_usage("bad server name: VS and REAL are 1 to 100 characters without blanks");
+    return maintain_main(socket_path, req, timeout);
+  }
+  if (!group.empty() && !parse_request(request_line(req)))
+    return fail_usage("bad group name \"" + group + "\": 1 to 32 of A-Z a-z 0-9 _ . -");
+  std::string why;
+  auto r = ask(socket_path, req, why);
+  if (!r) {
+    std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
+    return 1;
+  }
+  if (!r->ok) {
+    std::fprintf(stderr, "tandemctl: %s%s", r->body.c_str(), r->body.empty() || r->body.back() != '\n' ? "\n" : "");
+    return 1;
+  }
+  std::fwrite(r->body.data(), 1, r->body.size(), stdout);
   return 0;
 }

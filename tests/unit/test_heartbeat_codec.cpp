@@ -172,7 +172,6 @@ TEST(HeartbeatCodec, EncodeFixedPacketVersion2) {
 }
 
 TEST(HeartbeatCodec, EncodeFixedPacketVersion3) {
-  EXPECT_EQ(Heartbeat{}.version, 3) << "the default";
   Heartbeat hb = example_heartbeat(3);
   hb.digest = {0x0102030405060708, 0x1112131415161718, 0x2122232425262728};
   hb.groups = {{"web", Role::active, flag::takeover}, {"mail", Role::backup, 0}};
@@ -208,6 +207,78 @@ TEST(HeartbeatCodec, EncodeFixedPacketVersion3) {
   auto decoded = decode_heartbeat(p, AuthKeys{3, {key}});
   ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
   EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+}
+
+TEST(HeartbeatCodec, EncodeFixedPacketVersion4) {
+  EXPECT_EQ(Heartbeat{}.version, 4) << "the default";
+  Heartbeat hb = example_heartbeat(4);
+  hb.digest = {0x0102030405060708, 0x1112131415161718, 0x2122232425262728};
+  hb.groups = {{"web", Role::active, flag::takeover}};
+  hb.maintenance_stamp = 0x0000019af0000001;
+  hb.maintenance_digest = 0xa1a2a3a4a5a6a7a8;
+  hb.maintenance = MaintenanceChunk{1, 3, "hello"};
+  const Bytes p = encode_heartbeat(hb, kExampleKey);
+  ASSERT_EQ(p.size(), 131u);
+  // HMAC-SHA256 computed independently (Python's hmac module).
+  const Bytes expected = from_hex(
+      "544e444d" "04" "0002" "03" "02" "0064"
+      "0102030405060708" "000000000000002a" "1122334455667788"
+      "0000"
+      "0102030405060708" "1112131415161718" "2122232425262728"
+      "02" "6431"
+      "01"
+      "03" "776562" "02" "0002"
+      "0000019af0000001" "a1a2a3a4a5a6a7a8"   // maintenance stamp, digest
+      "0003" "0001" "0005" "68656c6c6f"       // piece count, index, length, bytes
+      "f95b38b4f01dc96b1febfd0fc0778f0ab8d2f39bdfcd164483d944f9eaa9bedf");
+  EXPECT_EQ(p, expected);
+  auto decoded = decode_heartbeat(p, AuthKeys{3, {kExampleKey}});
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(decoded));
+  EXPECT_EQ(std::get<Heartbeat>(decoded), hb);
+
+  // Without a piece: the count is 0 and nothing follows.
+  hb.maintenance.reset();
+  const Bytes q = encode_heartbeat(hb, kExampleKey);
+  EXPECT_EQ(q.size(), 131u - 4u - 5u);
+  auto again = decode_heartbeat(q, AuthKeys{3, {kExampleKey}});
+  ASSERT_TRUE(std::holds_alternative<Heartbeat>(again));
+  EXPECT_EQ(std::get<Heartbeat>(again), hb);
+}
+
+TEST(HeartbeatCodec, Version4BadMaintenancePiecesAreRejected) {
+  // Encoded by hand past the encoder's own checks: count, index, length.
+  Heartbeat hb = example_heartbeat(4);
+  hb.maintenance = MaintenanceChunk{0, 1, "x"};
+  const Bytes good = encode_heartbeat(hb, kExampleKey);
+  const std::size_t at = good.size() - 32 - 1 - 6;  // the piece's count
+  auto with = [&](std::uint16_t count, std::uint16_t index, std::uint16_t length) {
+    Bytes b(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(at));
+    for (std::uint16_t v : {count, index, length}) {
+      b.push_back(static_cast<std::uint8_t>(v >> 8));
+      b.push_back(static_cast<std::uint8_t>(v));
+    }
+    b.push_back('x');
+    b.insert(b.end(), good.end() - 32, good.end());
+    return b;
+  };
+  ASSERT_EQ(with(1, 0, 1), good) << "the hand-made packet has the encoder's layout";
+  EXPECT_EQ(std::get<Reject>(decode_heartbeat(with(1, 1, 1), AuthKeys{3, {kExampleKey}})), Reject::malformed)
+      << "index not below count";
+  EXPECT_EQ(std::get<Reject>(decode_heartbeat(with(1, 0, 0), AuthKeys{3, {kExampleKey}})), Reject::malformed)
+      << "empty piece";
+  EXPECT_EQ(std::get<Reject>(decode_heartbeat(with(1, 0, 401), AuthKeys{3, {kExampleKey}})), Reject::malformed)
+      << "piece longer than 400 bytes";
+  EXPECT_EQ(std::get<Reject>(decode_heartbeat(with(1, 0, 300), AuthKeys{3, {kExampleKey}})), Reject::truncated)
+      << "length beyond the packet";
+  Bytes short_packet(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(at - 4));
+  EXPECT_EQ(std::get<Reject>(decode_heartbeat(short_packet, AuthKeys{3, {kExampleKey}})), Reject::truncated)
+      << "cut inside the maintenance fields";
+  EXPECT_THROW(encode_heartbeat([&] { Heartbeat h = hb; h.maintenance = MaintenanceChunk{2, 2, "x"}; return h; }(),
+                                kExampleKey),
+               std::invalid_argument);
+  EXPECT_THROW(encode_heartbeat([&] { Heartbeat h = hb; h.maintenance = MaintenanceChunk{0, 1, std::string(401, 'x')}; return h; }(),
+                                kExampleKey),
+               std::invalid_argument);
 }
 
 TEST(HeartbeatCodec, Version3DecodeFillsDigestAndGroups) {
@@ -342,13 +413,13 @@ TEST(HeartbeatCodec, UnknownVersionsAreRefused) {
   hb.generation = 5;
   hb.groups = {{"default", hb.role, hb.flags}};
   Bytes p = encode_heartbeat(hb, key);
-  for (std::uint8_t v : {0, 4, 255}) {
+  for (std::uint8_t v : {0, 5, 255}) {
     p[4] = v;
     auto decoded = decode_heartbeat(p, AuthKeys{1, {key}});
     ASSERT_TRUE(std::holds_alternative<Reject>(decoded));
     EXPECT_EQ(std::get<Reject>(decoded), Reject::bad_version);
   }
-  hb.version = 4;
+  hb.version = 5;
   EXPECT_THROW(encode_heartbeat(hb, key), std::invalid_argument);
 }
 
@@ -639,7 +710,7 @@ std::vector<RejectCase> reject_cases() {
       {"heartbeat v1 text packet", {}, [] { return bytes_of(">>>\nt=status\n<<<\n"); },
        Reject::bad_magic},
       {"version 0", {}, [] { return with_byte(4, 0); }, Reject::bad_version},
-      {"version 4", {}, [] { return with_byte(4, 4); }, Reject::bad_version},
+      {"version 5", {}, [] { return with_byte(4, 5); }, Reject::bad_version},
       {"version 2 with an unknown flag bit 0x0080", {},
        [] {
          Heartbeat hb = peer(peer_gen, 1);

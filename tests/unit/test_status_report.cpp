@@ -395,9 +395,9 @@ TEST_F(StatusReportTest, VirtualServersAsTheKernelReportsThem) {
   EXPECT_EQ(vs.substr(0, vs.find(",\"fitness\"")),
             "\"virtual_servers\":[{\"service\":\"TCP 10.0.0.100:80\",\"scheduler\":\"wlc\",\"in_kernel\":true,"
             "\"dests\":[{\"address\":\"10.0.0.11:80\",\"forwarding\":\"local\",\"weight\":5,\"configured_weight\":2,"
-            "\"in_kernel\":true,\"active_conns\":3,\"inactive_conns\":4,\"persistent_conns\":0,\"fallback\":false},"
+            "\"in_kernel\":true,\"active_conns\":3,\"inactive_conns\":4,\"persistent_conns\":0,\"fallback\":false,\"maintenance\":null},"
             "{\"address\":\"10.0.0.12:80\",\"forwarding\":\"dr\",\"weight\":0,\"configured_weight\":1,"
-            "\"in_kernel\":false,\"active_conns\":0,\"inactive_conns\":0,\"persistent_conns\":0,\"fallback\":false}]}]");
+            "\"in_kernel\":false,\"active_conns\":0,\"inactive_conns\":0,\"persistent_conns\":0,\"fallback\":false,\"maintenance\":null}]}]");
   auto text = render_text(r);
   EXPECT_NE(text.find("virtual servers:\n  TCP 10.0.0.100:80 wlc\n"
                       "    -> 10.0.0.11:80 local weight 5, active 3, inactive 4\n"
