@@ -524,8 +524,8 @@ void Director::load_maintenance() {
         log(log_err, path.string() + ": " + *why + "; starting with every real server in service");
       } else {
         admin_ = std::move(std::get<ipvs::AdminState>(parsed));
-        if (!admin_.entries.empty())
-          log(log_notice, "maintenance: " + std::to_string(admin_.entries.size()) + " real server(s) kept from " +
+        if (ipvs::admin_count(admin_))
+          log(log_notice, "maintenance: " + std::to_string(ipvs::admin_count(admin_)) + " real server(s) kept from " +
                               path.string());
       }
     }
@@ -554,7 +554,7 @@ void Director::adopt_maintenance(ipvs::AdminState next, const std::string& why) 
   }
   admin_sender_.set_own(text, {static_cast<std::uint64_t>(admin_.stamp_ms), ipvs::admin_digest(admin_)});
   checker_.set_maintenance(std::move(text));
-  log(log_notice, "maintenance: " + why + " (" + std::to_string(admin_.entries.size()) +
+  log(log_notice, "maintenance: " + why + " (" + std::to_string(ipvs::admin_count(admin_)) +
                       " real server(s) in maintenance)");
   events_.push(PageEvent{unix_ms_now(), "maintenance", why});
 }
@@ -563,7 +563,7 @@ void Director::peer_maintenance(const failover::Heartbeat& hb) {
   if (hb.version < 4) return;
   const failover::MaintenanceVersion theirs{hb.maintenance_stamp, hb.maintenance_digest};
   admin_sender_.peer_has(theirs);
-  if (!hb.maintenance || !failover::newer(theirs, admin_sender_.own())) return;
+  if (!hb.maintenance || theirs == admin_sender_.own()) return;
   auto text = admin_assembly_.add(theirs, *hb.maintenance);
   if (!text) return;
   auto parsed = ipvs::parse_admin_state(*text);
@@ -571,9 +571,9 @@ void Director::peer_maintenance(const failover::Heartbeat& hb) {
     log(log_warning, "maintenance state from " + hb.node + " is unreadable: " + *why);
     return;
   }
-  auto& next = std::get<ipvs::AdminState>(parsed);
-  if (!ipvs::newer_than(next, admin_)) return;
-  adopt_maintenance(std::move(next), "taken from " + hb.node);
+  ipvs::AdminState merged = ipvs::merge_admin(admin_, std::get<ipvs::AdminState>(parsed));
+  if (merged == admin_) return;
+  adopt_maintenance(std::move(merged), "merged the state of " + hb.node);
 }
 
 void Director::maintain(const Request& request, Respond respond) {

@@ -474,6 +474,7 @@ void add_maintenance(StatusReport& r, const ipvs::AdminState& state) {
   std::unordered_map<std::string, VirtualServerStatus*> by_service;
   for (auto& s : r.virtual_servers) by_service[s.service] = &s;
   for (const auto& e : state.entries) {
+    if (e.mode == ipvs::AdminMode::none) continue;
     const auto found = by_service.find(e.service.str());
     if (found == by_service.end()) continue;
     const std::string address = e.dest.str();

@@ -4,11 +4,6 @@
 
 namespace tandem::failover {
 
-bool newer(const MaintenanceVersion& a, const MaintenanceVersion& b) {
-  if (a.stamp != b.stamp) return a.stamp > b.stamp;
-  return a.digest > b.digest;
-}
-
 void MaintenanceSender::set_own(std::string text, MaintenanceVersion version) {
   if (version != own_) next_piece_ = 0;
   text_ = std::move(text);
@@ -22,8 +17,8 @@ void MaintenanceSender::fill(Heartbeat& hb) {
   hb.maintenance_digest = own_.digest;
   hb.maintenance.reset();
   // Nothing to send before the peer said what it has (it may speak an
-  // older version), when it has ours, or when its own is the newer.
-  if (!peer_ || *peer_ == own_ || !newer(own_, *peer_) || text_.empty()) return;
+  // older version), or when it has ours.
+  if (!peer_ || *peer_ == own_ || text_.empty()) return;
   const std::size_t count = (text_.size() + max_maintenance_chunk - 1) / max_maintenance_chunk;
   if (count > 0xffff) return;
   const std::size_t index = next_piece_ % count;

@@ -1,11 +1,12 @@
 // How the two directors agree on the real server maintenance state
 // (ipvs/maintenance.hpp) over their heartbeats (version 4,
 // docs/heartbeat-format.md). Every heartbeat carries the stamp and digest
-// of the sender's state. While the peer's differ and the sender's state is
-// the newer, each heartbeat also carries the next piece of its text; the
-// receiver puts the pieces together, checks them against the digest and
-// adopts the state if it is still the newer. Authenticated and
-// replay-protected as heartbeats are. Pure: no clocks, no I/O.
+// of the sender's state. While the peer's differ, each heartbeat also
+// carries the next piece of its text; the receiver puts the pieces
+// together, checks them against the digest and merges the state into its
+// own (ipvs::merge_admin), which then crosses back if it differs from the
+// sender's. Authenticated and replay-protected as heartbeats are. Pure: no
+// clocks, no I/O.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -16,14 +17,12 @@
 
 namespace tandem::failover {
 
-// The stamp and digest of a state; which of two wins.
+// The stamp and digest of a state.
 struct MaintenanceVersion {
   std::uint64_t stamp = 0;   // Unix ms of the last change; 0: never changed
   std::uint64_t digest = 0;  // config::short_sha256 of the text
   friend bool operator==(const MaintenanceVersion&, const MaintenanceVersion&) = default;
 };
-// a replaces b: a later stamp, or the same stamp and a higher digest.
-bool newer(const MaintenanceVersion& a, const MaintenanceVersion& b);
 
 // The sending side: this node's state and what the peer last said of its own.
 class MaintenanceSender {
@@ -32,7 +31,7 @@ class MaintenanceSender {
   // From the peer's last accepted version 4 heartbeat.
   void peer_has(MaintenanceVersion version);
   // Fills the heartbeat's maintenance fields: the version always, and the
-  // next piece while ours is newer than the peer's.
+  // next piece while the peer's differs.
   void fill(Heartbeat& hb);
   const MaintenanceVersion& own() const { return own_; }
 

@@ -67,14 +67,34 @@ std::string_view to_string(AdminMode m) {
 std::optional<AdminMode> admin_mode_from(std::string_view word) {
   if (word == "drain") return AdminMode::drain;
   if (word == "disable") return AdminMode::disable;
+  if (word == "enable") return AdminMode::none;
   return std::nullopt;
 }
+
+namespace {
+std::string_view mode_word(AdminMode m) { return m == AdminMode::none ? "enable" : to_string(m); }
+
+// Enables older than kEnabledKeptMs before the stamp go, then the oldest
+// enables while there are too many.
+void forget_old_enables(AdminState& s) {
+  std::erase_if(s.entries, [&](const AdminEntry& e) {
+    return e.mode == AdminMode::none && e.at_ms < s.stamp_ms - kEnabledKeptMs;
+  });
+  while (s.entries.size() > kMaxAdminEntries) {
+    auto oldest = s.entries.end();
+    for (auto it = s.entries.begin(); it != s.entries.end(); ++it)
+      if (it->mode == AdminMode::none && (oldest == s.entries.end() || it->at_ms < oldest->at_ms)) oldest = it;
+    if (oldest == s.entries.end()) break;
+    s.entries.erase(oldest);
+  }
+}
+}  // namespace
 
 std::string format_admin_state(const AdminState& s) {
   std::string out(kHeader);
   out += "\nstamp " + std::to_string(s.stamp_ms) + "\n";
   for (const auto& e : s.entries) {
-    out += std::string(to_string(e.mode)) + " " + format_service_key(e.service) + " " + e.dest.address.str() + " " +
+    out += std::string(mode_word(e.mode)) + " " + format_service_key(e.service) + " " + e.dest.address.str() + " " +
            std::to_string(e.dest.port) + " " + std::to_string(e.at_ms) + " " + e.by + "\n";
   }
   return out;
@@ -125,8 +145,8 @@ std::variant<AdminState, std::string> parse_admin_state(std::string_view text) {
     e.by = std::string(w[7]);
     if (!s.entries.empty() && !entry_order(s.entries.back(), e))
       return at + "out of order or repeated (" + describe_admin_target(e.service, e.dest) + ")";
-    if (s.entries.size() >= kMaxAdminEntries)
-      return at + "more than " + std::to_string(kMaxAdminEntries) + " real servers in maintenance";
+    if (s.entries.size() >= 2 * kMaxAdminEntries)
+      return at + "more than " + std::to_string(2 * kMaxAdminEntries) + " real servers";
     s.entries.push_back(std::move(e));
   }
   if (!header) return std::string("empty");
@@ -136,9 +156,33 @@ std::variant<AdminState, std::string> parse_admin_state(std::string_view text) {
 
 std::uint64_t admin_digest(const AdminState& s) { return config::short_sha256(format_admin_state(s)); }
 
-bool newer_than(const AdminState& a, const AdminState& b) {
-  if (a.stamp_ms != b.stamp_ms) return a.stamp_ms > b.stamp_ms;
-  return admin_digest(a) > admin_digest(b);
+AdminState merge_admin(const AdminState& a, const AdminState& b) {
+  AdminState out;
+  out.stamp_ms = std::max(a.stamp_ms, b.stamp_ms);
+  auto later = [](const AdminEntry& x, const AdminEntry& y) {
+    if (x.at_ms != y.at_ms) return x.at_ms > y.at_ms;
+    if (x.mode != y.mode) return x.mode > y.mode;
+    return x.by > y.by;
+  };
+  std::size_t i = 0, j = 0;
+  while (i < a.entries.size() || j < b.entries.size()) {
+    if (j == b.entries.size() || (i < a.entries.size() && entry_order(a.entries[i], b.entries[j]))) {
+      out.entries.push_back(a.entries[i++]);
+    } else if (i == a.entries.size() || entry_order(b.entries[j], a.entries[i])) {
+      out.entries.push_back(b.entries[j++]);
+    } else {
+      out.entries.push_back(later(b.entries[j], a.entries[i]) ? b.entries[j] : a.entries[i]);
+      ++i;
+      ++j;
+    }
+  }
+  forget_old_enables(out);
+  return out;
+}
+
+std::size_t admin_count(const AdminState& s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.entries.begin(), s.entries.end(), [](const AdminEntry& e) { return e.mode != AdminMode::none; }));
 }
 
 const AdminEntry* find_admin(const AdminState& s, const ServiceKey& service, const DestKey& dest) {
@@ -152,22 +196,22 @@ std::variant<AdminState, std::string> set_admin(const AdminState& s, const Servi
   AdminState out = s;
   auto it = std::find_if(out.entries.begin(), out.entries.end(),
                          [&](const AdminEntry& e) { return e.service == service && e.dest == dest; });
-  if (mode == AdminMode::none) {
-    if (it == out.entries.end()) return out;
-    out.entries.erase(it);
-  } else if (it != out.entries.end()) {
+  const std::int64_t stamp = std::max(at_ms, s.stamp_ms + 1);
+  if (it != out.entries.end()) {
     if (it->mode == mode) return out;
     it->mode = mode;
     it->by = by;
-    it->at_ms = at_ms;
+    it->at_ms = stamp;
   } else {
-    if (out.entries.size() >= kMaxAdminEntries)
+    if (mode == AdminMode::none) return out;
+    if (admin_count(out) >= kMaxAdminEntries)
       return "at most " + std::to_string(kMaxAdminEntries) +
              " real servers can be in maintenance at once; enable one first";
-    out.entries.push_back(AdminEntry{service, dest, mode, by, at_ms});
+    out.entries.push_back(AdminEntry{service, dest, mode, by, stamp});
     std::sort(out.entries.begin(), out.entries.end(), entry_order);
   }
-  out.stamp_ms = std::max(at_ms, s.stamp_ms + 1);
+  out.stamp_ms = stamp;
+  forget_old_enables(out);
   return out;
 }
 
@@ -180,7 +224,7 @@ Admin admin_modes(const std::vector<config::VirtualServer>& servers, const Admin
     out[v].assign(servers[v].reals.size(), AdminMode::none);
     for (std::size_t r = 0; r < servers[v].reals.size(); ++r)
       if (const AdminEntry* e = find_admin(s, key, destination_of(servers[v], servers[v].reals[r]).key))
-        out[v][r] = e->mode;
+        out[v][r] = e->mode;  // none for an enable
   }
   return out;
 }

@@ -177,7 +177,7 @@ def case_restart(case):
     os.unlink(state_file)
     lab.start(b, extra_args=["--ipvs-in-memory"])
     t = wait_state(case, lab, (b,), held, 15, "%s without its file" % b)
-    case.check("maintenance: taken from %s" % a in lab.log_text(b), "%s did not say it took the state from %s" % (b, a))
+    case.check("maintenance: merged the state of %s" % a in lab.log_text(b), "%s did not say it took the state from %s" % (b, a))
     case.note("a director without its file has the peer's state %s after its start" % ms(t))
     case.check(os.path.exists(state_file), "%s did not write the state it learnt" % b)
 

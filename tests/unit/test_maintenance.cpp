@@ -74,7 +74,7 @@ TEST(Maintenance, BadTextIsRefusedWithItsLine) {
   const std::string head = "tandem-maintenance 1\nstamp 5\n";
   const std::string line = "drain tcp 10.0.0.100 80 10.0.0.11 80 5 root@d1\n";
   std::string too_many = head;
-  for (int i = 0; i <= 256; ++i)
+  for (int i = 0; i <= 512; ++i)
     too_many += "drain tcp 10.0.0.100 80 10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) +
                 " 80 5 root@d1\n";
   const Case cases[] = {
@@ -95,7 +95,7 @@ TEST(Maintenance, BadTextIsRefusedWithItsLine) {
       {"bad name", head + "drain tcp 10.0.0.100 80 10.0.0.11 80 5 root;rm\n", "line 3: bad name"},
       {"repeated", head + line + line, "line 4: out of order or repeated"},
       {"out of order", head + "drain tcp 10.0.0.100 80 10.0.0.12 80 5 root@d1\n" + line, "line 4: out of order"},
-      {"too many", too_many, "line 259: more than 256"},
+      {"too many", too_many, "line 515: more than 512"},
   };
   for (const auto& c : cases) {
     auto r = parse_admin_state(c.text);
@@ -118,8 +118,16 @@ TEST(Maintenance, ChangesAreStampedAndLimited) {
   ASSERT_EQ(b.entries.size(), 2u);
   EXPECT_EQ(b.entries[0].dest, dest("10.0.0.11", 80)) << "kept sorted";
   auto c = std::get<AdminState>(set_admin(b, web, dest("10.0.0.11", 80), AdminMode::none, "root@d1", 300));
-  EXPECT_EQ(c.entries.size(), 1u);
+  EXPECT_EQ(admin_count(c), 1u);
+  ASSERT_EQ(c.entries.size(), 2u) << "the enable is remembered, for the merge with the peer";
+  EXPECT_EQ(c.entries[0].mode, AdminMode::none);
   EXPECT_EQ(c.stamp_ms, 300);
+  EXPECT_EQ(format_admin_state(c),
+            "tandem-maintenance 1\nstamp 300\n"
+            "enable tcp 10.0.0.100 80 10.0.0.11 80 300 root@d1\n"
+            "drain tcp 10.0.0.100 80 10.0.0.12 80 100 root@d1\n");
+  // Enabling a server never in maintenance changes nothing.
+  EXPECT_EQ(std::get<AdminState>(set_admin(c, web, dest("10.0.0.13", 80), AdminMode::none, "root@d1", 400)), c);
   // Enabling what is in service changes nothing.
   EXPECT_EQ(std::get<AdminState>(set_admin(c, web, dest("10.0.0.11", 80), AdminMode::none, "root@d1", 400)), c);
 
@@ -132,18 +140,41 @@ TEST(Maintenance, ChangesAreStampedAndLimited) {
   EXPECT_NE(std::get<std::string>(refused).find("at most 256"), std::string::npos);
 }
 
-TEST(Maintenance, NewerStateWinsAlikeOnBothSides) {
-  AdminState a, b;
-  a.stamp_ms = 10;
-  b.stamp_ms = 20;
-  EXPECT_TRUE(newer_than(b, a));
-  EXPECT_FALSE(newer_than(a, b));
-  // The same stamp: the digest decides, the same way on both directors.
-  AdminState c = example_state(), d = example_state();
-  d.entries.pop_back();
-  c.stamp_ms = d.stamp_ms = 7;
-  EXPECT_NE(newer_than(c, d), newer_than(d, c));
-  EXPECT_FALSE(newer_than(c, c));
+TEST(Maintenance, ChangesOnBothDirectorsAreMergedServerByServer) {
+  const auto vs = servers();
+  const ServiceKey web = service_key(vs[0]);
+  AdminState base = std::get<AdminState>(set_admin({}, web, dest("10.0.0.11", 80), AdminMode::drain, "root@d1", 100));
+  // At about the same time: d1 enables .11, d2 disables .12.
+  const AdminState on_d1 = std::get<AdminState>(set_admin(base, web, dest("10.0.0.11", 80), AdminMode::none, "root@d1", 200));
+  const AdminState on_d2 =
+      std::get<AdminState>(set_admin(base, web, dest("10.0.0.12", 80), AdminMode::disable, "bob@d2", 201));
+  const AdminState m = merge_admin(on_d1, on_d2);
+  EXPECT_EQ(m, merge_admin(on_d2, on_d1)) << "the same on both sides";
+  EXPECT_EQ(m.stamp_ms, 201);
+  ASSERT_EQ(m.entries.size(), 2u);
+  EXPECT_EQ(m.entries[0].mode, AdminMode::none) << "d1's enable is kept";
+  EXPECT_EQ(m.entries[1].mode, AdminMode::disable) << "and d2's disable";
+  EXPECT_EQ(merge_admin(m, on_d1), m) << "merging what is already in changes nothing";
+  EXPECT_EQ(merge_admin(m, m), m);
+
+  // One server changed on both: the later change wins.
+  const AdminState later =
+      std::get<AdminState>(set_admin(base, web, dest("10.0.0.11", 80), AdminMode::disable, "bob@d2", 300));
+  EXPECT_EQ(find_admin(merge_admin(on_d1, later), web, dest("10.0.0.11", 80))->mode, AdminMode::disable);
+  EXPECT_EQ(find_admin(merge_admin(later, on_d1), web, dest("10.0.0.11", 80))->mode, AdminMode::disable);
+  // Changes at the same millisecond: decided alike on both sides.
+  AdminState x = base, y = base;
+  x.entries[0].at_ms = y.entries[0].at_ms = 500;
+  x.entries[0].mode = AdminMode::disable;
+  y.entries[0].by = "zed@d2";
+  EXPECT_EQ(merge_admin(x, y), merge_admin(y, x));
+
+  // An enable is forgotten a day after it was made, counted from the newest change.
+  AdminState old = on_d1;
+  old = std::get<AdminState>(set_admin(old, web, dest("10.0.0.12", 80), AdminMode::drain, "root@d1",
+                                       200 + kEnabledKeptMs + 1));
+  EXPECT_EQ(old.entries.size(), 1u);
+  EXPECT_EQ(find_admin(old, web, dest("10.0.0.11", 80)), nullptr);
 }
 
 TEST(Maintenance, DrainedServersGetWeightZeroAndDisabledOnesAreLeftOut) {
@@ -267,11 +298,11 @@ TEST(MaintenanceSync, TheNewerStateCrossesInPiecesAndOnlyWhileItDiffers) {
     Heartbeat h;
     d1.fill(h);
     ASSERT_TRUE(h.maintenance) << "pieces while the peer's differs";
-    // d2 does not send its older state.
+    // d2 sends its own meanwhile: each merges the other's.
     d2.peer_has({h.maintenance_stamp, h.maintenance_digest});
     Heartbeat back;
     d2.fill(back);
-    EXPECT_FALSE(back.maintenance);
+    EXPECT_TRUE(back.maintenance);
     got = at_d2.add({h.maintenance_stamp, h.maintenance_digest}, *h.maintenance);
     ++heartbeats;
   }
