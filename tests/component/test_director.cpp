@@ -515,8 +515,8 @@ TEST_F(DirectorTest, AVersion1PeerIsAnsweredInVersion1) {
   start(config_text());
   advance(300ms);
   ASSERT_TRUE(last_sent());
-  EXPECT_EQ(last_sent()->version, 3);
-  // A version 1 peer cannot read our version 3 packets, so it does not
+  EXPECT_EQ(last_sent()->version, 4);
+  // A version 1 peer cannot read our version 4 packets, so it does not
   // acknowledge our generation: its packets are refused as unverified, but
   // they tell us the version to speak.
   failover::Heartbeat hb;
