@@ -88,7 +88,7 @@ def state_is(lab, node, want):
 
 def wait_state(case, lab, nodes, want, timeout, what):
     t0 = time.monotonic()
-    ok = L.wait_until(lambda: all(state_is(lab, n, want) for n in nodes), timeout)
+    ok, _ = L.wait_until(lambda: all(state_is(lab, n, want) for n in nodes), timeout)
     case.check(ok, "%s: not reached on %s within %.0f s: %r" % (
         what, ",".join(nodes), timeout, {n: dests(lab, n) for n in nodes}))
     return time.monotonic() - t0
