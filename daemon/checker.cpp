@@ -184,7 +184,7 @@ class Checker {
     admin_ = std::move(std::get<ipvs::AdminState>(parsed));
     if (!cfg_) return;
     ipvs_.set_admin(ipvs::admin_modes(cfg_->virtual_servers, admin_));
-    ipvs_.health_changed(health_.board());
+    ipvs_.admin_changed(health_.board());
     dirty_ = true;
   }
 

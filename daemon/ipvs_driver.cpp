@@ -97,6 +97,11 @@ void IpvsDriver::health_changed(const health::HealthBoard& board) {
   apply(board, Pass::cached);
 }
 
+void IpvsDriver::admin_changed(const health::HealthBoard& board) {
+  board_ = &board;
+  if (auto err = apply(board, Pass::full)) log(log_err, *err);
+}
+
 void IpvsDriver::expire_nodest_conn() {
   std::error_code ec;
   if (sysctl_dir_.empty() || !std::filesystem::is_directory(sysctl_dir_, ec)) return;  // no IPVS here (in-memory table)

@@ -50,6 +50,10 @@ class IpvsDriver {
   // The maintenance modes of the running configuration's real servers
   // (ipvs::admin_modes), used from the next derivation on.
   void set_admin(ipvs::Admin admin) { admin_ = std::move(admin); }
+  // The maintenance state changed: derive and apply it with a full read of
+  // the kernel table, so the connections `tandemctl drain` counts down
+  // from are fresh.
+  void admin_changed(const health::HealthBoard& board);
   void set_sync_role(bool master, bool both = false);
   // The staged handover's forwarding of one failover group's virtual
   // servers (empty: all of them): applied when this returns.

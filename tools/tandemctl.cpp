@@ -398,6 +398,7 @@ std::string clock_now() {
 int maintain_main(const std::string& socket_path, tandem::daemon::Request req, std::optional<std::chrono::milliseconds> timeout) {
   using namespace tandem::daemon;
   std::string why;
+  const auto start = std::chrono::steady_clock::now();
   auto reply = ask(socket_path, req, why);
   if (!reply) {
     std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
@@ -422,24 +423,32 @@ int maintain_main(const std::string& socket_path, tandem::daemon::Request req, s
   }
   std::printf("%s: draining, weight 0 on both directors\n", counts->target.c_str());
   if (timeout && timeout->count() == 0) return 0;
-  const auto start = std::chrono::steady_clock::now();
   Request query = req;
   query.command = Command::connections;
   std::optional<std::pair<long, long>> shown;
+  // The figures come from the checker's last full read of the kernel
+  // table: one made before the drain (older than the time since) is left
+  // out; the drain itself starts a new one.
+  bool first = true;
   for (;;) {
-    if (counts->mode != "drain") {
+    if (!first && counts->mode != "drain") {
       std::fprintf(stderr, "tandemctl: %s is no longer draining (%s)\n", counts->target.c_str(), counts->mode.c_str());
       return 1;
     }
+    const auto since_drain = std::chrono::steady_clock::now() - start;
+    const bool fresh = !first && std::chrono::milliseconds(counts->age_ms) <= since_drain;
+    first = false;
     const std::pair<long, long> now{counts->active, counts->persistent};
-    if (!shown || *shown != now) {
+    if (!fresh) {
+      // wait for a read made since the drain
+    } else if (!shown || *shown != now) {
       std::printf("%s  active %ld, persistent %ld (inactive %ld; kernel read %.1f s ago)\n", clock_now().c_str(),
                   counts->active, counts->persistent, counts->inactive, double(counts->age_ms) / 1000);
       std::fflush(stdout);
       shown = now;
     }
     const auto waited = std::chrono::steady_clock::now() - start;
-    if (counts->active == 0 && counts->persistent == 0) {
+    if (fresh && counts->active == 0 && counts->persistent == 0) {
       std::printf("%s: drained, no active or persistent connections left (%.1f s)\n", counts->target.c_str(),
                   std::chrono::duration<double>(waited).count());
       return 0;
