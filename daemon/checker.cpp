@@ -64,6 +64,7 @@ class Checker {
   // After the loop: a parse still running ends (it only posts to the loop).
   void finish() {
     if (worker_.joinable()) worker_.join();
+    if (plan_worker_.joinable()) plan_worker_.join();
   }
 
   void start() {
@@ -93,6 +94,8 @@ class Checker {
             engine_events_ = std::move(msg.events);
           } else if constexpr (std::is_same_v<M, checker::SetMaintenance>) {
             set_maintenance(msg.text);
+          } else if constexpr (std::is_same_v<M, checker::Plan>) {
+            plan(std::move(msg));
           } else if constexpr (std::is_same_v<M, checker::Resolve>) {
             channel_->send(resolve(msg));
           } else if constexpr (std::is_same_v<M, checker::Stop>) {
@@ -117,24 +120,58 @@ class Checker {
     std::string why;  // set: refused
   };
 
+  // The parse and the board of `text` (on a worker thread).
+  std::shared_ptr<Prepared> prepare(const std::string& text, const std::string& path) const {
+    auto p = std::make_shared<Prepared>();
+    auto parsed = config::parse_config(text, path, {options_.hostname});
+    if (!parsed.config) {
+      for (const auto& e : parsed.errors) p->why += e.format("error") + "\n";
+    } else {
+      p->next = std::make_unique<config::Config>(std::move(*parsed.config));
+      auto prepared = HealthChecker::prepare(p->next->virtual_servers);
+      if (auto* errors = std::get_if<std::vector<std::string>>(&prepared))
+        for (const auto& e : *errors) p->why += "health check of " + e + "\n";
+      else
+        p->board = std::move(std::get<health::HealthBoard>(prepared));
+    }
+    return p;
+  }
+
   void configure(checker::Configure m) {
     if (worker_.joinable()) worker_.join();
     worker_ = std::thread([this, m = std::move(m)]() mutable {
-      auto p = std::make_shared<Prepared>();
-      auto parsed = config::parse_config(m.text, m.path, {options_.hostname});
-      if (!parsed.config) {
-        for (const auto& e : parsed.errors) p->why += e.format("error") + "\n";
-      } else {
-        p->next = std::make_unique<config::Config>(std::move(*parsed.config));
-        auto prepared = HealthChecker::prepare(p->next->virtual_servers);
-        if (auto* errors = std::get_if<std::vector<std::string>>(&prepared))
-          for (const auto& e : *errors) p->why += "health check of " + e + "\n";
-        else
-          p->board = std::move(std::get<health::HealthBoard>(prepared));
-      }
+      auto p = prepare(m.text, m.path);
       m.text.clear();
       p->request = std::move(m);
       asio::post(io_, [this, p] { apply_configuration(std::move(*p)); });
+    });
+  }
+
+  // tandemctl reload --dry-run: what apply_configuration would log now.
+  void plan(checker::Plan m) {
+    if (plan_worker_.joinable()) plan_worker_.join();
+    plan_worker_ = std::thread([this, m = std::move(m)] {
+      auto p = prepare(m.text, m.path);
+      asio::post(io_, [this, p, id = m.id] {
+        if (plan_worker_.joinable()) plan_worker_.join();
+        if (stopped_) return;
+        checker::Planned out{id, false, ""};
+        out.message = p->why;
+        if (p->why.empty() && !cfg_) out.message = "the checker is starting; try again";
+        if (!out.message.empty()) {
+          while (!out.message.empty() && out.message.back() == '\n') out.message.pop_back();
+          channel_->send(out);
+          return;
+        }
+        health::HealthBoard& board = *p->board;
+        std::vector<std::string> lines = board.check_changes(health_.board());
+        board.carry_over(health_.board());
+        for (auto& l : ipvs_.plan(*p->next, board, ipvs::admin_modes(p->next->virtual_servers, admin_)))
+          lines.push_back(std::move(l));
+        out.ok = true;
+        for (const auto& l : lines) out.message += l + "\n";
+        channel_->send(out);
+      });
     });
   }
 
@@ -158,6 +195,9 @@ class Checker {
     }
     // A replacement checker takes the health the kernel shows.
     if (!cfg_ && options_.restarted) ipvs_.inherit_health(*p.next, *p.board);
+    // What a reload does to the checks, as tandemctl reload --dry-run says.
+    if (cfg_)
+      for (const auto& line : p.board->check_changes(health_.board())) log(log_info, line);
     health_.start(std::move(*p.board));
     std::unique_ptr<config::Config> next = std::move(p.next);
     std::swap(cfg_, next);
@@ -342,6 +382,7 @@ class Checker {
   bool health_pending_ = false;
   bool stopped_ = false;
   std::thread worker_;
+  std::thread plan_worker_;
 };
 
 }  // namespace

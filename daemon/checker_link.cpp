@@ -183,6 +183,16 @@ void CheckerLink::forward(bool on, const std::string& group) {
   send(checker::Forward{on, group});
 }
 
+void CheckerLink::plan(std::string path, std::string text, Planned done) {
+  const std::uint64_t id = next_id_++;
+  if (!channel_) {
+    done(checker::Planned{id, false, "the checker is being restarted; try again"});
+    return;
+  }
+  planning_.emplace(id, std::move(done));
+  send(checker::Plan{id, std::move(path), std::move(text)});
+}
+
 void CheckerLink::send(const checker::Message& m) {
   if (channel_) channel_->send(m);
 }
@@ -212,6 +222,12 @@ void CheckerLink::on_message(checker::Message m) {
           if (auto it = resolving_.find(msg.id); it != resolving_.end()) {
             auto done = std::move(it->second);
             resolving_.erase(it);
+            done(msg);
+          }
+        } else if constexpr (std::is_same_v<M, checker::Planned>) {
+          if (auto it = planning_.find(msg.id); it != planning_.end()) {
+            auto done = std::move(it->second);
+            planning_.erase(it);
             done(msg);
           }
         } else if constexpr (std::is_same_v<M, checker::ForwardApplied>) {
@@ -264,6 +280,8 @@ void CheckerLink::on_closed(const std::string& why) {
     backoff_ = std::min(2 * backoff_, timings_.max_backoff);
   log(log_err, "checker pid " + std::to_string(pid) + " " + how + " (" + why + "); restarting it in " +
                    std::to_string(backoff_.count()) + " ms");
+  for (auto& [id, done] : std::exchange(planning_, {}))
+    done(checker::Planned{id, false, "the checker ended (" + how + "); try again"});
   for (auto& [id, done] : std::exchange(resolving_, {}))
     done(checker::Resolved{id, false, "the checker ended (" + how + "); try again", {}, {}, false, 0, 0, 0, 0, 0});
   if (pending_) {

@@ -81,6 +81,11 @@ class CheckerLink {
   // its answer, or a refusal when the checker ends before it answers.
   using Resolved = std::function<void(const checker::Resolved&)>;
   void resolve(std::string vs, std::string real, Resolved done);
+  // What a reload to `text` (read from `path`) would change on the
+  // checker's side (Plan); `done` gets the answer, or a refusal when the
+  // checker ends first.
+  using Planned = std::function<void(const checker::Planned&)>;
+  void plan(std::string path, std::string text, Planned done);
   // Sends Stop and calls `done` when the checker has exited, or after
   // `wait` (then it is killed). No restart after this.
   void stop(std::chrono::milliseconds wait, std::function<void()> done);
@@ -130,6 +135,7 @@ class CheckerLink {
   std::set<std::string> forwarding_;  // the groups forwarding
   std::string maintenance_;
   std::map<std::uint64_t, Resolved> resolving_;
+  std::map<std::uint64_t, Planned> planning_;
   bool stopping_ = false;
   std::function<void()> stopped_;
   std::uint64_t restarts_ = 0;

@@ -119,6 +119,16 @@ void put_fields(std::vector<std::uint8_t>& out, const Resolved& m) {
   put_be<std::uint64_t>(out, m.age_ms);
 }
 void put_fields(std::vector<std::uint8_t>& out, const SetMaintenance& m) { put_string(out, m.text); }
+void put_fields(std::vector<std::uint8_t>& out, const Plan& m) {
+  put_be<std::uint64_t>(out, m.id);
+  put_string(out, m.path);
+  put_string(out, m.text);
+}
+void put_fields(std::vector<std::uint8_t>& out, const Planned& m) {
+  put_be<std::uint64_t>(out, m.id);
+  out.push_back(m.ok ? 1 : 0);
+  put_string(out, m.message);
+}
 
 void read_fields(Reader& r, Configure& m) {
   m.id = r.number<std::uint64_t>();
@@ -180,6 +190,16 @@ void read_fields(Reader& r, Resolved& m) {
   m.age_ms = r.number<std::uint64_t>();
 }
 void read_fields(Reader& r, SetMaintenance& m) { m.text = r.string(); }
+void read_fields(Reader& r, Plan& m) {
+  m.id = r.number<std::uint64_t>();
+  m.path = r.string();
+  m.text = r.string();
+}
+void read_fields(Reader& r, Planned& m) {
+  m.id = r.number<std::uint64_t>();
+  m.ok = r.boolean();
+  m.message = r.string();
+}
 
 template <std::size_t I = 0>
 std::optional<Message> read_message(std::uint8_t type, Reader& r) {
@@ -241,7 +261,7 @@ Decoded decode(std::span<const std::uint8_t> in) {
 const char* name(const Message& m) {
   static constexpr const char* names[] = {"Configure", "Configured", "SetSync", "Forward", "ForwardApplied",
                                           "Ping",      "Pong",       "Snapshot", "Stop",           "Publish",
-                                          "Resolve",   "Resolved",   "SetMaintenance"};
+                                          "Resolve",   "Resolved",   "SetMaintenance", "Plan",         "Planned"};
   static_assert(std::size(names) == std::variant_size_v<Message>);
   return names[m.index()];
 }

@@ -14,7 +14,7 @@
 namespace tandem::daemon::checker {
 
 // 2: SetSync.both, Forward.group, ForwardApplied.group; 3: Publish;
-// 4: Resolve, Resolved, SetMaintenance
+// 4: Resolve, Resolved, SetMaintenance, Plan, Planned
 inline constexpr std::uint8_t kVersion = 4;
 // A frame's body is at most this long; a longer length is a protocol error.
 inline constexpr std::uint32_t kMaxBody = 64u << 20;
@@ -124,8 +124,26 @@ struct SetMaintenance {
   friend bool operator==(const SetMaintenance&, const SetMaintenance&) = default;
 };
 
+// engine -> checker: what would Configure{text} change (tandemctl reload
+// --dry-run)? Nothing is applied.
+struct Plan {
+  std::uint64_t id = 0;
+  std::string path;
+  std::string text;
+  friend bool operator==(const Plan&, const Plan&) = default;
+};
+// checker -> engine: the answer to Plan `id`: when ok, the lines a
+// Configure of that text would log now (its IPVS operations and check
+// changes), one per line; otherwise why it would be refused.
+struct Planned {
+  std::uint64_t id = 0;
+  bool ok = false;
+  std::string message;
+  friend bool operator==(const Planned&, const Planned&) = default;
+};
+
 using Message = std::variant<Configure, Configured, SetSync, Forward, ForwardApplied, Ping, Pong, Snapshot, Stop,
-                             Publish, Resolve, Resolved, SetMaintenance>;
+                             Publish, Resolve, Resolved, SetMaintenance, Plan, Planned>;
 
 // One frame: u32 body length, then the body: u8 version, u8 type, fields.
 std::vector<std::uint8_t> encode(const Message& m);

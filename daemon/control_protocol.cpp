@@ -13,6 +13,7 @@ std::optional<Command> parse_command(std::string_view line) {
   if (line == "disable") return Command::disable;
   if (line == "enable") return Command::enable;
   if (line == "connections") return Command::connections;
+  if (line == "plan") return Command::plan;
   return std::nullopt;
 }
 
@@ -27,6 +28,7 @@ std::string_view command_line(Command c) {
     case Command::disable: return "disable";
     case Command::enable: return "enable";
     case Command::connections: return "connections";
+    case Command::plan: return "plan";
   }
   return "status";
 }
@@ -58,6 +60,17 @@ std::optional<Request> parse_request(std::string_view line) {
     return r;
   }
   auto c = parse_command(line.substr(0, space));
+  if (c && *c == Command::plan) {
+    // An absolute path, up to 4096 bytes, no control characters.
+    const std::string_view path = line.substr(space + 1);
+    if (path.empty() || path.size() > 4096 || path.front() != '/') return std::nullopt;
+    for (char ch : path)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return std::nullopt;
+    Request r;
+    r.command = *c;
+    r.path = std::string(path);
+    return r;
+  }
   if (c && names_real_server(*c)) {
     const std::string_view rest = line.substr(space + 1);
     const auto blank = rest.find(' ');
@@ -85,6 +98,7 @@ std::string request_line(const Request& r) {
   std::string line(command_line(r.command));
   if (!r.group.empty()) line += " " + r.group;
   if (names_real_server(r.command)) line += " " + r.vs + " " + r.real;
+  if (r.command == Command::plan && !r.path.empty()) line += " " + r.path;
   return line;
 }
 

@@ -7,7 +7,7 @@
 
 namespace tandem::daemon {
 
-enum class Command { status, status_json, standby, takeover, reload, drain, disable, enable, connections };
+enum class Command { status, status_json, standby, takeover, reload, drain, disable, enable, connections, plan };
 
 std::optional<Command> parse_command(std::string_view line);  // without the newline
 std::string_view command_line(Command c);
@@ -21,6 +21,9 @@ struct Request {
   std::string group;
   std::string vs;
   std::string real;
+  // plan: the file to plan a reload from ("plan /etc/tandem/new.toml");
+  // empty: the daemon's own (tandemctl reload --dry-run).
+  std::string path;
   // Who asked (the control socket's peer, "root"); not on the line.
   std::string client;
   friend bool operator==(const Request&, const Request&) = default;

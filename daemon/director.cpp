@@ -77,6 +77,43 @@ struct Director::Parsed {
   failover::GroupsParams params;
 };
 
+namespace {
+
+// Reads and parses `path` (on a reload or plan thread).
+void parse_file(Director::Parsed& p, const std::string& path, const std::string& hostname) {
+  auto loaded = config::load_config_text(path, {hostname});
+  p.text = std::move(loaded.text);
+  p.config = std::move(loaded.result);
+  if (p.config.config) {
+    p.keys = config::load_authkeys(p.config.config->cluster.authkeys);
+    p.params = failover::GroupsParams::from(*p.config.config, ipvs::handover_forward_stages(*p.config.config));
+    // Freed here, not on the engine's loop (thousands of objects).
+    *p.config.config = without_virtual_servers(std::move(*p.config.config));
+  }
+}
+
+// The engine's part of a reload, one line each: what the log says when it
+// is applied and what tandemctl reload --dry-run prints.
+std::vector<std::string> reload_lines(const ConfigDiff& d, const config::Config& next, bool tracks_changed) {
+  std::vector<std::string> out;
+  for (const auto& v : d.vips_added) out.push_back("reload: VIP " + v.address.str() + " on " + v.interface + " added");
+  for (const auto& v : d.vips_removed)
+    out.push_back("reload: VIP " + v.address.str() + " on " + v.interface + " removed");
+  for (std::size_t i = 0; i < next.links.size(); ++i)
+    if (i >= d.links_kept.size() || !d.links_kept[i]) out.push_back("reload: link " + next.links[i].name + " opened");
+  for (const auto& name : d.links_closed) out.push_back("reload: link " + name + " closed");
+  for (const auto& g : d.groups_added) out.push_back("reload: group " + g + " added");
+  for (const auto& g : d.groups_removed) out.push_back("reload: group " + g + " removed");
+  for (const auto& g : d.groups_changed) out.push_back("reload: group " + g + " changed");
+  if (d.election_changed) out.push_back("reload: timing/election settings changed");
+  if (d.realtime_changed) out.push_back("reload: scheduling/memory locking changed");
+  if (d.authkeys_path_changed) out.push_back("reload: authkeys file changed");
+  if (tracks_changed) out.push_back("reload: tracks changed");
+  return out;
+}
+
+}  // namespace
+
 Director::Director(asio::io_context& io, DirectorOptions options, config::Config cfg, std::string config_text,
                    config::AuthKeys keys, DirectorAdapters adapters)
     : io_(io),
@@ -123,6 +160,7 @@ Director::Director(asio::io_context& io, DirectorOptions options, config::Config
 Director::~Director() {
   stop_everything();
   if (reload_thread_.joinable()) reload_thread_.join();
+  if (plan_thread_.joinable()) plan_thread_.join();
 }
 
 std::optional<std::string> Director::start() {
@@ -371,6 +409,7 @@ void Director::on_command(Request request, Respond respond) {
       return respond(r);
     }
     case Command::reload: return reload(std::move(respond));
+    case Command::plan: return plan(request.path, std::move(respond));
     case Command::drain:
     case Command::disable:
     case Command::enable:
@@ -403,15 +442,7 @@ void Director::reload(Respond respond) {
   reload_thread_ = std::thread([this, path = options_.config_path, hostname = options_.hostname] {
     run_at_normal_priority();
     Parsed p;
-    auto loaded = config::load_config_text(path, {hostname});
-    p.text = std::move(loaded.text);
-    p.config = std::move(loaded.result);
-    if (p.config.config) {
-      p.keys = config::load_authkeys(p.config.config->cluster.authkeys);
-      p.params = failover::GroupsParams::from(*p.config.config, ipvs::handover_forward_stages(*p.config.config));
-      // Freed here, not on the engine's loop (thousands of objects).
-      *p.config.config = without_virtual_servers(std::move(*p.config.config));
-    }
+    parse_file(p, path, hostname);
     asio::post(io_, [this, p = std::move(p)]() mutable { on_reload_parsed(std::move(p)); });
   });
 }
@@ -458,6 +489,7 @@ void Director::on_reload_configured(const checker::Configured& c) {
   }
   Reload& rl = *reload_;
   const bool tracks_changed = rl.next.tracks != cfg_.tracks;
+  for (const auto& line : reload_lines(rl.diff, rl.next, tracks_changed)) log(log_info, line);
   apply_realtime(rl.next.node, &cfg_.node);
   cfg_ = std::move(rl.next);
   params_ = std::move(rl.params);
@@ -606,6 +638,49 @@ void Director::maintain(const Request& request, Respond respond) {
     }
     adopt_maintenance(std::move(state), verb + " " + target + " by " + by);
     respond(Reply{true, target + " " + std::string(ipvs::to_string(want)) + " " + counts_line(r) + "\n"});
+  });
+}
+
+void Director::plan(const std::string& path, Respond respond) {
+  if (planning_) return respond(Reply{false, "a reload plan is being made; try again"});
+  planning_ = true;
+  if (plan_thread_.joinable()) plan_thread_.join();
+  const std::string file = path.empty() ? options_.config_path : path;
+  plan_thread_ = std::thread([this, file, respond, hostname = options_.hostname] {
+    run_at_normal_priority();
+    auto p = std::make_shared<Parsed>();
+    parse_file(*p, file, hostname);
+    asio::post(io_, [this, p, file, respond] {
+      planning_ = false;
+      if (plan_thread_.joinable()) plan_thread_.join();
+      if (stopped_) return respond(Reply{false, "tandemd is stopping"});
+      const std::string refused = "a reload of " + file + " would be rejected:\n";
+      if (!p->config.config) return respond(Reply{false, refused + join(p->config.errors, "error")});
+      if (!p->keys->keys) return respond(Reply{false, refused + join(p->keys->errors, "error")});
+      config::Config next = std::move(*p->config.config);
+      ConfigDiff diff = diff_config(cfg_, next);
+      for (auto& why : resources_in_use(next)) diff.refused.push_back(std::move(why));
+      if (!diff.refused.empty()) {
+        std::string why;
+        for (const auto& r : diff.refused) why += r + "\n";
+        return respond(Reply{false, refused + why});
+      }
+      auto lines = reload_lines(diff, next, next.tracks != cfg_.tracks);
+      checker_.plan(file, std::move(p->text), [this, file, lines, respond, refused](const checker::Planned& c) {
+        if (!c.ok) return respond(Reply{false, refused + c.message + "\n"});
+        std::string body = "a reload of " + file + " would do (nothing is applied):\n";
+        for (const auto& l : lines) body += "  " + l + "\n";
+        std::size_t n = lines.size();
+        std::istringstream checker_lines(c.message);
+        for (std::string l; std::getline(checker_lines, l);) {
+          body += "  " + l + "\n";
+          ++n;
+        }
+        if (n == 0) body += "  nothing: the running configuration is the same\n";
+        log(log_info, "reload plan of " + file + ": " + std::to_string(n) + " change(s)");
+        respond(Reply{true, body});
+      });
+    });
   });
 }
 

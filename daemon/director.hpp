@@ -64,6 +64,8 @@ struct DirectorAdapters {
 
 class Director {
  public:
+  struct Parsed;  // what a reload or plan thread hands back
+
   // `cfg` as parsed from `config_text` (the file's bytes, which the checker
   // parses for itself).
   Director(boost::asio::io_context& io, DirectorOptions options, config::Config cfg, std::string config_text,
@@ -89,7 +91,6 @@ class Director {
     ConfigDiff diff;
     std::vector<Respond> respond;
   };
-  struct Parsed;  // what the reload thread hands back
 
   void finish_start(const checker::Configured& c);
   void handle(failover::Event event);
@@ -101,6 +102,9 @@ class Director {
   void on_reload_parsed(Parsed parsed);
   void on_reload_configured(const checker::Configured& c);
   void finish_reload(Reply reply);
+  // tandemctl reload --dry-run, tandemd --check-config --plan: what a
+  // reload to `path` (empty: the running file) would change, nothing applied.
+  void plan(const std::string& path, Respond respond);
   StatusReport report(bool with_loops) const;
   void update_status();
   // The role of a machine's group now ("" names the one group of the form
@@ -159,6 +163,8 @@ class Director {
   std::optional<Reload> reload_;
   std::vector<Respond> reload_waiting_;  // reloads asked for while one runs
   std::thread reload_thread_;
+  std::thread plan_thread_;
+  bool planning_ = false;
 
   std::deque<failover::Event> pending_;
   bool processing_ = false;

@@ -4,6 +4,7 @@
 
 #include "daemon/log.hpp"
 #include "ipvs/handover_topology.hpp"
+#include "ipvs/reconcile.hpp"
 #include "ipvs/desired.hpp"
 
 namespace tandem::daemon {
@@ -75,13 +76,32 @@ std::optional<std::string> IpvsDriver::configure(const config::Config& cfg, cons
   return err;
 }
 
+ipvs::Table IpvsDriver::desired(const config::Config& cfg, const health::HealthBoard& board,
+                                const ipvs::Admin& admin) const {
+  return ipvs::desired_table(cfg.virtual_servers, board.healthy(),
+                             forwarding_.empty()     ? ipvs::Handover{}
+                             : forwarding_.count("") ? ipvs::handover_targets(cfg)
+                                                     : ipvs::handover_targets(cfg, &forwarding_),
+                             admin);
+}
+
+std::vector<std::string> IpvsDriver::plan(const config::Config& next, const health::HealthBoard& board,
+                                          const ipvs::Admin& admin) const {
+  std::vector<std::string> out;
+  if (!keeper_) {
+    if (wants_ipvs(next))
+      out.push_back("ipvs: the kernel table would be opened, read and programmed (" +
+                    std::to_string(next.virtual_servers.size()) + " virtual server(s))");
+    return out;
+  }
+  for (const auto& op : ipvs::reconcile(desired(next, board, admin), keeper_->observed(), keeper_->created()))
+    out.push_back("ipvs: " + ipvs::describe(op));
+  return out;
+}
+
 std::optional<std::string> IpvsDriver::apply(const health::HealthBoard& board, Pass pass) {
   if (!keeper_ || !cfg_) return std::nullopt;
-  keeper_->set_desired(ipvs::desired_table(cfg_->virtual_servers, board.healthy(),
-                                           forwarding_.empty()     ? ipvs::Handover{}
-                                           : forwarding_.count("") ? ipvs::handover_targets(*cfg_)
-                                                                   : ipvs::handover_targets(*cfg_, &forwarding_),
-                                           admin_));
+  keeper_->set_desired(desired(*cfg_, board, admin_));
   std::optional<std::string> err;
   if (pass == Pass::full) {
     if (auto e = keeper_->reconcile_full()) err = "IPVS: " + *e;

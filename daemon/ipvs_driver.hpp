@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "config/config.hpp"
 #include "health/board.hpp"
@@ -63,9 +64,15 @@ class IpvsDriver {
   void stop();
 
   const ipvs::TableKeeper* keeper() const { return keeper_.get(); }
+  // What configure(next) with `board` and `admin` would do to the table
+  // now, one "ipvs: ..." line per operation as the keeper logs them;
+  // nothing is applied.
+  std::vector<std::string> plan(const config::Config& next, const health::HealthBoard& board,
+                                const ipvs::Admin& admin) const;
 
  private:
   enum class Pass { cached, full };
+  ipvs::Table desired(const config::Config& cfg, const health::HealthBoard& board, const ipvs::Admin& admin) const;
   // The one derive-and-apply.
   std::optional<std::string> apply(const health::HealthBoard& board, Pass pass);
   void schedule_reconcile();

@@ -12,6 +12,7 @@
 #include "config/authkeys.hpp"
 #include "config/config.hpp"
 #include "daemon/checker.hpp"
+#include "daemon/control_client.hpp"
 #include "daemon/director.hpp"
 #include "daemon/log.hpp"
 #include "daemon/realtime.hpp"
@@ -19,10 +20,12 @@
 namespace {
 
 const char* usage =
-    "usage: tandemd [-c FILE] [--socket PATH] [--check-config] [--log-level LEVEL]\n"
+    "usage: tandemd [-c FILE] [--socket PATH] [--check-config [--plan]] [--log-level LEVEL]\n"
     "  -c, --config FILE   configuration (default /etc/tandem/tandem.toml)\n"
     "  --socket PATH       control socket (default /run/tandem/tandemd.sock)\n"
     "  --check-config      validate the configuration and the authkeys file, then exit\n"
+    "  --plan              with --check-config: ask the running tandemd (--socket) what a reload\n"
+    "                      to FILE would change (VIPs, IPVS, checks); nothing is applied\n"
     "  --log-level LEVEL   err, warning, notice, info (default) or debug\n"
     "  --ipvs-in-memory    keep the IPVS table in memory, not in the kernel (testing)\n"
     "  --resource-d DIR    where [[resource]] agents are looked up first (default /etc/ha.d/resource.d)\n"
@@ -37,6 +40,7 @@ std::string hostname() {
 // --check-config prints plain FILE:LINE:COL lines for a person; a starting
 // daemon logs them with priority prefixes for journald.
 bool check_only = false;
+bool plan_only = false;  // --check-config --plan
 // Health checks and the IPVS logic against a table in memory, for a kernel
 // without IPVS (testing, benchmarks): nothing reaches the kernel's table.
 bool ipvs_in_memory = false;
@@ -77,6 +81,8 @@ int main(int argc, char** argv) {
       opts.socket_path = value();
     else if (a == "--check-config")
       check_only = true;
+    else if (a == "--plan")
+      plan_only = true;
     else if (a == "--checker") {
       checker.emplace();
       checker->fd = std::atoi(value());
@@ -110,6 +116,10 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (plan_only && !check_only) {
+    std::fprintf(stderr, "tandemd: --plan goes with --check-config\n%s", usage);
+    return 2;
+  }
   try {
     if (checker) return daemon::run_checker(*checker);
     return run(opts);
@@ -152,8 +162,23 @@ int run(const tandem::daemon::DirectorOptions& opts) {
     keys = std::move(k.keys);
   }
   if (check_only) {
-    if (parsed.config && keys_ok) std::printf("%s: ok\n", opts.config_path.c_str());
-    return parsed.config && keys_ok ? 0 : 1;
+    if (!parsed.config || !keys_ok) return 1;
+    std::printf("%s: ok\n", opts.config_path.c_str());
+    if (!plan_only) return 0;
+    // The running daemon reads the same file and says what a reload would do.
+    std::error_code ec;
+    daemon::Request request;
+    request.command = daemon::Command::plan;
+    request.path = std::filesystem::absolute(opts.config_path, ec).lexically_normal().string();
+    std::string why;
+    const auto reply = daemon::ask_tandemd(opts.socket_path, request, why, 120);
+    if (!reply) {
+      std::fprintf(stderr, "tandemd: %s\n", why.c_str());
+      return 1;
+    }
+    std::fputs(reply->body.c_str(), reply->ok ? stdout : stderr);
+    if (!reply->ok && (reply->body.empty() || reply->body.back() != '\n')) std::fputc('\n', stderr);
+    return reply->ok ? 0 : 1;
   }
   if (!parsed.config || !keys_ok) {
     daemon::log(daemon::log_err, "tandemd: not starting: the configuration has errors");

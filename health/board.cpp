@@ -75,6 +75,30 @@ std::vector<std::optional<std::size_t>> HealthBoard::same_checks(const HealthBoa
   return same;
 }
 
+std::vector<std::string> HealthBoard::check_changes(const HealthBoard& old) const {
+  auto probed = [](const std::optional<config::Check>& c) { return c && c->type != config::Check::Type::none; };
+  std::unordered_map<std::string, std::size_t> by_identity;
+  for (std::size_t i = 0; i < old.entries_.size(); ++i) by_identity.emplace(old.identity_[i], i);
+  std::unordered_map<std::string, std::size_t> here;
+  for (std::size_t i = 0; i < entries_.size(); ++i) here.emplace(identity_[i], i);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (!probed(checks_[i])) continue;
+    const auto it = by_identity.find(identity_[i]);
+    const bool had = it != by_identity.end() && probed(old.checks_[it->second]);
+    if (had && old.checks_[it->second] == checks_[i]) continue;
+    out.push_back(std::string("health: ") + (had ? "changed " : "new ") + entries_[i].check + " check of " +
+                  entries_[i].name);
+  }
+  for (std::size_t i = 0; i < old.entries_.size(); ++i) {
+    if (!probed(old.checks_[i])) continue;
+    const auto it = here.find(old.identity_[i]);
+    if (it != here.end() && probed(checks_[it->second])) continue;
+    out.push_back("health: no more " + old.entries_[i].check + " check of " + old.entries_[i].name);
+  }
+  return out;
+}
+
 void LatencyHistogram::add(double seconds) {
   std::size_t i = 0;
   while (i < bounds.size() && seconds > bounds[i]) ++i;

@@ -64,6 +64,12 @@ class HealthBoard {
   // real server of the same virtual server (the ones carry_over takes
   // over), or nullopt: a new or changed check.
   std::vector<std::optional<std::size_t>> same_checks(const HealthBoard& old) const;
+  // What a reload from `old` to this board does to the checks, one line
+  // each, in this board's order and then the removed ones in `old`'s:
+  // "health: new http check of real 10.0.0.13:80 of TCP 10.0.0.100:80",
+  // "health: changed ...", "health: no more tcp check of ...". Entries
+  // without a check (or type "none") are not checked either way.
+  std::vector<std::string> check_changes(const HealthBoard& old) const;
 
   // Starts the probed entries that healthy[v][r] calls unhealthy as down
   // (ipvs::health_in_kernel, for a restarted checker): they come back

@@ -4,9 +4,7 @@
 // warnings).
 #include <fcntl.h>
 #include <glob.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,6 +26,7 @@
 #include "config/legacy/piranha.hpp"
 #include "config/duration.hpp"
 #include "config/text_file.hpp"
+#include "daemon/control_client.hpp"
 #include "daemon/control_protocol.hpp"
 
 namespace {
@@ -38,7 +37,8 @@ const char* usage =
     "  status [--json]   role, peer, links, VIPs and heartbeat counters\n"
     "  standby [GROUP]   hand the VIPs (of one failover group) to the peer\n"
     "  takeover [GROUP]  take the VIPs (of one failover group) from the peer\n"
-    "  reload            re-read the configuration (same as SIGHUP)\n"
+    "  reload [--dry-run] re-read the configuration (same as SIGHUP); --dry-run: print the VIP,\n"
+    "                    IPVS and check changes it would make, and apply nothing\n"
     "  drain VS REAL [--timeout T]\n"
     "                    weight 0 for real server REAL of virtual server VS on both directors, then wait\n"
     "                    until its active and persistent connections are gone (or T passed; 0: do not wait)\n"
@@ -304,52 +304,6 @@ int import_main(int argc, char** argv) {
 
 // ---- the control socket ----
 
-// One request, its reply; nullopt with `why` when tandemd cannot be asked.
-std::optional<tandem::daemon::Reply> ask(const std::string& socket_path, const tandem::daemon::Request& req,
-                                         std::string& why) {
-  using namespace tandem::daemon;
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (socket_path.size() >= sizeof addr.sun_path) {
-    why = "socket path too long: " + socket_path;
-    if (fd >= 0) ::close(fd);
-    return std::nullopt;
-  }
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    why = "cannot reach tandemd at " + socket_path + ": " + std::strerror(errno);
-    if (fd >= 0) ::close(fd);
-    return std::nullopt;
-  }
-  timeval tv{30, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string request = request_line(req) + "\n";
-  if (::write(fd, request.data(), request.size()) != ssize_t(request.size())) {
-    why = std::string("write: ") + std::strerror(errno);
-    ::close(fd);
-    return std::nullopt;
-  }
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n > 0) {
-      text.append(buf, std::size_t(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      why = std::string("read: ") + std::strerror(errno);
-      ::close(fd);
-      return std::nullopt;
-    }
-    break;
-  }
-  ::close(fd);
-  return parse_reply(text);
-}
-
 // tandemd's answer to drain|disable|enable|connections:
 // "TARGET... MODE active A inactive I persistent P weight W age_ms X".
 struct RealCounts {
@@ -399,7 +353,7 @@ int maintain_main(const std::string& socket_path, tandem::daemon::Request req, s
   using namespace tandem::daemon;
   std::string why;
   const auto start = std::chrono::steady_clock::now();
-  auto reply = ask(socket_path, req, why);
+  auto reply = tandem::daemon::ask_tandemd(socket_path, req, why);
   if (!reply) {
     std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
     return 1;
@@ -460,7 +414,7 @@ int maintain_main(const std::string& socket_path, tandem::daemon::Request req, s
       return 1;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    reply = ask(socket_path, query, why);
+    reply = tandem::daemon::ask_tandemd(socket_path, query, why);
     if (!reply) {
       std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
       return 1;
@@ -488,6 +442,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> servers;  // VS REAL
   std::optional<std::chrono::milliseconds> timeout;
   bool json = false;
+  bool dry_run = false;
   const auto takes_servers = [&] { return verb == "drain" || verb == "disable" || verb == "enable"; };
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -496,6 +451,8 @@ int main(int argc, char** argv) {
       socket_path = argv[++i];
     } else if (a == "--json") {
       json = true;
+    } else if (a == "--dry-run" && verb == "reload") {
+      dry_run = true;
     } else if (a == "--timeout" && verb == "drain") {
       if (i + 1 >= argc) return fail_usage("--timeout needs a duration (30s, 5m; 0: do not wait)");
       const std::string t = argv[++i];
@@ -520,11 +477,12 @@ int main(int argc, char** argv) {
   Command cmd;
   if (verb == "status")
     cmd = json ? Command::status_json : Command::status;
-  else if (auto c = parse_command(verb); c && verb != "status-json" && verb != "connections" && !json)
+  else if (auto c = parse_command(verb); c && verb != "status-json" && verb != "connections" && verb != "plan" && !json)
     cmd = *c;
   else
     return fail_usage(json ? "--json goes with status" : "unknown command \"" + verb + "\"");
 
+  if (dry_run) cmd = Command::plan;
   Request req{cmd, group};
   if (names_real_server(cmd)) {
     if (servers.size() != 2) return fail_usage(verb + " needs a virtual server and a real server: " + verb + " VS REAL");
@@ -537,7 +495,7 @@ int main(int argc, char** argv) {
   if (!group.empty() && !parse_request(request_line(req)))
     return fail_usage("bad group name \"" + group + "\": 1 to 32 of A-Z a-z 0-9 _ . -");
   std::string why;
-  auto r = ask(socket_path, req, why);
+  auto r = tandem::daemon::ask_tandemd(socket_path, req, why, cmd == Command::plan || cmd == Command::reload ? 120 : 30);
   if (!r) {
     std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
     return 1;
