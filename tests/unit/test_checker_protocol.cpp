@@ -17,7 +17,13 @@ std::vector<Message> samples() {
           Pong{3, 12345},
           Snapshot{2000, 1999, 123456789012ull, "virtual servers:\n", "\"virtual_servers\":[]"},
           Stop{},
-          Publish{"tandem_peer_alive 1\n", "<section>d1</section>", "1700000000000\trole\tinit -> active\n"}};
+          Publish{"tandem_peer_alive 1\n", "<section>d1</section>", "1700000000000\trole\tinit -> active\n"},
+          Resolve{9, "10.0.0.100:80", "10.0.0.11"},
+          Resolved{9, true, "", "tcp 10.0.0.100 80", "10.0.0.11 80", true, 0, 3, 4, 1, 1200},
+          Resolved{10, false, "no real server 10.0.0.13 in TCP 10.0.0.100:80", "", "", false, -1, 0, 0, 0, 0},
+          SetMaintenance{"tandem-maintenance 1\nstamp 0\n"},
+          Plan{11, "/etc/tandem/tandem.toml", "[cluster]\n"},
+          Planned{11, true, "ipvs: NEW dest 10.0.0.13:80 dr weight 1 in TCP 10.0.0.100:80\n"}};
 }
 
 TEST(CheckerProtocol, EveryMessageSurvivesARoundTrip) {

@@ -148,6 +148,38 @@ TEST(ControlProtocol, ParsesEveryCommand) {
   EXPECT_EQ(parse_command("standby"), Command::standby);
   EXPECT_EQ(parse_command("takeover"), Command::takeover);
   EXPECT_EQ(parse_command("reload"), Command::reload);
+  EXPECT_EQ(parse_command("drain"), Command::drain);
+  EXPECT_EQ(parse_command("disable"), Command::disable);
+  EXPECT_EQ(parse_command("enable"), Command::enable);
+  EXPECT_EQ(parse_command("connections"), Command::connections);
+  EXPECT_EQ(parse_command("plan"), Command::plan);
+}
+
+TEST(ControlProtocol, MaintenanceAndPlanRequests) {
+  Request drain;
+  drain.command = Command::drain;
+  drain.vs = "[2001:db8::100]:443";
+  drain.real = "10.0.0.11:80";
+  EXPECT_EQ(request_line(drain), "drain [2001:db8::100]:443 10.0.0.11:80");
+  EXPECT_EQ(parse_request(request_line(drain)), drain);
+  Request plan;
+  plan.command = Command::plan;
+  EXPECT_EQ(parse_request("plan"), plan);
+  plan.path = "/etc/tandem/new file.toml";
+  EXPECT_EQ(request_line(plan), "plan /etc/tandem/new file.toml");
+  EXPECT_EQ(parse_request(request_line(plan)), plan) << "a path may hold blanks";
+  const char* bad[] = {
+      "drain",                                   // no servers
+      "drain 10.0.0.100:80",                     // no real
+      "drain 10.0.0.100:80 10.0.0.11 extra",     // a third word
+      "enable  10.0.0.11",                       // an empty word
+      "connections 10.0.0.100:80 10.0.0.1\x01",  // a control character
+      "plan relative/path.toml",                 // not absolute
+      "plan /etc/tandem/\ttab",                  // a control character
+      "status 10.0.0.100:80 10.0.0.11",          // not a maintenance command
+  };
+  for (const char* line : bad) EXPECT_EQ(parse_request(line), std::nullopt) << line;
+  EXPECT_EQ(parse_request("plan /" + std::string(4096, 'a')), std::nullopt) << "a path longer than 4096 bytes";
 }
 
 TEST(ControlProtocol, CommandLineRoundTrips) {

@@ -65,6 +65,27 @@ TEST(HealthBoardTest, OneEntryPerRealWithItsCompiledCheck) {
   EXPECT_EQ(b.healthy_count(), 4u);
 }
 
+TEST(HealthBoardTest, CheckChangesSayWhatAReloadDoesToTheChecks) {
+  const HealthBoard old = make({web()});
+  EXPECT_TRUE(make({web()}).check_changes(old).empty()) << "the same file";
+  auto next = web();
+  next.reals.push_back(real("10.0.0.13", 80));  // new
+  next.reals.erase(next.reals.begin());         // 10.0.0.11 goes
+  next.reals[0].weight = 9;                     // a weight is not a check
+  auto rise = next;
+  rise.check->rise = 5;  // every check changes
+  EXPECT_EQ(make({next}).check_changes(old),
+            (std::vector<std::string>{"health: new http check of real 10.0.0.13:80 of TCP 10.0.0.100:80",
+                                      "health: no more http check of real 10.0.0.11:80 of TCP 10.0.0.100:80"}));
+  EXPECT_EQ(make({rise}).check_changes(old),
+            (std::vector<std::string>{"health: changed http check of real 10.0.0.12:80 of TCP 10.0.0.100:80",
+                                      "health: new http check of real 10.0.0.13:80 of TCP 10.0.0.100:80",
+                                      "health: no more http check of real 10.0.0.11:80 of TCP 10.0.0.100:80"}));
+  // Type none is no check, before or after.
+  EXPECT_EQ(make({web(config::Check::Type::none)}).check_changes(old).size(), 2u);
+  EXPECT_TRUE(make({web(config::Check::Type::none)}).check_changes(make({web(config::Check::Type::none)})).empty());
+}
+
 TEST(HealthBoardTest, TypeNoneIsNotProbed) {
   const HealthBoard b = make({web(config::Check::Type::none)});
   EXPECT_FALSE(b.entries()[0].spec);
