@@ -31,14 +31,15 @@ check() {
 }
 
 commands=$("$tandemctl" --help | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' | sort | tr '\n' ' ' | sed 's/ $//')
-for c in status standby takeover reload import; do
+for c in status standby takeover reload drain disable enable import; do
   case " $commands " in *" $c "*) ;; *) echo "FAIL: --help lists no command $c"; failures=$((failures + 1)) ;; esac
 done
 check "the commands and global options" "$(printf '%s\n' $commands --help --socket | sort | tr '\n' ' ' | sed 's/ $//')" ""
 check "a command by its prefix" "standby status" st
 check "the command after --socket PATH" "reload" --socket /run/tandem/tandemd.sock re
 check "status options" "--json" status -
-check "no options for reload" "" reload -
+check "the options of reload" "--dry-run" reload -
+check "the options of drain" "--timeout" drain 10.0.0.100:80 10.0.0.11 -
 check "the import formats" "heartbeat ipvsadm keepalived ldirectord piranha" import ""
 check "the import formats by prefix" "ipvsadm" import ip
 check "ipvsadm options" "--node --peer --peer-address --services-only -o" import ipvsadm -
