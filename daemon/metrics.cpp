@@ -190,6 +190,12 @@ std::string render_checker_metrics(const StatusReport& r, const health::HealthBo
             [](const DestStatus& d) -> V { return d.in_kernel ? V(d.weight) : std::nullopt; });
   each_dest("tandem_real_server_configured_weight", "gauge", "The real server's weight in the configuration.",
             [](const DestStatus& d) -> V { return d.health ? V(d.configured_weight) : std::nullopt; });
+  each_dest("tandem_real_server_maintenance", "gauge",
+            "tandemctl maintenance of the real server: 0 in service, 1 drained, 2 disabled.",
+            [](const DestStatus& d) -> V {
+              if (!d.health) return std::nullopt;
+              return d.maintenance == "drain" ? 1 : d.maintenance == "disable" ? 2 : 0;
+            });
   each_dest("tandem_real_server_active_connections", "gauge",
             "Active connections to the real server, from the kernel (as of the last full read).",
             [](const DestStatus& d) -> V { return d.in_kernel ? V(d.active_conns) : std::nullopt; });

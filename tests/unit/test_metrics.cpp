@@ -66,6 +66,8 @@ StatusReport checker_report() {
   down.address = "10.0.0.12:80";
   down.weight = 0;
   down.health = DestHealth{"down", "http", std::nullopt, "", "", "", 10, 10};
+  down.maintenance = "drain";
+  down.maintenance_by = "root@d1";
   vs.dests = {up, down};
   r.virtual_servers = {vs};
   r.reals = 2;
@@ -184,7 +186,7 @@ TEST(Metrics, CheckerFamiliesAreWellFormedAndComplete) {
   const std::string text = render_checker_metrics(checker_report(), board.board, &keeper);
   const std::vector<std::string> expected = {
       "tandem_virtual_server_in_kernel", "tandem_real_server_healthy", "tandem_real_server_weight",
-      "tandem_real_server_configured_weight", "tandem_real_server_active_connections",
+      "tandem_real_server_configured_weight", "tandem_real_server_maintenance", "tandem_real_server_active_connections",
       "tandem_real_server_inactive_connections", "tandem_real_server_persistent_connections", "tandem_probes_total",
       "tandem_probe_duration_seconds", "tandem_ipvs_operations_total", "tandem_ipvs_operation_errors_total",
       "tandem_ipvs_dump_errors_total", "tandem_ipvs_reconcile_duration_seconds",
@@ -196,6 +198,8 @@ TEST(Metrics, CheckerFamiliesAreWellFormedAndComplete) {
            "tandem_real_server_healthy{" + vsl + ",real=\"10.0.0.11:80\"} 1\n",
            "tandem_real_server_healthy{" + vsl + ",real=\"10.0.0.12:80\"} 0\n",
            "tandem_real_server_weight{" + vsl + ",real=\"10.0.0.12:80\"} 0\n",
+           "tandem_real_server_maintenance{" + vsl + ",real=\"10.0.0.11:80\"} 0\n",
+           "tandem_real_server_maintenance{" + vsl + ",real=\"10.0.0.12:80\"} 1\n",
            "tandem_real_server_active_connections{" + vsl + ",real=\"10.0.0.11:80\"} 7\n",
            "tandem_real_server_inactive_connections{" + vsl + ",real=\"10.0.0.11:80\"} 2\n",
            "tandem_real_server_persistent_connections{" + vsl + ",real=\"10.0.0.11:80\"} 1\n",

@@ -24,6 +24,7 @@ import time
 
 import livelab
 import natlab
+import vmlab
 from livelab import labmod, NODES, REALS, VIP, VIP2
 
 STEP = [0]
@@ -119,6 +120,35 @@ def metrics(live, node):
     print("    (%d bytes, %d samples in all; docs/metrics.md lists the families)"
           % (len(text), sum(1 for l in text.splitlines() if l and not l.startswith("#"))))
     return True
+
+
+def maintenance(live, active, backup):
+    """The demo's real server maintenance: r1 drained on the active director,
+    seen on both, then back in service."""
+    heading("Maintenance of r1 without a reload")
+    vs, real = "%s:%d" % (VIP, livelab.PORT), vmlab.real_ip("r1")
+    say("`tandemctl drain %s %s` on %s gives r1 weight 0 on both directors: no new "
+        "connections, while its established ones finish (the command counts them down). "
+        "The backup learns it from the heartbeats." % (vs, real, active))
+    p = live.lab.ctl(active, "drain", vs, real, "--timeout", "30s", timeout=60)
+    for line in (p.stdout + p.stderr).strip().splitlines():
+        print("    " + line)
+    if p.returncode != 0:
+        return False
+    ok, _ = labmod.wait_until(lambda: all(live.weights(n).get("r1") == 0 for n in NODES), 10.0, step=0.1)
+    if not ok:
+        return False
+    for line in live.status_text(backup).splitlines():
+        if real + ":" in line:
+            print("    %s: %s" % (backup, line.strip()))
+    say("The client asks ten times; only r2 answers:")
+    requests(live, each=False, label="answers: ")
+    p = live.lab.ctl(active, "enable", vs, real, timeout=20)
+    print("    " + (p.stdout + p.stderr).strip())
+    ok, _ = labmod.wait_until(lambda: all(live.weights(n).get("r1") == 1 for n in NODES), 10.0, step=0.1)
+    if ok:
+        print("    r1 has weight 1 again on both directors")
+    return ok
 
 
 def fail(text):
@@ -237,6 +267,8 @@ def demo(build, nat=False):
         print("    r1's weight is 1 on d1 after %.1f s and on d2 after %.1f s" % (first["d1"], first["d2"]))
 
         if not nat:
+            if not maintenance(live, active, backup):
+                return fail("the maintenance of r1 did not go through on both directors")
             if not metrics(live, active):
                 return fail("no /metrics from %s" % active)
 
