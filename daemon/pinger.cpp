@@ -54,7 +54,7 @@ struct Pinger::Impl : std::enable_shared_from_this<Impl> {
     auto key = std::make_pair(family, interface);
     if (auto it = sockets.find(key); it != sockets.end()) return &it->second;
     const int fd = ::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                            family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+                            family == AF_INET6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP});
     if (fd < 0) {
       *error = errno_text("raw ICMP socket", errno);
       return nullptr;
