@@ -9,7 +9,9 @@
 namespace tandem::daemon {
 
 namespace {
-bool wants_ipvs(const config::Config& cfg) { return !cfg.virtual_servers.empty() || cfg.sync.has_value(); }
+bool wants_ipvs(const config::Config& cfg) {
+  return !cfg.virtual_servers.empty() || cfg.sync.has_value() || !cfg.ipvs.empty();
+}
 void log_sink(int priority, const std::string& message) { log(priority, message); }
 }  // namespace
 
@@ -81,6 +83,7 @@ std::optional<std::string> IpvsDriver::apply(const health::HealthBoard& board, P
                                            forwarding_.empty()     ? ipvs::Handover{}
                                            : forwarding_.count("") ? ipvs::handover_targets(*cfg_)
                                                                    : ipvs::handover_targets(*cfg_, &forwarding_)));
+  keeper_->set_desired_timeouts(ipvs::timeouts_of(cfg_->ipvs));
   std::optional<std::string> err;
   if (pass == Pass::full) {
     if (auto e = keeper_->reconcile_full()) err = "IPVS: " + *e;
