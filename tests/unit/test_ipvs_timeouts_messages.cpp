@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <span>
 #include <string>
 #include <vector>
@@ -72,6 +74,29 @@ TEST(IpvsTimeoutMessages, ParsesTheKernelsReply) {
   auto t = wire::parse_timeouts(from_hex(kKernelReply));
   ASSERT_EQ(t.index(), 0u) << std::get<1>(t);
   EXPECT_EQ(std::get<0>(t), (Timeouts{900, 120, 300}));
+}
+
+// The reply of a fresh Debian 6.1 kernel in the vm tier (family id 0x20,
+// port id 0xbb), captured with a raw netlink socket; a seed of the fuzz
+// corpus. The same bytes as kKernelReply but for those two ids.
+TEST(IpvsTimeoutMessages, DecodesTheCapturedKernelReply) {
+  std::ifstream in(std::string(TANDEM_TEST_DATA) + "/../fuzz/corpus/ipvs_reply/kernel_timeouts", std::ios::binary);
+  const Bytes datagram((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto split = wire::split_datagram(datagram);
+  ASSERT_EQ(split.index(), 0u);
+  ASSERT_EQ(std::get<0>(split).size(), 1u);
+  const wire::Message& m = std::get<0>(split)[0];
+  EXPECT_EQ(m.type, 0x20);
+  EXPECT_EQ(m.flags, 0);
+  EXPECT_EQ(m.seq, kSeq);
+  auto t = wire::parse_timeouts(m.bytes);
+  ASSERT_EQ(t.index(), 0u) << std::get<1>(t);
+  EXPECT_EQ(std::get<0>(t), (Timeouts{900, 120, 300}));
+  Bytes expected = from_hex(kKernelReply);
+  expected[4] = 0x20;   // family id
+  expected[12] = 0xbb;  // port id
+  expected[13] = 0;
+  EXPECT_EQ(hex(datagram), hex(expected));
 }
 
 struct GoodCase {
