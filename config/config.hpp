@@ -258,6 +258,22 @@ struct MetricsSection {
   friend bool operator==(const MetricsSection&, const MetricsSection&) = default;
 };
 
+// [ipvs]: the kernel's IPVS connection timeouts, as `ipvsadm --set TCP
+// TCPFIN UDP` sets them; whole seconds, 1s..kMaxIpvsTimeout. A key left out
+// leaves the kernel's value as it is (also when a reload removes it). Both
+// directors carry the same connections: in the virtual servers part of the
+// digest.
+struct IpvsSection {
+  std::optional<Duration> tcp_timeout;     // established TCP connections
+  std::optional<Duration> tcpfin_timeout;  // TCP connections after a FIN
+  std::optional<Duration> udp_timeout;     // UDP flows
+  bool empty() const { return !tcp_timeout && !tcpfin_timeout && !udp_timeout; }
+  friend bool operator==(const IpvsSection&, const IpvsSection&) = default;
+};
+// The largest timeout every kernel accepts: it refuses more than INT_MAX / HZ
+// seconds, and HZ is at most 1000 (24 days, 20:31:23).
+inline constexpr Duration kMaxIpvsTimeout = std::chrono::seconds(2147483);
+
 struct Config {
   std::string path;  // the file it was read from
   NodeSection node;
@@ -275,6 +291,7 @@ struct Config {
   std::optional<SyncSection> sync;
   std::optional<NotifySection> notify;
   std::optional<MetricsSection> metrics;
+  IpvsSection ipvs;  // every key absent when the table is
   friend bool operator==(const Config&, const Config&) = default;
 };
 

@@ -1,6 +1,6 @@
 // TOML -> Config (SPEC "Configuration (TOML)"). Every problem is collected,
 // located at the key or value it concerns, and reported together; nothing
-// stops at the first error. The IPVS sections are read by ipvs_parse.cpp,
+// stops at the first error. [[virtual_server]] and [sync] are read by ipvs_parse.cpp,
 // the failover groups with their VIPs and resources by group_parse.cpp,
 // typed values by toml_reader.cpp; only these files include toml++.
 #include <algorithm>
@@ -39,9 +39,10 @@ constexpr std::array<std::string_view, 4> kLinkKeys = {"name", "interface", "pee
 constexpr std::array<std::string_view, 3> kGarpKeys = {"count", "interval", "refresh"};
 constexpr std::array<std::string_view, 2> kNotifyKeys = {"command", "timeout"};
 constexpr std::array<std::string_view, 1> kMetricsKeys = {"listen"};
-constexpr std::array<std::string_view, 12> kSections = {"node",  "cluster", "link",  "vip",            "resource",
+constexpr std::array<std::string_view, 3> kIpvsKeys = {"tcp_timeout", "tcpfin_timeout", "udp_timeout"};
+constexpr std::array<std::string_view, 13> kSections = {"node",  "cluster", "link",  "vip",            "resource",
                                                         "group", "garp",    "track", "virtual_server", "sync",
-                                                        "notify", "metrics"};
+                                                        "notify", "metrics", "ipvs"};
 constexpr Duration kMaxNotifyTimeout = std::chrono::hours(1);
 
 class ConfigParser : TomlReader {
@@ -88,6 +89,7 @@ class ConfigParser : TomlReader {
     check_sync_families(sync_scope, config);
     read_notify(Scope{section_table(root, "notify"), "notify"}, config.notify);
     read_metrics(Scope{section_table(root, "metrics"), "metrics"}, config.metrics);
+    read_ipvs(Scope{section_table(root, "ipvs"), "ipvs"}, config.ipvs);
   }
 
   // The kernel refuses to run the sync daemon while any destination has
@@ -132,7 +134,7 @@ class ConfigParser : TomlReader {
         {"[[vip]]", kVipKeys}, {"[[resource]]", kResourceKeys}, {"[[group]]", kGroupKeys}, {"[garp]", kGarpKeys},
         {"[[track]]", kTrackKeys}, {"[[virtual_server]]", kVirtualServerKeys},
         {"[[virtual_server.real]]", kRealKeys}, {"[sync]", kSyncKeys}, {"[notify]", kNotifyKeys},
-        {"[metrics]", kMetricsKeys}};
+        {"[metrics]", kMetricsKeys}, {"[ipvs]", kIpvsKeys}};
     std::string where;
     for (const auto& [section, keys] : homes) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
@@ -141,7 +143,7 @@ class ConfigParser : TomlReader {
     }
     if (where.empty())
       return "; settings go in [node], [cluster], [[link]], [[vip]], [[resource]], [[group]], [garp], [[track]], "
-             "[[virtual_server]], [sync], [notify] or [metrics]";
+             "[[virtual_server]], [sync], [notify], [metrics] or [ipvs]";
     return "; it belongs in " + where;
   }
 
@@ -367,6 +369,34 @@ class ConfigParser : TomlReader {
       return;
     }
     out = MetricsSection{Endpoint{*parsed.address, static_cast<std::uint16_t>(*parsed.port)}};
+  }
+
+  // [ipvs]: the kernel's connection timeouts (ipvsadm --set).
+  void read_ipvs(const Scope& s, IpvsSection& out) {
+    if (!s.table) return;
+    check_keys(s, kIpvsKeys);
+    out.tcp_timeout = ipvs_timeout(s, "tcp_timeout");
+    out.tcpfin_timeout = ipvs_timeout(s, "tcpfin_timeout");
+    out.udp_timeout = ipvs_timeout(s, "udp_timeout");
+  }
+
+  // The kernel keeps these in whole seconds, reads 0 in IPVS_CMD_SET_CONFIG
+  // as "unchanged", and refuses more than INT_MAX / HZ seconds.
+  std::optional<Duration> ipvs_timeout(const Scope& s, std::string_view key) {
+    const auto f = duration_field(s, key);
+    if (!f.value) return std::nullopt;
+    const std::string name = s.key(key) + " " + format_duration(*f.value);
+    if (f.value->count() == 0)
+      error(f.where(), name + " cannot be set: the kernel reads 0 as \"leave unchanged\"; give at least 1s, or "
+                                  "leave the key out to keep the kernel's value");
+    else if (f.value->count() % 1000 != 0)
+      error(f.where(), name + " must be whole seconds: the kernel keeps its timeouts in seconds");
+    else if (*f.value > kMaxIpvsTimeout)
+      error(f.where(), name + " must be at most " + format_duration(kMaxIpvsTimeout) +
+                           " (24 days), the most every kernel accepts");
+    else
+      return f.value;
+    return std::nullopt;
   }
 
   const std::string& path_;

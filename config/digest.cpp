@@ -154,6 +154,14 @@ std::uint64_t digest_virtual_servers(const Config& cfg) {
     for (const auto& real : vs.reals) write_real(c, real);
     c.text(vs.group);
   }
+  // [ipvs]: the timeouts of the connections both directors carry (the sync
+  // daemon copies them; after a takeover the other's timeouts apply).
+  // Written only when one is set, so a file without [ipvs] keeps its digest.
+  if (!cfg.ipvs.empty()) {
+    c.text("ipvs");
+    for (const auto* t : {&cfg.ipvs.tcp_timeout, &cfg.ipvs.tcpfin_timeout, &cfg.ipvs.udp_timeout})
+      c.optional(*t, [&](Duration d) { c.duration(d); });
+  }
   return hash(c);
 }
 

@@ -1,9 +1,10 @@
 // A digest of what both directors of a pair must agree on: the failover
 // groups with their VIPs and resources, the virtual servers with their real
-// servers and checks, and the tracks. Heartbeats carry it (version 3), so a
-// node whose file differs from its peer's says so. Node-specific settings
-// are left out: interface names, [node], [[link]], [cluster] timings,
-// [notify] (each node may run its own hook). Pure.
+// servers and checks and the [ipvs] timeouts, and the tracks. Heartbeats
+// carry it (version 3), so a node whose file differs from its peer's says
+// so. Node-specific settings are left out: interface names, [node],
+// [[link]], [cluster] timings, [notify] (each node may run its own hook).
+// Pure.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -18,7 +19,8 @@ struct ConfigDigest {
   // names, preferred, auto_failback, VIP addresses and labels, and every
   // field of every resource, in order
   std::uint64_t groups = 0;
-  std::uint64_t virtual_servers = 0;  // every field of every virtual server and real server
+  // every field of every virtual server and real server, and the [ipvs] timeouts
+  std::uint64_t virtual_servers = 0;
   std::uint64_t tracks = 0;           // every field but the interface
   friend bool operator==(const ConfigDigest&, const ConfigDigest&) = default;
 };

@@ -297,6 +297,7 @@ class Checker {
       std::string error = k->dump_error();
       if (!at && error.empty()) error = "the kernel table has not been read yet";
       add_ipvs(r, k->desired(), at ? &k->observed() : nullptr, error);
+      add_timeouts(r, k->desired_timeouts(), k->observed_timeouts());
       if (at && dump_at_ns)
         *dump_at_ns = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count());

@@ -10,7 +10,9 @@
 namespace tandem::daemon {
 
 namespace {
-bool wants_ipvs(const config::Config& cfg) { return !cfg.virtual_servers.empty() || cfg.sync.has_value(); }
+bool wants_ipvs(const config::Config& cfg) {
+  return !cfg.virtual_servers.empty() || cfg.sync.has_value() || !cfg.ipvs.empty();
+}
 void log_sink(int priority, const std::string& message) { log(priority, message); }
 }  // namespace
 
@@ -94,6 +96,9 @@ std::vector<std::string> IpvsDriver::plan(const config::Config& next, const heal
                     std::to_string(next.virtual_servers.size()) + " virtual server(s))");
     return out;
   }
+  if (const auto& have = keeper_->observed_timeouts())
+    if (const auto set = ipvs::reconcile_timeouts(ipvs::timeouts_of(next.ipvs), *have))
+      out.push_back("ipvs: " + ipvs::describe_timeouts_set(*set, *have));
   for (const auto& op : ipvs::reconcile(desired(next, board, admin), keeper_->observed(), keeper_->created()))
     out.push_back("ipvs: " + ipvs::describe(op));
   return out;
@@ -102,6 +107,7 @@ std::vector<std::string> IpvsDriver::plan(const config::Config& next, const heal
 std::optional<std::string> IpvsDriver::apply(const health::HealthBoard& board, Pass pass) {
   if (!keeper_ || !cfg_) return std::nullopt;
   keeper_->set_desired(desired(*cfg_, board, admin_));
+  keeper_->set_desired_timeouts(ipvs::timeouts_of(cfg_->ipvs));
   std::optional<std::string> err;
   if (pass == Pass::full) {
     if (auto e = keeper_->reconcile_full()) err = "IPVS: " + *e;

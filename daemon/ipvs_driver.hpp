@@ -1,7 +1,8 @@
 // The checker's IPVS side: it owns the kernel table, the TableKeeper with
 // its full reads, the sync daemon's role and the sync pause of a staged
-// handover, and the one place where the desired table is derived and
-// applied. Opened only when virtual servers or [sync] are configured.
+// handover, and the one place where the desired table (and the [ipvs]
+// timeouts) are derived and applied. Opened only when virtual servers,
+// [sync] or [ipvs] timeouts are configured.
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -235,9 +235,11 @@ std::string render_checker_metrics(const StatusReport& r, const health::HealthBo
     m.family("tandem_ipvs_operations_total", "counter", "IPVS table operations applied through generic netlink, by kind.");
     for (std::size_t i = 0; i < keeper->kinds; ++i)
       m.sample("tandem_ipvs_operations_total", {{"operation", ipvs::operation_kind(i)}}, double(keeper->applied[i]));
+    m.sample("tandem_ipvs_operations_total", {{"operation", "set_timeouts"}}, double(keeper->timeouts_applied));
     m.family("tandem_ipvs_operation_errors_total", "counter", "IPVS table operations the kernel refused, by kind.");
     for (std::size_t i = 0; i < keeper->kinds; ++i)
       m.sample("tandem_ipvs_operation_errors_total", {{"operation", ipvs::operation_kind(i)}}, double(keeper->failed[i]));
+    m.sample("tandem_ipvs_operation_errors_total", {{"operation", "set_timeouts"}}, double(keeper->timeouts_failed));
     m.family("tandem_ipvs_dump_errors_total", "counter", "Full reads of the kernel's IPVS table that failed.");
     m.sample("tandem_ipvs_dump_errors_total", double(keeper->dump_errors));
     m.family("tandem_ipvs_reconcile_duration_seconds", "summary", "Full reconcile passes: reading the kernel's table and applying the difference.");

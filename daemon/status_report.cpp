@@ -157,6 +157,11 @@ void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* ke
   }
 }
 
+void add_timeouts(StatusReport& r, const ipvs::Timeouts& configured, const std::optional<ipvs::Timeouts>& kernel) {
+  r.timeouts_configured = configured;
+  r.timeouts_kernel = kernel;
+}
+
 void add_health(StatusReport& r, const std::vector<config::VirtualServer>& servers,
                 const health::HealthBoard& board) {
   r.reals = board.entries().size();
@@ -397,6 +402,30 @@ void write_virtual_servers(JsonWriter& w, const StatusReport& r) {
   }
   w.end_array();
   if (!r.ipvs_error.empty()) w.field("ipvs_error", r.ipvs_error);
+  if (r.timeouts_configured.empty()) return;
+  // Seconds; null: a key left out (configured), or not read (kernel).
+  auto timeouts = [&](std::string_view key, const ipvs::Timeouts* t) {
+    w.key(key);
+    if (!t) {
+      w.null();
+      return;
+    }
+    w.begin_object();
+    const std::pair<std::string_view, std::uint32_t> fields[] = {
+        {"tcp_timeout", t->tcp}, {"tcpfin_timeout", t->tcp_fin}, {"udp_timeout", t->udp}};
+    for (const auto& [name, seconds] : fields) {
+      w.key(name);
+      if (seconds)
+        w.value(static_cast<std::uint64_t>(seconds));
+      else
+        w.null();
+    }
+    w.end_object();
+  };
+  w.key("ipvs_timeouts").begin_object();
+  timeouts("configured", &r.timeouts_configured);
+  timeouts("kernel", r.timeouts_kernel ? &*r.timeouts_kernel : nullptr);
+  w.end_object();
 }
 
 void write_summary(JsonWriter& w, std::string_view key, const Summary& s) {
@@ -518,6 +547,14 @@ std::string render_virtual_servers_text(const StatusReport& r) {
       }
       o << "\n";
     }
+  }
+  if (const ipvs::Timeouts& want = r.timeouts_configured; !want.empty()) {
+    const auto* have = r.timeouts_kernel ? &*r.timeouts_kernel : nullptr;
+    const bool differs = !have || (want.tcp && want.tcp != have->tcp) ||
+                         (want.tcp_fin && want.tcp_fin != have->tcp_fin) || (want.udp && want.udp != have->udp);
+    o << "ipvs timeouts: " << (have ? ipvs::describe(*have) : "not read");
+    if (differs) o << " (configured: " << ipvs::describe(want) << ")";
+    o << "\n";
   }
   return o.str();
 }

@@ -98,7 +98,7 @@ struct CheckerStatus {
   std::optional<double> snapshot_age_ms;
 };
 // The checker's part of the report as it rendered it (daemon/checker.hpp):
-// replaces virtual_servers and ipvs_error when set.
+// replaces virtual_servers, ipvs_error and the timeouts when set.
 // Views into text that `owner` keeps alive (the checker's last Snapshot:
 // megabytes for 8,000 destinations, spliced into the reply uncopied).
 struct CheckerSection {
@@ -167,6 +167,11 @@ struct StatusReport {
   HeartbeatCounters heartbeats;
   std::vector<VirtualServerStatus> virtual_servers;
   std::string ipvs_error;  // why the kernel table could not be read
+  // The [ipvs] connection timeouts, seconds (add_timeouts): what the file
+  // sets (0: a key left out; all 0: no [ipvs], nothing shown) and the
+  // kernel's as of the last pass (nullopt: not read).
+  ipvs::Timeouts timeouts_configured;
+  std::optional<ipvs::Timeouts> timeouts_kernel;
   // Age of the kernel view in virtual_servers (the last full pass), in
   // milliseconds; nullopt without IPVS or before the first pass.
   std::optional<double> ipvs_age_ms;
@@ -219,6 +224,8 @@ void add_groups(StatusReport& r, const failover::GroupsState& state, const confi
 // kernel reports them (weight, connection counters), plus desired ones the
 // kernel lacks; or ipvs_error.
 void add_ipvs(StatusReport& r, const ipvs::Table& desired, const ipvs::Table* kernel, const std::string& error);
+// The connection timeouts [ipvs] sets and the kernel's.
+void add_timeouts(StatusReport& r, const ipvs::Timeouts& configured, const std::optional<ipvs::Timeouts>& kernel);
 // The real servers' health (after add_ipvs): counts for the status line, and
 // per real server its state and last probe. A real that on_failure =
 // "remove" took out of the table is listed with weight 0; the fallback, when
@@ -236,7 +243,7 @@ void add_loops(StatusReport& r, EngineStatus engine, std::optional<CheckerStatus
 
 // The virtual servers' section alone, as the checker renders it for
 // CheckerSection: the text lines, and the JSON fields ("virtual_servers":
-// [...] and "ipvs_error" when set, without braces).
+// [...], "ipvs_error" and "ipvs_timeouts" when set, without braces).
 std::string render_virtual_servers_text(const StatusReport& r);
 std::string render_virtual_servers_json(const StatusReport& r);
 

@@ -187,4 +187,12 @@ SyncDaemon sync_daemon_of(const config::SyncSection& sync) {
   return d;
 }
 
+Timeouts timeouts_of(const config::IpvsSection& ipvs) {
+  // Validation bounds each to 1s..kMaxIpvsTimeout, whole seconds.
+  auto seconds = [](const std::optional<config::Duration>& d) {
+    return d ? static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(*d).count()) : 0u;
+  };
+  return {seconds(ipvs.tcp_timeout), seconds(ipvs.tcpfin_timeout), seconds(ipvs.udp_timeout)};
+}
+
 }  // namespace tandem::ipvs

@@ -40,6 +40,10 @@ Table desired_table(const std::vector<config::VirtualServer>& servers, const Hea
 // as unhealthy. Missing services and other weights count as healthy.
 Health health_in_kernel(const std::vector<config::VirtualServer>& servers, const Table& kernel);
 
+// The connection timeouts [ipvs] asks for, in seconds; 0 where a key is
+// absent (the kernel's value is left as it is).
+Timeouts timeouts_of(const config::IpvsSection& ipvs);
+
 // The sync daemon settings of [sync] (the state is set by the role).
 SyncDaemon sync_daemon_of(const config::SyncSection& sync);
 

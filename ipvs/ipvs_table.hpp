@@ -35,6 +35,12 @@ class IpvsTable {
   // in order; a failure does not stop the ones after it.
   virtual ApplyResult apply(const std::vector<Operation>& ops) = 0;
 
+  // The connection timeouts (ipvsadm --set): the kernel's, or the reason
+  // they could not be read; and setting them, 0 leaving one unchanged (the
+  // reason on failure, with the kernel's errno in words).
+  virtual std::variant<Timeouts, std::string> get_timeouts() = 0;
+  virtual std::optional<std::string> set_timeouts(const Timeouts& t) = 0;
+
   virtual std::variant<std::vector<SyncDaemon>, std::string> daemons() = 0;
   virtual std::optional<std::string> start_daemon(const SyncDaemon& d) = 0;
   virtual std::optional<std::string> stop_daemon(SyncState state) = 0;

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <system_error>
+
+#include "ipvs/reconcile.hpp"
 
 namespace tandem::ipvs {
 
@@ -29,6 +32,15 @@ ApplyResult MemoryTable::apply(const std::vector<Operation>& ops) {
 
 int MemoryTable::apply_one(const Operation& op) {
   return std::visit([this](const auto& o) { return apply_one(o); }, op);
+}
+
+std::optional<std::string> MemoryTable::set_timeouts(const Timeouts& t) {
+  constexpr std::uint32_t kMaxSeconds = std::numeric_limits<int>::max() / 250;  // INT_MAX / HZ
+  if (t.tcp > kMaxSeconds || t.tcp_fin > kMaxSeconds || t.udp > kMaxSeconds)
+    return "setting the IPVS timeouts (" + describe(t) +
+           "): " + std::error_code(EINVAL, std::generic_category()).message();
+  timeouts = apply_to(timeouts, t);  // 0: unchanged
+  return std::nullopt;
 }
 
 std::optional<std::string> MemoryTable::start_daemon(const SyncDaemon& d) {

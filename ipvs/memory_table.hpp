@@ -2,7 +2,8 @@
 // checked in the vm tier): EEXIST for NEW of an existing service or dest,
 // ESRCH for a missing service, ENOENT for a missing dest or an unknown
 // scheduler, ERANGE for a negative weight or a lower threshold above the
-// upper one, EINVAL for a dest of another family that is not tunnelled.
+// upper one, EINVAL for a dest of another family that is not tunnelled or
+// for a timeout beyond INT_MAX / HZ seconds (HZ 250, Debian's).
 // `tandemd --ipvs-in-memory` runs on it (the health checks on a kernel
 // without IPVS); tests/fakes/fake_ipvs_table.hpp records calls on top.
 #pragma once
@@ -20,12 +21,17 @@ class MemoryTable : public IpvsTable {
   Table table;
   // Running sync daemons, as daemons() reports them (kernel defaults filled in).
   std::vector<SyncDaemon> daemons_running;
+  // The connection timeouts, seconds; a fresh kernel's: TCP 15 min, after a
+  // FIN 2 min, UDP 5 min.
+  Timeouts timeouts{900, 120, 300};
   // Schedulers this "kernel" has modules for.
   std::set<std::string> schedulers = {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
                                       "sh", "sed", "nq", "fo", "ovf", "mh", "twos"};
 
   std::variant<Table, std::string> dump() override;
   ApplyResult apply(const std::vector<Operation>& ops) override;
+  std::variant<Timeouts, std::string> get_timeouts() override { return timeouts; }
+  std::optional<std::string> set_timeouts(const Timeouts& t) override;
   std::variant<std::vector<SyncDaemon>, std::string> daemons() override { return daemons_running; }
   std::optional<std::string> start_daemon(const SyncDaemon& d) override;
   std::optional<std::string> stop_daemon(SyncState state) override;

@@ -5,7 +5,8 @@
 // A request is one complete netlink message exactly as sent:
 //   nlmsghdr  len u32 | type u16 (family id) | flags u16 | seq u32 | pid u32 (0)
 //   genlmsghdr cmd u8 | version u8 (1) | reserved u16
-//   attributes: IPVS_CMD_ATTR_SERVICE / _DEST / _DAEMON, each nested.
+//   attributes: IPVS_CMD_ATTR_SERVICE / _DEST / _DAEMON, each nested; or the
+//               timeouts IPVS_CMD_ATTR_TIMEOUT_TCP / _TCP_FIN / _UDP, u32 each.
 // Byte order is the host's except where linux/ip_vs.h says __be (addresses,
 // service and dest ports, the tunnel port, the IPv4 netmask).
 #pragma once
@@ -38,6 +39,8 @@ constexpr std::uint8_t get_dest = 8;
 constexpr std::uint8_t new_daemon = 9;
 constexpr std::uint8_t del_daemon = 10;
 constexpr std::uint8_t get_daemon = 11;
+constexpr std::uint8_t set_config = 12;
+constexpr std::uint8_t get_config = 13;
 constexpr std::uint8_t get_info = 15;
 }  // namespace cmd
 
@@ -51,6 +54,11 @@ Bytes encode_get_daemons(int family_id, std::uint32_t seq);
 // Sync daemon start and stop, NLM_F_REQUEST|NLM_F_ACK.
 Bytes encode_new_daemon(const SyncDaemon& daemon, int family_id, std::uint32_t seq);
 Bytes encode_del_daemon(SyncState state, int family_id, std::uint32_t seq);
+// The connection timeouts, NLM_F_REQUEST|NLM_F_ACK. SET_CONFIG carries all
+// three (seconds), as ipvsadm --set does; the kernel keeps a timeout given
+// as 0. GET_CONFIG is answered with one message (cmd SET_CONFIG) and an ACK.
+Bytes encode_set_config(const Timeouts& timeouts, int family_id, std::uint32_t seq);
+Bytes encode_get_config(int family_id, std::uint32_t seq);
 // GET_INFO with NLM_F_ACK: answered with one reply and an ACK. Used as a
 // barrier: once its ACK arrives, every earlier request has been answered.
 Bytes encode_get_info(int family_id, std::uint32_t seq);
@@ -85,5 +93,9 @@ Decoded<Destination> parse_dest(std::span<const std::uint8_t> message, int servi
 // Reported as the kernel has it: maxlen, port, ttl and group are filled in
 // with the kernel's defaults when they were not given at start.
 Decoded<SyncDaemon> parse_daemon(std::span<const std::uint8_t> message);
+// The reply to GET_CONFIG (cmd SET_CONFIG; also the request
+// encode_set_config makes). A timeout the kernel leaves out (built without
+// that protocol) is 0.
+Decoded<Timeouts> parse_timeouts(std::span<const std::uint8_t> message);
 
 }  // namespace tandem::ipvs::wire

@@ -20,7 +20,8 @@ namespace tandem::ipvs::wire {
 namespace {
 
 static_assert(cmd::new_service == IPVS_CMD_NEW_SERVICE && cmd::get_dest == IPVS_CMD_GET_DEST &&
-              cmd::get_daemon == IPVS_CMD_GET_DAEMON && cmd::get_info == IPVS_CMD_GET_INFO);
+              cmd::get_daemon == IPVS_CMD_GET_DAEMON && cmd::set_config == IPVS_CMD_SET_CONFIG &&
+              cmd::get_config == IPVS_CMD_GET_CONFIG && cmd::get_info == IPVS_CMD_GET_INFO);
 static_assert(kVersion == IPVS_GENL_VERSION);
 static_assert(svc_flag::hashed == IP_VS_SVC_F_HASHED);
 
@@ -311,6 +312,18 @@ Bytes encode_get_info(int family_id, std::uint32_t seq) {
   return Request(family_id, kAckFlags, cmd::get_info, seq).finish();
 }
 
+Bytes encode_set_config(const Timeouts& t, int family_id, std::uint32_t seq) {
+  Request r(family_id, kAckFlags, cmd::set_config, seq);
+  r.u32(IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp);
+  r.u32(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcp_fin);
+  r.u32(IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp);
+  return r.finish();
+}
+
+Bytes encode_get_config(int family_id, std::uint32_t seq) {
+  return Request(family_id, kAckFlags, cmd::get_config, seq).finish();
+}
+
 Bytes encode_new_daemon(const SyncDaemon& d, int family_id, std::uint32_t seq) {
   Request r(family_id, kAckFlags, cmd::new_daemon, seq);
   nlattr* nest = r.begin_nest(IPVS_CMD_ATTR_DAEMON);
@@ -528,6 +541,15 @@ Decoded<SyncDaemon> parse_daemon(std::span<const std::uint8_t> message) {
   if (a[IPVS_DAEMON_ATTR_MCAST_PORT]) d.port = get_u16(a[IPVS_DAEMON_ATTR_MCAST_PORT]);
   if (a[IPVS_DAEMON_ATTR_MCAST_TTL]) d.ttl = nla_get_u8(a[IPVS_DAEMON_ATTR_MCAST_TTL]);
   return d;
+}
+
+Decoded<Timeouts> parse_timeouts(std::span<const std::uint8_t> message) {
+  AlignedMessage m(message);
+  nlattr* top[IPVS_CMD_ATTR_MAX + 1] = {};
+  if (auto r = parse_top(m, top, cmd::set_config, "timeouts"); r.index() == 1) return error_of<Timeouts>(r);
+  auto seconds = [&](int type) { return top[type] ? get_u32(top[type]) : 0u; };
+  return Timeouts{seconds(IPVS_CMD_ATTR_TIMEOUT_TCP), seconds(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN),
+                  seconds(IPVS_CMD_ATTR_TIMEOUT_UDP)};
 }
 
 }  // namespace tandem::ipvs::wire

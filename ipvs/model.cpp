@@ -60,4 +60,16 @@ std::string describe(const Operation& op) {
       op);
 }
 
+std::string describe(const Timeouts& t) {
+  std::string out;
+  auto add = [&](const char* name, std::uint32_t seconds) {
+    if (seconds == 0) return;
+    out += (out.empty() ? "" : " ") + std::string(name) + " " + std::to_string(seconds) + "s";
+  };
+  add("tcp", t.tcp);
+  add("tcpfin", t.tcp_fin);
+  add("udp", t.udp);
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace tandem::ipvs

@@ -105,6 +105,20 @@ struct DelDest { ServiceKey service; DestKey dest; };
 using Operation = std::variant<NewService, SetService, DelService, NewDest, SetDest, DelDest>;
 std::string describe(const Operation& op);  // "SET dest 10.0.0.11:80 weight 5 in TCP 10.0.0.100:80"
 
+// The connection timeouts (IPVS_CMD_SET_CONFIG / GET_CONFIG; `ipvsadm --set
+// TCP TCPFIN UDP`), in seconds. 0 is "none": in a SET, leave the kernel's
+// value; in what the kernel reports, a protocol it was built without; in
+// what is wanted, not configured.
+struct Timeouts {
+  std::uint32_t tcp = 0;      // established TCP connections
+  std::uint32_t tcp_fin = 0;  // TCP connections after a FIN
+  std::uint32_t udp = 0;
+  bool empty() const { return tcp == 0 && tcp_fin == 0 && udp == 0; }
+  friend bool operator==(const Timeouts&, const Timeouts&) = default;
+};
+// "tcp 900s tcpfin 120s udp 300s", the ones that are not 0; "none" when all are.
+std::string describe(const Timeouts& t);
+
 // The sync daemon (REFERENCE: NEW_DAEMON/DEL_DAEMON).
 enum class SyncState : std::uint32_t { master = 1, backup = 2 };
 struct SyncDaemon {

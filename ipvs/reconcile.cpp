@@ -72,6 +72,21 @@ std::vector<Operation> reconcile(const Table& desired, const Table& observed, co
   return ops;
 }
 
+std::optional<Timeouts> reconcile_timeouts(const Timeouts& wanted, const Timeouts& observed) {
+  auto field = [](std::uint32_t want, std::uint32_t have) { return want != 0 && have != 0 && want != have ? want : 0; };
+  const Timeouts set{field(wanted.tcp, observed.tcp), field(wanted.tcp_fin, observed.tcp_fin),
+                     field(wanted.udp, observed.udp)};
+  if (set.empty()) return std::nullopt;
+  return set;
+}
+
+Timeouts apply_to(Timeouts observed, const Timeouts& set) {
+  if (set.tcp) observed.tcp = set.tcp;
+  if (set.tcp_fin) observed.tcp_fin = set.tcp_fin;
+  if (set.udp) observed.udp = set.udp;
+  return observed;
+}
+
 Table apply_to(Table table, const std::vector<Operation>& ops) {
   std::map<ServiceKey, ServiceEntry> by_key;
   for (auto& e : table) {

@@ -1,6 +1,7 @@
 // ipvs::reconcile (STYLE "Reconcile produces operations"): the operations
 // that turn the observed kernel table into the desired one. Pure.
 #pragma once
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -21,6 +22,15 @@ std::vector<Operation> reconcile(const Table& desired, const Table& observed,
 // so that counts as a match.
 bool dest_matches(const Destination& desired, const Destination& observed);
 bool service_matches(const Service& desired, const Service& observed);
+
+// The SET_CONFIG that brings the kernel's connection timeouts to the wanted
+// ones ([ipvs]): each field the wanted value where one is configured (not 0)
+// and the kernel's differs, else 0, which SET_CONFIG reads as "unchanged";
+// nullopt when nothing is to change. A timeout the kernel does not report
+// (0: built without that protocol) is not set: it would change nothing.
+std::optional<Timeouts> reconcile_timeouts(const Timeouts& wanted, const Timeouts& observed);
+// The kernel's timeouts after `set` succeeded.
+Timeouts apply_to(Timeouts observed, const Timeouts& set);
 
 // The observed table after `ops` succeeded (stats kept for unchanged dests),
 // sorted by service key as dumps are: lets the daemon apply a health change

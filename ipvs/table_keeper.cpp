@@ -159,7 +159,58 @@ std::string_view operation_kind(std::size_t index) {
   return index < std::size(kinds) ? kinds[index] : "unknown";
 }
 
+void TableKeeper::reconcile_timeouts(bool read) {
+  if (desired_timeouts_.empty()) {
+    observed_timeouts_.reset();  // read afresh when some are wanted again
+    return;
+  }
+  if (read || !observed_timeouts_) {
+    auto got = table_.get_timeouts();
+    if (auto* err = std::get_if<std::string>(&got)) {
+      observed_timeouts_.reset();
+      ++counters_.dump_errors;
+      log_(3, "ipvs: " + *err);
+      return;
+    }
+    observed_timeouts_ = std::get<Timeouts>(got);
+  }
+  const Timeouts& have = *observed_timeouts_;
+  // A protocol the kernel was built without has no timeout to set: said once.
+  auto unreported = [&](const char* key, std::uint32_t want, std::uint32_t seen, std::uint32_t& warned) {
+    if (want == 0 || seen != 0 || warned == want) return;
+    warned = want;
+    log_(4, std::string("ipvs: the kernel reports no ") + key + " (built without that protocol): not set");
+  };
+  unreported("tcp_timeout", desired_timeouts_.tcp, have.tcp, warned_unreported_.tcp);
+  unreported("tcpfin_timeout", desired_timeouts_.tcp_fin, have.tcp_fin, warned_unreported_.tcp_fin);
+  unreported("udp_timeout", desired_timeouts_.udp, have.udp, warned_unreported_.udp);
+
+  const auto set = ipvs::reconcile_timeouts(desired_timeouts_, have);
+  if (!set) return;
+  if (auto err = table_.set_timeouts(*set)) {
+    ++counters_.timeouts_failed;
+    log_(3, "ipvs: " + *err);
+    return;
+  }
+  ++counters_.timeouts_applied;
+  log_(6, "ipvs: " + describe_timeouts_set(*set, have));
+  observed_timeouts_ = apply_to(have, *set);
+}
+
+std::string describe_timeouts_set(const Timeouts& set, const Timeouts& was) {
+  std::string change = "SET timeouts";
+  auto one = [&](const char* name, std::uint32_t now, std::uint32_t before) {
+    if (now == 0) return;
+    change += " " + std::string(name) + " " + std::to_string(now) + "s (was " + std::to_string(before) + "s)";
+  };
+  one("tcp", set.tcp, was.tcp);
+  one("tcpfin", set.tcp_fin, was.tcp_fin);
+  one("udp", set.udp, was.udp);
+  return change;
+}
+
 std::optional<std::string> TableKeeper::reconcile_full() {
+  reconcile_timeouts(true);
   auto t0 = std::chrono::steady_clock::now();
   auto dumped = table_.dump();
   double dump_ms = ms_since(t0);
@@ -191,6 +242,7 @@ std::optional<std::string> TableKeeper::reconcile_full() {
 }
 
 void TableKeeper::reconcile_cached() {
+  reconcile_timeouts(false);
   auto t0 = std::chrono::steady_clock::now();
   auto ops = reconcile(desired_, observed_, created_);
   apply(ops);

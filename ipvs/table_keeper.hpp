@@ -1,6 +1,6 @@
 // Keeps the kernel's IPVS table in step with the desired one (SPEC "The IPVS
-// table is reconciled, never flushed") and the sync daemon in step with the
-// node's role. Works through the IpvsTable interface; remembers which
+// table is reconciled, never flushed"), its connection timeouts with [ipvs],
+// and the sync daemon in step with the node's role. Works through the IpvsTable interface; remembers which
 // services it created in a small state file so that a reload which drops a
 // virtual server, or a restart, can still remove what tandem made.
 // Runs on the io_context thread.
@@ -28,7 +28,9 @@ struct KeeperCounters {
   std::array<std::uint64_t, kinds> applied{};
   std::array<std::uint64_t, kinds> failed{};
   std::uint64_t full_passes = 0;      // dumps that succeeded
-  std::uint64_t dump_errors = 0;      // dumps that failed
+  std::uint64_t dump_errors = 0;      // dumps (or reads of the timeouts) that failed
+  std::uint64_t timeouts_applied = 0;  // SET_CONFIG of the connection timeouts
+  std::uint64_t timeouts_failed = 0;   // SET_CONFIG the kernel refused
   double full_seconds_sum = 0;        // dump + apply of the full passes
   double last_full_seconds = 0;
 };
@@ -44,6 +46,14 @@ class TableKeeper {
 
   void set_desired(Table desired) { desired_ = std::move(desired); }
   const Table& desired() const { return desired_; }
+  // The connection timeouts wanted, seconds; 0 leaves the kernel's value as
+  // it is (a key absent from [ipvs], also after a reload removed it). Both
+  // passes below apply them, a full one after reading the kernel's.
+  void set_desired_timeouts(Timeouts wanted) { desired_timeouts_ = wanted; }
+  const Timeouts& desired_timeouts() const { return desired_timeouts_; }
+  // The kernel's timeouts as the last pass read them, with what was set
+  // since; nullopt while none are wanted or they could not be read.
+  const std::optional<Timeouts>& observed_timeouts() const { return observed_timeouts_; }
 
   // Dumps the kernel table, then applies the difference (start, reload,
   // periodic drift repair). The reason on failure to dump; failed operations
@@ -77,6 +87,8 @@ class TableKeeper {
 
  private:
   void apply(const std::vector<Operation>& ops);
+  // `read`: ask the kernel first (else only when nothing is known yet).
+  void reconcile_timeouts(bool read);
   void load_state();
   void save_state();
 
@@ -87,11 +99,18 @@ class TableKeeper {
   Table observed_;
   std::optional<std::chrono::steady_clock::time_point> last_dump_;
   std::string dump_error_;
+  Timeouts desired_timeouts_;
+  std::optional<Timeouts> observed_timeouts_;
+  Timeouts warned_unreported_;  // wanted timeouts the kernel does not report, already logged
   std::set<ServiceKey> created_;
   std::set<SyncState> started_daemons_;
   std::size_t applied_ = 0;
   KeeperCounters counters_;
 };
+
+// "SET timeouts tcp 900s (was 7200s) udp 60s (was 300s)": a SET_CONFIG as
+// the keeper logs it (and a reload plan prints it).
+std::string describe_timeouts_set(const Timeouts& set, const Timeouts& was);
 
 // The state file's line format, exposed for tests: "tcp 10.0.0.100 80",
 // "udp 2001:db8::1 53", "fwmark 7 ipv4".

@@ -119,6 +119,27 @@ class NetlinkTable final : public IpvsTable {
     return out;
   }
 
+  std::variant<Timeouts, std::string> get_timeouts() override {
+    const std::uint32_t seq = seq_++;
+    std::optional<wire::Decoded<Timeouts>> reply;
+    auto r = transact(wire::encode_get_config(family_, seq), seq, [&](const wire::Message& m) {
+      if (!reply) reply = wire::parse_timeouts(m.bytes);
+    });
+    if (r.index() == 1) return "reading the IPVS timeouts: " + std::get<1>(r);
+    if (int err = std::get<0>(r)) return "reading the IPVS timeouts: " + errno_text(err);
+    if (!reply) return std::string("reading the IPVS timeouts: the kernel acknowledged without a reply");
+    if (reply->index() == 1) return "reading the IPVS timeouts: " + std::get<1>(*reply);
+    return std::get<0>(*reply);
+  }
+
+  std::optional<std::string> set_timeouts(const Timeouts& t) override {
+    const std::uint32_t seq = seq_++;
+    auto r = transact(wire::encode_set_config(t, family_, seq), seq);
+    if (r.index() == 1) return "setting the IPVS timeouts (" + describe(t) + "): " + std::get<1>(r);
+    if (int err = std::get<0>(r)) return "setting the IPVS timeouts (" + describe(t) + "): " + errno_text(err);
+    return std::nullopt;
+  }
+
   std::optional<std::string> start_daemon(const SyncDaemon& d) override {
     const std::uint32_t seq = seq_++;
     auto r = transact(wire::encode_new_daemon(d, family_, seq), seq);
@@ -184,16 +205,19 @@ class NetlinkTable final : public IpvsTable {
     return 0;
   }
 
-  // Sends one request that is answered by an ACK (and maybe a reply before
-  // it, which is read and dropped). The kernel's errno (0 for success), or
-  // why no answer came.
-  std::variant<int, std::string> transact(const wire::Bytes& request, std::uint32_t seq) {
+  // Sends one request that is answered by an ACK, and maybe a reply before
+  // it, which goes to `on_reply` (else it is dropped). The kernel's errno (0
+  // for success), or why no answer came.
+  std::variant<int, std::string> transact(const wire::Bytes& request, std::uint32_t seq,
+                                          const MessageHandler& on_reply = {}) {
     if (int err = send(request)) return "send: " + errno_text(err);
     std::optional<int> status;
     std::string bad;
     while (!status) {
       if (int err = receive(1, [&](const wire::Message& m) {
-            if (m.seq != seq || m.type != NLMSG_ERROR) return;
+            if (m.seq != seq) return;
+            if (m.type == family_ && on_reply) on_reply(m);
+            if (m.type != NLMSG_ERROR) return;
             auto s = wire::parse_status(m);
             if (s.index() == 1) bad = std::get<1>(s), status = EPROTO;
             else status = std::get<0>(s);

@@ -213,6 +213,24 @@ std::string names_list(std::span<const std::string_view> names) {
   return out;
 }
 
+// ipvsadm --set TCP TCPFIN UDP as [ipvs] keys: " as tcp_timeout = "900s", ..."
+// (0 leaves a timeout unchanged: no key); in words when they are not three
+// numbers.
+std::string timeout_keys(const std::vector<std::string>& args) {
+  const std::string in_words = " as tcp_timeout, tcpfin_timeout and udp_timeout (whole seconds, 1s or more)";
+  constexpr std::string_view keys[] = {"tcp_timeout", "tcpfin_timeout", "udp_timeout"};
+  if (args.size() != std::size(keys)) return in_words;
+  const auto max =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(kMaxIpvsTimeout).count());
+  std::string out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto v = number(args[i], max);
+    if (!v) return in_words;
+    if (*v) out += (out.empty() ? " as " : ", ") + std::string(keys[i]) + " = \"" + std::to_string(*v) + "s\"";
+  }
+  return out.empty() ? " (all three are 0 here, which changes nothing)" : out;
+}
+
 class Importer {
  public:
   Importer(std::string file, const ImportOptions& options) : file_(std::move(file)), options_(options) {}
@@ -427,10 +445,8 @@ void Importer::command(const LogicalLine& l, const Command& cmd) {
       return warn(l.number, "--stop-daemon is not carried over: tandemd starts and stops the sync daemon itself "
                             "([sync])");
     case Verb::set_timeouts:
-      return warn(l.number,
-                  "--set (the IPVS tcp, tcpfin and udp timeouts) is not carried over: tandem.toml has no IPVS "
-                  "timeouts yet (planned as [ipvs] tcp_timeout, tcpfin_timeout, udp_timeout); keep running this "
-                  "line at boot");
+      return warn(l.number, "--set (the IPVS tcp, tcpfin and udp timeouts) is not carried over: write them in "
+                            "[ipvs]" + timeout_keys(cmd.arguments));
     case Verb::zero:
       return warn(l.number, "-Z zeroes the counters: nothing to import");
     case Verb::list:

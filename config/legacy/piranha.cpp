@@ -143,8 +143,8 @@ void Importer::globals(const Keys& g) {
   for (const char* key : {"tcp_timeout", "tcpfin_timeout", "udp_timeout"})
     if (const Entry* e = g.get(key))
       if (auto v = integer(cx_, *e, 0xffffffffu); v && *v)
-        cx_.warn(e->line, std::string(key) + " is not carried over: tandem.toml has no IPVS timeouts yet; keep "
-                                             "running ipvsadm --set TCP TCPFIN UDP at boot");
+        cx_.warn(e->line, std::string(key) + " is not carried over: write it in [ipvs] as " + key + " = \"" +
+                              std::to_string(*v) + "s\"");
   for (const char* key : {"active_cmd", "inactive_cmd"})
     warn(key, std::string(key) + " is not carried over: make it a [notify] command = [\"/path\"] (run on every "
                                  "role change with the new role, the old one and the reason), or a [[resource]] "

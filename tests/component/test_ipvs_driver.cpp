@@ -1,6 +1,7 @@
 // The checker's IPVS driver on an in-memory table: the periodic full pass
-// keeps its cadence however often the configuration is reloaded, and a
-// restarted checker keeps the weights it finds.
+// keeps its cadence however often the configuration is reloaded, a
+// restarted checker keeps the weights it finds, and the [ipvs] timeouts are
+// applied at start, on reload and by the periodic pass.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -86,6 +87,29 @@ TEST(IpvsDriver, ARestartedCheckerStartsTheQuiescedServersDown) {
       << "the restart changed no weight";
   d.driver.stop();
   again.driver.stop();
+}
+
+TEST(IpvsDriver, TimeoutsAloneOpenIpvsAndFollowStartReloadAndThePeriod) {
+  Driver d;
+  config::Config cfg;
+  cfg.ipvs.tcp_timeout = 3600s;
+  auto board = health::HealthBoard::make(cfg.virtual_servers).board;
+  ASSERT_FALSE(d.driver.prepare(cfg));
+  ASSERT_NE(d.table, nullptr) << "[ipvs] alone wants IPVS";
+  ASSERT_FALSE(d.driver.configure(cfg, board));
+  EXPECT_EQ(d.table->timeouts, (ipvs::Timeouts{3600, 120, 300}));
+  // A reload: applied at once, without waiting for the period.
+  config::Config reloaded = cfg;
+  reloaded.ipvs.tcp_timeout = 1800s;
+  reloaded.ipvs.udp_timeout = 60s;
+  ASSERT_FALSE(d.driver.configure(reloaded, board));
+  EXPECT_EQ(d.table->timeouts, (ipvs::Timeouts{1800, 120, 60}));
+  // Changed by hand: the periodic full pass puts it back.
+  d.table->timeouts.udp = 5;
+  d.io.restart();
+  d.io.run_for(120ms);
+  EXPECT_EQ(d.table->timeouts.udp, 60u);
+  d.driver.stop();
 }
 
 }  // namespace

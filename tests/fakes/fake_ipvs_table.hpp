@@ -1,7 +1,7 @@
 // Recording fake of ipvs::IpvsTable: the in-memory table of
 // ipvs/memory_table.hpp, which answers as the kernel does, with call
 // counters and failures to inject. Tests assert on `table`,
-// `daemons_running` and the counters.
+// `daemons_running`, `timeouts` and the counters.
 #pragma once
 #include <functional>
 #include <map>
@@ -18,10 +18,16 @@ class FakeIpvsTable final : public ipvs::MemoryTable {
   int dump_calls = 0;
   int apply_calls = 0;
   std::size_t operations_seen = 0;  // over all apply() calls
+  int get_timeouts_calls = 0;
+  int set_timeouts_calls = 0;
 
   // dump() / daemons() fail with this reason when set.
   std::optional<std::string> fail_dump;
   std::optional<std::string> fail_daemons;
+  // get_timeouts() fails with this reason; set_timeouts() with this errno,
+  // changing nothing.
+  std::optional<std::string> fail_get_timeouts;
+  int fail_set_timeouts = 0;
   // An operation whose describe() text is a key fails with that errno and
   // changes nothing; so does one for which fail_when returns nonzero.
   std::map<std::string, int> fail;
@@ -47,6 +53,20 @@ class FakeIpvsTable final : public ipvs::MemoryTable {
             {i, err, ipvs::describe(ops[i]) + ": " + std::error_code(err, std::generic_category()).message()});
     }
     return result;
+  }
+
+  std::variant<ipvs::Timeouts, std::string> get_timeouts() override {
+    ++get_timeouts_calls;
+    if (fail_get_timeouts) return *fail_get_timeouts;
+    return MemoryTable::get_timeouts();
+  }
+
+  std::optional<std::string> set_timeouts(const ipvs::Timeouts& t) override {
+    ++set_timeouts_calls;
+    if (fail_set_timeouts)
+      return "setting the IPVS timeouts (" + ipvs::describe(t) +
+             "): " + std::error_code(fail_set_timeouts, std::generic_category()).message();
+    return MemoryTable::set_timeouts(t);
   }
 
   std::variant<std::vector<ipvs::SyncDaemon>, std::string> daemons() override {

@@ -33,6 +33,13 @@ void check_dest(std::span<const std::uint8_t> bytes, int service_af) {
   if (again.index() != 0 || !std::get<0>(again).same_settings(first)) std::abort();
 }
 
+void check_timeouts(std::span<const std::uint8_t> bytes) {
+  auto t = wire::parse_timeouts(bytes);
+  if (t.index() != 0) return;
+  auto again = wire::parse_timeouts(wire::encode_set_config(std::get<0>(t), 0x1c, 1));
+  if (again.index() != 0 || std::get<0>(again) != std::get<0>(t)) std::abort();
+}
+
 void check_daemon(std::span<const std::uint8_t> bytes) {
   auto d = wire::parse_daemon(bytes);
   if (d.index() != 0) return;
@@ -49,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_service(datagram);
   check_dest(datagram, AF_INET);
   check_daemon(datagram);
+  check_timeouts(datagram);
   auto split = wire::split_datagram(datagram);
   if (split.index() != 0) return 0;
   for (const auto& m : std::get<0>(split)) {
@@ -57,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_dest(m.bytes, AF_INET);
     check_dest(m.bytes, AF_INET6);
     check_daemon(m.bytes);
+    check_timeouts(m.bytes);
   }
   return 0;
 }

@@ -66,6 +66,18 @@ if ! out=$("$tandemd" -c "$tmp/filled.toml" --check-config 2>&1); then
 fi
 [ "$out" = "$tmp/filled.toml: ok" ] || fail "the filled-in file: --check-config printed \"$out\""
 
+# The commented-out sections, uncommented as they stand, are accepted too.
+sed -e 's/^# \(\[metrics\]\)$/\1/' -e 's/^# \(listen = \)/\1/' \
+  -e 's/^# \(\[ipvs\]\)$/\1/' -e 's/^# \(\(tcp\|tcpfin\|udp\)_timeout = \)/\1/' \
+  "$tmp/filled.toml" >"$tmp/sections.toml"
+for section in '[metrics]' '[ipvs]' 'tcp_timeout = "900s"' 'tcpfin_timeout = "120s"' 'udp_timeout = "300s"'; do
+  grep -qxF "$section" "$tmp/sections.toml" || fail "no commented-out '$section' to uncomment"
+done
+if ! out=$("$tandemd" -c "$tmp/sections.toml" --check-config 2>&1); then
+  fail "the file with [metrics] and [ipvs] uncommented is rejected:"
+  echo "$out"
+fi
+
 # preferred must be one of the two names; the blank alone is an error too.
 sed 's/^preferred = "d1"/preferred = ""/' "$tmp/filled.toml" >"$tmp/nopref.toml"
 if "$tandemd" -c "$tmp/nopref.toml" --check-config >/dev/null 2>"$tmp/nopref.err"; then

@@ -757,6 +757,9 @@ TEST(ConfigIpvsTest, ExampleFileHasAVirtualServerAndSync) {
   EXPECT_EQ(v.reals.size(), 2u);
   ASSERT_TRUE(c.sync);
   EXPECT_EQ(c.sync->interface, "eth1");
+  EXPECT_EQ(c.ipvs.tcp_timeout, Duration(900s));
+  EXPECT_EQ(c.ipvs.tcpfin_timeout, Duration(120s));
+  EXPECT_EQ(c.ipvs.udp_timeout, Duration(300s));
 }
 
 TEST(ConfigIpvsTest, SameTextGivesEqualValues) {

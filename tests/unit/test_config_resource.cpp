@@ -309,7 +309,7 @@ TEST(ConfigResource, KeysOutsideAnyTableAreShownTheirHome) {
                    "it belongs in [[resource]] or [[track]] or [notify]");
   expect_one_error("colour = 1\n" + kBase, 1, 1,
                    "settings go in [node], [cluster], [[link]], [[vip]], [[resource]], [[group]], [garp], [[track]], "
-                   "[[virtual_server]], [sync], [notify] or [metrics]");
+                   "[[virtual_server]], [sync], [notify], [metrics] or [ipvs]");
 }
 
 // ---- [notify] ----------------------------------------------------------

@@ -137,5 +137,31 @@ TEST(ImportIpvsadmTest, HostNameIsSaidInTheOutput) {
   EXPECT_NE(r.toml.find("name = \"lvs1\"  # this host's name (no --node given)\n"), std::string::npos) << r.toml;
 }
 
+// --set TCP TCPFIN UDP is told as the [ipvs] keys to write (0: unchanged, no key).
+TEST(ImportIpvsadmTest, SetTimeoutsAreToldAsIpvsKeys) {
+  const struct {
+    const char* description;
+    const char* line;
+    const char* told;
+  } cases[] = {
+      {"all three", "--set 900 120 300",
+       "write them in [ipvs] as tcp_timeout = \"900s\", tcpfin_timeout = \"120s\", udp_timeout = \"300s\""},
+      {"0 leaves one out", "--set 0 60 0", "write them in [ipvs] as tcpfin_timeout = \"60s\""},
+      {"all 0", "--set 0 0 0", "write them in [ipvs] (all three are 0 here, which changes nothing)"},
+      {"not a number", "--set 900 x 300", "write them in [ipvs] as tcp_timeout, tcpfin_timeout and udp_timeout"},
+      {"beyond the kernel's limit", "--set 2147484 0 0",
+       "write them in [ipvs] as tcp_timeout, tcpfin_timeout and udp_timeout"},
+  };
+  for (const auto& c : cases) {
+    const std::string text = "-A -t 10.0.0.100:80 -s rr\n" + std::string(c.line) + "\n";
+    const ImportResult r = import_ipvsadm(text, "rules", options_for(Facts::cluster));
+    const std::string messages = joined(import_messages(r));
+    EXPECT_NE(messages.find("rules:2: warning: --set (the IPVS tcp, tcpfin and udp timeouts) is not carried over: " +
+                            std::string(c.told)),
+              std::string::npos)
+        << c.description << ":\n" << messages;
+  }
+}
+
 }  // namespace
 }  // namespace tandem::config::legacy

@@ -180,6 +180,8 @@ TEST(Metrics, CheckerFamiliesAreWellFormedAndComplete) {
   keeper.applied[0] = 2;  // new_service
   keeper.applied[3] = 4;  // new_dest
   keeper.failed[4] = 1;   // set_dest
+  keeper.timeouts_applied = 3;
+  keeper.timeouts_failed = 1;
   keeper.full_passes = 10;
   keeper.full_seconds_sum = 0.25;
   keeper.last_full_seconds = 0.02;
@@ -214,6 +216,8 @@ TEST(Metrics, CheckerFamiliesAreWellFormedAndComplete) {
            std::string("tandem_ipvs_operations_total{operation=\"new_service\"} 2\n"),
            std::string("tandem_ipvs_operations_total{operation=\"new_dest\"} 4\n"),
            std::string("tandem_ipvs_operation_errors_total{operation=\"set_dest\"} 1\n"),
+           std::string("tandem_ipvs_operations_total{operation=\"set_timeouts\"} 3\n"),
+           std::string("tandem_ipvs_operation_errors_total{operation=\"set_timeouts\"} 1\n"),
            std::string("tandem_ipvs_reconcile_duration_seconds_count 10\n"),
            std::string("tandem_ipvs_reconcile_duration_seconds_sum 0.25\n"),
        })

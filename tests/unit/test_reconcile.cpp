@@ -1,5 +1,6 @@
 // ipvs::reconcile and ipvs::desired_table: table-driven cases, each with a
-// one-line description, comparing the exact operation list.
+// one-line description, comparing the exact operation list; and the same for
+// the connection timeouts (reconcile_timeouts).
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -345,4 +346,59 @@ TEST(DesiredTable, HandoverLeavesNoFallbackAndKeepsRemovedRealsAtZero) {
   EXPECT_EQ(t[0].dests[0].weight, 0);
   EXPECT_EQ(t[0].dests[1].weight, 0);
   EXPECT_EQ(t[0].dests[2].key.str(), "10.0.0.2:80") << "the peer schedules by its own health view";
+}
+
+// ---- the connection timeouts ([ipvs], SET_CONFIG) ----
+
+namespace {
+struct TimeoutsCase {
+  const char* description;
+  Timeouts wanted;    // 0: not configured
+  Timeouts observed;  // 0: not reported by the kernel
+  std::optional<Timeouts> expect;
+};
+}  // namespace
+
+TEST(ReconcileTimeouts, Cases) {
+  const Timeouts kernel{900, 120, 300};  // a fresh kernel's
+  const std::vector<TimeoutsCase> cases = {
+      {"nothing configured: nothing set", {}, kernel, std::nullopt},
+      {"configured as the kernel has them: nothing set", {900, 120, 300}, kernel, std::nullopt},
+      {"all three differ: all three set", {3600, 30, 60}, kernel, Timeouts{3600, 30, 60}},
+      {"only tcp configured and different: only tcp, the others 0 (unchanged)", {600, 0, 0}, kernel,
+       Timeouts{600, 0, 0}},
+      {"tcpfin alone differs: the others are not resent", {900, 60, 300}, kernel, Timeouts{0, 60, 0}},
+      {"drift by hand: the configured value comes back", {900, 120, 0}, {30, 120, 300}, Timeouts{900, 0, 0}},
+      {"a key removed by a reload: the kernel's value stays", {0, 120, 300}, {7200, 120, 300}, std::nullopt},
+      {"udp wanted, the kernel reports none (built without UDP): not set", {900, 120, 60}, {900, 120, 0},
+       std::nullopt},
+      {"tcp wanted, the kernel reports no TCP: only udp set", {60, 60, 60}, {0, 0, 300}, Timeouts{0, 0, 60}},
+      {"the largest configurable value", {2147483, 0, 0}, kernel, Timeouts{2147483, 0, 0}},
+  };
+  for (const auto& c : cases) {
+    const auto got = reconcile_timeouts(c.wanted, c.observed);
+    EXPECT_EQ(got.has_value(), c.expect.has_value()) << c.description;
+    if (got && c.expect) {
+      EXPECT_EQ(describe(*got), describe(*c.expect)) << c.description;
+    }
+    // Applied, the kernel has what is wanted where it reports a value.
+    if (got) {
+      const Timeouts after = apply_to(c.observed, *got);
+      EXPECT_FALSE(reconcile_timeouts(c.wanted, after).has_value()) << c.description << ": a second pass";
+    }
+  }
+}
+
+TEST(ReconcileTimeouts, DescribeNamesTheSetOnes) {
+  EXPECT_EQ(describe(Timeouts{900, 120, 300}), "tcp 900s tcpfin 120s udp 300s");
+  EXPECT_EQ(describe(Timeouts{0, 60, 0}), "tcpfin 60s");
+  EXPECT_EQ(describe(Timeouts{}), "none");
+}
+
+TEST(ReconcileTimeouts, FromTheConfiguration) {
+  config::IpvsSection ipvs;
+  EXPECT_EQ(timeouts_of(ipvs), Timeouts{});
+  ipvs.tcp_timeout = 15min;
+  ipvs.udp_timeout = 2147483s;
+  EXPECT_EQ(timeouts_of(ipvs), (Timeouts{900, 0, 2147483}));
 }

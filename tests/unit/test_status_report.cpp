@@ -415,6 +415,31 @@ TEST_F(StatusReportTest, VirtualServersAsTheKernelReportsThem) {
   EXPECT_NE(render_json(broken).find(",\"ipvs_age_ms\":1250.500}"), std::string::npos) << render_json(broken);
 }
 
+// [ipvs]: the kernel's timeouts, and what the file sets where it differs.
+TEST_F(StatusReportTest, IpvsTimeoutsAreShownWhenConfigured) {
+  StatusReport none;
+  add_timeouts(none, {}, ipvs::Timeouts{900, 120, 300});
+  EXPECT_EQ(render_virtual_servers_text(none), "");
+  EXPECT_EQ(render_virtual_servers_json(none).find("ipvs_timeouts"), std::string::npos);
+
+  StatusReport same;
+  add_timeouts(same, {3600, 0, 60}, ipvs::Timeouts{3600, 120, 60});
+  EXPECT_EQ(render_virtual_servers_text(same), "ipvs timeouts: tcp 3600s tcpfin 120s udp 60s\n");
+  EXPECT_EQ(render_virtual_servers_json(same),
+            "\"virtual_servers\":[],\"ipvs_timeouts\":{"
+            "\"configured\":{\"tcp_timeout\":3600,\"tcpfin_timeout\":null,\"udp_timeout\":60},"
+            "\"kernel\":{\"tcp_timeout\":3600,\"tcpfin_timeout\":120,\"udp_timeout\":60}}");
+
+  StatusReport refused;
+  add_timeouts(refused, {3600, 0, 0}, ipvs::Timeouts{900, 120, 300});
+  EXPECT_EQ(render_virtual_servers_text(refused), "ipvs timeouts: tcp 900s tcpfin 120s udp 300s (configured: tcp 3600s)\n");
+
+  StatusReport unread;
+  add_timeouts(unread, {0, 30, 0}, std::nullopt);
+  EXPECT_EQ(render_virtual_servers_text(unread), "ipvs timeouts: not read (configured: tcpfin 30s)\n");
+  EXPECT_NE(render_virtual_servers_json(unread).find("\"kernel\":null}"), std::string::npos);
+}
+
 TEST_F(StatusReportTest, RenderJsonRejectCountersAreKeyedByReasonName) {
   HeartbeatCounters c;
   for (std::size_t i = 0; i < c.rejected.size(); ++i) c.rejected[i] = 100 + i;

@@ -1,5 +1,6 @@
 // TableKeeper against the fake kernel table: start, drift repair, cached
-// health changes without dumps, ownership across restarts, the sync daemon.
+// health changes without dumps, ownership across restarts, the connection
+// timeouts, the sync daemon.
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -179,6 +180,114 @@ TEST_F(TableKeeperTest, ObservedViewFollowsTheChangesWithoutADump) {
   kernel.fail_dump.reset();
   keeper.reconcile_full();
   EXPECT_EQ(keeper.dump_error(), "");
+}
+
+TEST_F(TableKeeperTest, TimeoutsAreSetOnStartAndDriftIsRepaired) {
+  FakeIpvsTable kernel;
+  auto keeper = make(kernel);
+  keeper.set_desired_timeouts({3600, 30, 0});  // udp not configured
+  ASSERT_FALSE(keeper.reconcile_full().has_value());
+  EXPECT_EQ(kernel.timeouts, (Timeouts{3600, 30, 300})) << "udp keeps the kernel's";
+  EXPECT_EQ(keeper.observed_timeouts(), kernel.timeouts);
+  EXPECT_EQ(keeper.counters().timeouts_applied, 1u);
+  EXPECT_EQ(count_logs("ipvs: SET timeouts tcp 3600s (was 900s) tcpfin 30s (was 120s)"), 1);
+  // Nothing to do while they match: read, never set.
+  keeper.reconcile_full();
+  EXPECT_EQ(kernel.set_timeouts_calls, 1);
+  EXPECT_EQ(kernel.get_timeouts_calls, 2);
+  // ipvsadm --set 60 0 0: the next full pass puts tcp back, and only tcp.
+  kernel.timeouts.tcp = 60;
+  kernel.timeouts.udp = 45;
+  keeper.reconcile_full();
+  EXPECT_EQ(kernel.timeouts, (Timeouts{3600, 30, 45}));
+  EXPECT_EQ(count_logs("ipvs: SET timeouts tcp 3600s (was 60s)"), 1);
+}
+
+TEST_F(TableKeeperTest, WithoutTimeoutsTheKernelsAreNeitherReadNorSet) {
+  FakeIpvsTable kernel;
+  kernel.timeouts = {7200, 60, 30};
+  auto keeper = make(kernel);
+  keeper.set_desired(desired_table({web("10.0.0.100", {"10.0.0.11"})}));
+  keeper.reconcile_full();
+  keeper.reconcile_cached();
+  EXPECT_EQ(kernel.get_timeouts_calls, 0);
+  EXPECT_EQ(kernel.set_timeouts_calls, 0);
+  EXPECT_EQ(kernel.timeouts, (Timeouts{7200, 60, 30}));
+  EXPECT_FALSE(keeper.observed_timeouts().has_value());
+}
+
+// A reload: the changed value goes out on the cached pass that applies the
+// reload, from what the last full pass read; a removed key leaves the
+// kernel's value as it is.
+TEST_F(TableKeeperTest, ReloadChangesAndRemovedKeysStayAsTheKernelHasThem) {
+  FakeIpvsTable kernel;
+  auto keeper = make(kernel);
+  keeper.set_desired_timeouts({600, 0, 60});
+  keeper.reconcile_full();
+  ASSERT_EQ(kernel.timeouts, (Timeouts{600, 120, 60}));
+  const int reads = kernel.get_timeouts_calls;
+  keeper.set_desired_timeouts({1200, 0, 60});  // tcp_timeout changed
+  keeper.reconcile_cached();
+  EXPECT_EQ(kernel.timeouts, (Timeouts{1200, 120, 60}));
+  EXPECT_EQ(kernel.get_timeouts_calls, reads) << "no read on a cached pass";
+  keeper.set_desired_timeouts({0, 0, 60});  // tcp_timeout removed
+  keeper.reconcile_cached();
+  keeper.reconcile_full();
+  EXPECT_EQ(kernel.timeouts, (Timeouts{1200, 120, 60})) << "the kernel keeps what it had";
+  EXPECT_EQ(kernel.set_timeouts_calls, 2);
+  // Every key removed: nothing is read any more; added back, read afresh.
+  keeper.set_desired_timeouts({});
+  keeper.reconcile_full();
+  EXPECT_FALSE(keeper.observed_timeouts().has_value());
+  kernel.timeouts.udp = 5;  // by hand, while tandem does not care
+  keeper.set_desired_timeouts({0, 0, 60});
+  keeper.reconcile_cached();
+  EXPECT_EQ(kernel.timeouts.udp, 60u) << "a cached pass with nothing known reads first";
+}
+
+TEST_F(TableKeeperTest, RefusedTimeoutsAreLoggedCountedAndRetried) {
+  FakeIpvsTable kernel;
+  auto keeper = make(kernel);
+  keeper.set_desired(desired_table({web("10.0.0.100", {"10.0.0.11"})}));
+  keeper.set_desired_timeouts({600, 0, 0});
+  kernel.fail_set_timeouts = EINVAL;
+  EXPECT_FALSE(keeper.reconcile_full().has_value()) << "the table pass goes on";
+  EXPECT_EQ(kernel.table.size(), 1u);
+  EXPECT_EQ(kernel.timeouts.tcp, 900u);
+  EXPECT_EQ(keeper.counters().timeouts_failed, 1u);
+  EXPECT_EQ(count_logs("ipvs: setting the IPVS timeouts (tcp 600s): Invalid argument"), 1);
+  keeper.reconcile_cached();  // the cached view knows it is still to do
+  EXPECT_EQ(keeper.counters().timeouts_failed, 2u);
+  kernel.fail_set_timeouts = 0;
+  keeper.reconcile_full();
+  EXPECT_EQ(kernel.timeouts.tcp, 600u);
+  EXPECT_EQ(keeper.counters().timeouts_applied, 1u);
+}
+
+TEST_F(TableKeeperTest, UnreadableTimeoutsAreLoggedAndNotSet) {
+  FakeIpvsTable kernel;
+  auto keeper = make(kernel);
+  keeper.set_desired_timeouts({600, 0, 0});
+  kernel.fail_get_timeouts = "reading the IPVS timeouts: no acknowledgement: Resource temporarily unavailable";
+  keeper.reconcile_full();
+  EXPECT_EQ(kernel.set_timeouts_calls, 0);
+  EXPECT_EQ(keeper.counters().dump_errors, 1u);
+  EXPECT_FALSE(keeper.observed_timeouts().has_value());
+  EXPECT_EQ(count_logs("ipvs: reading the IPVS timeouts: no acknowledgement"), 1);
+  kernel.fail_get_timeouts.reset();
+  keeper.reconcile_full();
+  EXPECT_EQ(kernel.timeouts.tcp, 600u);
+}
+
+TEST_F(TableKeeperTest, ATimeoutTheKernelDoesNotReportIsSaidOnce) {
+  FakeIpvsTable kernel;
+  kernel.timeouts = {900, 120, 0};  // built without UDP
+  auto keeper = make(kernel);
+  keeper.set_desired_timeouts({900, 120, 60});
+  keeper.reconcile_full();
+  keeper.reconcile_full();
+  EXPECT_EQ(kernel.set_timeouts_calls, 0);
+  EXPECT_EQ(count_logs("ipvs: the kernel reports no udp_timeout"), 1);
 }
 
 TEST_F(TableKeeperTest, SyncDaemonFollowsTheRole) {
