@@ -3,18 +3,42 @@
 # checks it with lintian and prints the path of tandem_VERSION_ARCH.deb.
 # Installs the build dependencies that are missing (apt-get; sudo only when
 # not root). The tree is copied first, so the build leaves it untouched.
-# usage: scripts/build-deb.sh [-o DIR]    (default: build-deb/)
+# usage: scripts/build-deb.sh [-o DIR] [-u]    (default: build-deb/)
+#   -u   only when DIR has no .deb of this version, or one older than a file
+#        of the tree (the files git knows of, and new ones it does not
+#        ignore); otherwise just print its path. The vm tier's test of the
+#        package calls it so (a CTest fixture), once per build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=build-deb
-usage() { echo "usage: scripts/build-deb.sh [-o DIR]"; }
+out=build-deb update=
+usage() { echo "usage: scripts/build-deb.sh [-o DIR] [-u]"; }
+tree_files() { git ls-files -z --cached --others --exclude-standard; }
 while (($#)); do
   case $1 in
     -o) [ $# -ge 2 ] || { usage >&2; exit 2; }; out=$2; shift 2 ;;
+    -u) update=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
 done
+
+if [ -n "$update" ]; then
+  # Without dpkg-dev, which may not be there yet.
+  version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+  deb=$out/tandem_${version}_$(dpkg --print-architecture).deb
+  newer=
+  if [ -f "$deb" ]; then
+    while IFS= read -r -d '' f; do
+      if [ "$f" -nt "$deb" ]; then newer=$f; break; fi
+    done < <(tree_files)
+  fi
+  if [ -f "$deb" ] && [ -z "$newer" ]; then
+    echo "build-deb: $deb is newer than every file of the tree"
+    echo "$deb"
+    exit 0
+  fi
+  [ -z "$newer" ] || echo "build-deb: $newer is newer than $deb: building it again"
+fi
 
 # The tools, and debian/control's Build-Depends without their versions
 # (debhelper-compat is provided by debhelper).
@@ -43,7 +67,7 @@ tree=$out/tandem-$version
 rm -rf "$tree"
 mkdir -p "$tree"
 # The files git knows of, and new ones it does not ignore: no build trees.
-git ls-files -z --cached --others --exclude-standard |
+tree_files |
   tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$tree"
 
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=$(nproc)}
