@@ -6,8 +6,9 @@
 # usage: scripts/build-deb.sh [-o DIR] [-u]    (default: build-deb/)
 #   -u   only when DIR has no .deb of this version, or one older than a file
 #        of the tree (the files git knows of, and new ones it does not
-#        ignore); otherwise just print its path. The vm tier's test of the
-#        package calls it so (a CTest fixture), once per build directory.
+#        ignore; the .deb has the time its build copied them); otherwise just
+#        print its path. CTest's packaging.deb runs it so, for the vm tier's
+#        test of the package (vm.test_systemd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build-deb update=
@@ -66,6 +67,10 @@ out=$(cd "$out" && pwd)
 tree=$out/tandem-$version
 rm -rf "$tree"
 mkdir -p "$tree"
+# The time of the copy, which the .deb gets at the end: a file changed
+# while it builds is newer than the package (-u).
+copied=$out/.tree-copied
+touch "$copied"
 # The files git knows of, and new ones it does not ignore: no build trees.
 tree_files |
   tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$tree"
@@ -79,6 +84,8 @@ export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccache}
 deb=$out/tandem_${version}_${arch}.deb
 changes=$out/tandem_${version}_${arch}.changes
 [ -f "$deb" ] || { echo "build-deb: $deb was not built" >&2; exit 1; }
+touch -r "$copied" "$deb"
+rm -f "$copied"
 echo "== lintian"
 lintian --fail-on error "$changes"
 echo "== contents"
