@@ -17,8 +17,8 @@ in this order:
   RELOADING=1 then READY=1 from the main process (its debug log); with an
   unknown key in the file the reload fails naming it, through RELOADING=1
   and READY=1 again, and the service runs on (same main process);
-- fault: the backup's links down and up (its role changes to fault and
-  back, for the journal);
+- fault: the backup's links down and up (its role goes to fault, then to
+  init and backup, for the journal);
 - watchdog: the active director's tandemd stopped with SIGSTOP: the peer
   takes the VIP over within deadtime + ALLOWANCE, systemd kills the
   stopped process when WatchdogSec passes and restarts it (Restart=), and
@@ -422,7 +422,7 @@ def case_systemd(case):
         if m and e.get("_SYSTEMD_UNIT", "").startswith("tandem@"):
             node = e["_SYSTEMD_UNIT"][len("tandem@"):-len(".service")]
             changes.setdefault((node, m.group(1), m.group(2)), set()).add(e.get("PRIORITY"))
-    expected = {(second, "backup", "fault"): "3", (second, "fault", "backup"): "5",
+    expected = {(second, "backup", "fault"): "3", (second, "fault", "init"): "5",
                 (second, "backup", "active"): "5", (first, "init", "backup"): "5",
                 (first, "backup", "active"): "5"}
     for key, prio in expected.items():
