@@ -6,9 +6,10 @@
 # usage: scripts/build-deb.sh [-o DIR] [-u]    (default: build-deb/)
 #   -u   only when DIR has no .deb of this version, or one older than a file
 #        of the tree (the files git knows of, and new ones it does not
-#        ignore; the .deb has the time its build copied them); otherwise just
-#        print its path. CTest's packaging.deb runs it so, for the vm tier's
-#        test of the package (vm.test_systemd).
+#        ignore; the .deb has the time its build copied them) outside tests/,
+#        which the package build leaves out; otherwise just print its path.
+#        CTest's packaging.deb runs it so, for the vm tier's test of the
+#        package (vm.test_systemd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build-deb update=
@@ -30,6 +31,7 @@ if [ -n "$update" ]; then
   newer=
   if [ -f "$deb" ]; then
     while IFS= read -r -d '' f; do
+      case $f in tests/*) continue ;; esac  # not built (TANDEM_TESTS=OFF)
       if [ "$f" -nt "$deb" ]; then newer=$f; break; fi
     done < <(tree_files)
   fi
