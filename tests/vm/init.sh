@@ -46,6 +46,10 @@ boot_systemd() {
   # A container's marker in the host's / would make systemd believe it runs
   # in one (docker) and skip what it does on a machine.
   rm -f $R/.dockerenv $R/run/.containerenv
+  # switch_root empties the initramfs, also the modules bound into the
+  # overlay: a copy there instead, so that modprobe works the same.
+  umount "$R/lib/modules/$kver" && cp -a "/lib/modules/$kver/." "$R/lib/modules/$kver/" ||
+    die "cannot copy the modules into the overlay"
   for g in $R/usr/lib/systemd/system-generators/* $R/etc/systemd/system-generators/*; do
     [ -e "$g" ] && ln -sf /dev/null "$R/run/systemd/system-generators/${g##*/}"
   done
