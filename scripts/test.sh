@@ -3,11 +3,14 @@
 #   1. the unit tier and the fuzz-corpus replays (CTest label "unit"), and
 #      the component tier (label "component": the probers against servers on
 #      loopback and real child processes; no privileges), and the packaging
-#      tier (label "packaging": the Debian package's files against the programs),
+#      tier (label "packaging": the Debian package's files against the
+#      programs, and the package itself, built and checked by lintian into
+#      build/deb/ for the vm tier),
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the netns tier (label "netns": real daemons in network namespaces; root),
 #   4. the vm tier (label "vm": IPVS tests inside a QEMU guest with a Debian
-#      kernel; scripts/setup-vm.sh prepares the guest).
+#      kernel; scripts/setup-vm.sh prepares the guest), one of them under
+#      systemd with the package installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)

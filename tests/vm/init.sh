@@ -4,6 +4,9 @@
 # filesystem (9p, read-only) under a tmpfs overlay, enters it with fresh
 # proc/sys/dev/tmp/run, runs the job that tests/vm/run.sh left in the
 # results share, records its exit status there and powers off.
+# With `run.sh --systemd` (out/systemd exists) it hands the overlay to
+# systemd as PID 1 instead (switch_root), which runs the job as a service,
+# vm-job.service, and powers off when it is done.
 #
 # Shares (tags set by run.sh): hostroot = the host's /, read-only;
 # out = the run's results directory, writable; rw0, rw1, ... = host
@@ -23,6 +26,85 @@ die() {
   sync
   poweroff -f
   sleep 60
+}
+
+# systemd as PID 1 on the overlay (run.sh --systemd). The job runs as
+# vm-job.service in vm.target: basic.target (sysinit, sockets, journald)
+# and the job, nothing of multi-user.target (whose host services, a
+# database or prometheus, would start too). The units and masks are
+# runtime ones (/run/systemd/...): the guest's /etc stays the host's.
+# Masked, every generator and what sysinit.target would do that this
+# guest does not need: each process start costs a lot under emulation, and
+# the guest is the same as in chroot mode (no sysctl.d, no sysusers, no
+# persistent journal). systemd-tmpfiles-setup must not run in any case:
+# its "D /tmp" would empty /tmp at boot (a build directory there, or a
+# --rw directory under it on the host). /proc, /sys, /dev and /run are
+# already mounted; systemd keeps them, with /run/vm-out and /run/netns.
+boot_systemd() {
+  u=$R/run/systemd/system
+  mkdir -p "$u" $R/run/systemd/system-generators
+  # A container's marker in the host's / would make systemd believe it runs
+  # in one (docker) and skip what it does on a machine.
+  rm -f $R/.dockerenv $R/run/.containerenv
+  # switch_root empties the initramfs, also the modules bound into the
+  # overlay: a copy there instead, so that modprobe works the same.
+  umount "$R/lib/modules/$kver" && cp -a "/lib/modules/$kver/." "$R/lib/modules/$kver/" ||
+    die "cannot copy the modules into the overlay"
+  for g in $R/usr/lib/systemd/system-generators/* $R/etc/systemd/system-generators/*; do
+    [ -e "$g" ] && ln -sf /dev/null "$R/run/systemd/system-generators/${g##*/}"
+  done
+  for m in systemd-tmpfiles-setup.service systemd-tmpfiles-clean.timer timers.target \
+    systemd-tmpfiles-setup-dev.service kmod-static-nodes.service systemd-remount-fs.service \
+    systemd-sysctl.service systemd-sysusers.service systemd-modules-load.service \
+    modprobe@dm_mod.service modprobe@loop.service modprobe@drm.service modprobe@configfs.service \
+    modprobe@fuse.service modprobe@efi_pstore.service \
+    systemd-random-seed.service systemd-journal-flush.service systemd-journald-audit.socket \
+    systemd-initctl.socket systemd-timesyncd.service systemd-pstore.service \
+    systemd-update-utmp.service systemd-journal-catalog-update.service systemd-hwdb-update.service \
+    systemd-ask-password-console.path systemd-ask-password-wall.path systemd-machine-id-commit.service \
+    proc-sys-fs-binfmt_misc.automount sys-kernel-debug.mount sys-kernel-tracing.mount \
+    sys-fs-fuse-connections.mount sys-kernel-config.mount dev-hugepages.mount dev-mqueue.mount; do
+    ln -sf /dev/null "$u/$m"
+  done
+  cat >"$u/vm.target" <<'UNIT'
+[Unit]
+Description=vm tier job (tests/vm/run.sh --systemd)
+Requires=basic.target vm-job.service
+After=basic.target vm-job.service
+AllowIsolate=yes
+UNIT
+  cat >"$u/vm-job.service" <<'UNIT'
+[Unit]
+Description=vm tier job (tests/vm/run.sh --systemd)
+After=basic.target
+SuccessAction=poweroff-immediate
+FailureAction=poweroff-immediate
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh /run/vm-job
+TimeoutStartSec=infinity
+StandardInput=null
+StandardOutput=journal+console
+UNIT
+  # The job as init's chroot path runs it; the status file last, after a
+  # sync, since poweroff-immediate unmounts nothing.
+  cat >"$R/run/vm-job" <<'JOB'
+o=/run/vm-out
+read -r up _ </proc/uptime
+{ cat $o/boot-times.init; echo "command $up"; } >$o/boot-times.tmp
+mv $o/boot-times.tmp $o/boot-times
+/bin/bash $o/job.sh </dev/null >$o/stdout 2>$o/stderr
+echo $? >$o/status.tmp
+read -r up _ </proc/uptime
+echo "end $up" >>$o/boot-times
+sync
+mv $o/status.tmp $o/status
+sync
+JOB
+  stage systemd
+  printf '%s' "$times" >/out/boot-times.init
+  exec switch_root $R /lib/systemd/systemd --unit=vm.target
 }
 
 mount -t proc proc /proc
@@ -88,6 +170,7 @@ if [ -f /out/mounts ]; then
 fi
 
 [ -f /out/job.sh ] || die "no job in the results share"
+[ -f /out/systemd ] && boot_systemd
 stage command
 printf '%s' "$times" >/out/boot-times
 chroot $R /bin/bash /run/vm-out/job.sh </dev/null >/out/stdout 2>/out/stderr

@@ -11,6 +11,8 @@
 #   --env NAME=VAL   set a variable inside (repeatable); CI passes through
 #   --mem MB         guest memory (default 2048)
 #   --smp N          guest CPUs (default 2)
+#   --systemd        boot systemd as PID 1 and run COMMAND as its service
+#                    vm-job.service (default: a shell runs COMMAND in a chroot)
 #   --console        copy the guest's console to stderr while it runs
 #   --keep           keep the results directory (printed at the end)
 #   -q               no timing line on stderr
@@ -21,9 +23,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-timeout=600 cwd=$repo mem=2048 smp=2 console='' keep='' quiet=''
+timeout=600 cwd=$repo mem=2048 smp=2 console='' keep='' quiet='' systemd=''
 rw=() envs=()
-usage() { sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,21s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while (($#)); do
   case $1 in
     --timeout) timeout=$2; shift 2 ;;
@@ -32,6 +34,7 @@ while (($#)); do
     --env) envs+=("$2"); shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
+    --systemd) systemd=1; shift ;;
     --console) console=1; shift ;;
     --keep) keep=1; shift ;;
     -q) quiet=1; shift ;;
@@ -97,6 +100,7 @@ for i in "${!rw[@]}"; do
   virtfs+=(-virtfs "local,path=${rw[$i]},mount_tag=rw$i,security_model=none,multidevs=remap")
   echo "rw$i ${rw[$i]}" >>"$out/mounts"
 done
+[ -z "$systemd" ] || : >"$out/systemd"
 : >"$out/stdout"
 : >"$out/stderr"
 : >"$out/console.log"
