@@ -352,21 +352,24 @@ std::string clock_now() {
 int maintain_main(const std::string& socket_path, tandem::daemon::Request req, std::optional<std::chrono::milliseconds> timeout) {
   using namespace tandem::daemon;
   std::string why;
+  // One request and its counts; nullopt once the reason is printed.
+  const auto counts_of = [&](const Request& r) -> std::optional<RealCounts> {
+    const auto reply = tandem::daemon::ask_tandemd(socket_path, r, why);
+    if (!reply) {
+      std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
+      return std::nullopt;
+    }
+    if (!reply->ok) {
+      std::fprintf(stderr, "tandemctl: %s\n", reply->body.c_str());
+      return std::nullopt;
+    }
+    auto c = parse_counts(reply->body);
+    if (!c) std::fprintf(stderr, "tandemctl: unexpected answer from tandemd: %s", reply->body.c_str());
+    return c;
+  };
   const auto start = std::chrono::steady_clock::now();
-  auto reply = tandem::daemon::ask_tandemd(socket_path, req, why);
-  if (!reply) {
-    std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
-    return 1;
-  }
-  if (!reply->ok) {
-    std::fprintf(stderr, "tandemctl: %s\n", reply->body.c_str());
-    return 1;
-  }
-  auto counts = parse_counts(reply->body);
-  if (!counts) {
-    std::fprintf(stderr, "tandemctl: unexpected answer from tandemd: %s", reply->body.c_str());
-    return 1;
-  }
+  auto counts = counts_of(req);
+  if (!counts) return 1;
   if (req.command == Command::disable) {
     std::printf("%s: disabled, out of the table on both directors\n", counts->target.c_str());
     return 0;
@@ -414,20 +417,8 @@ int maintain_main(const std::string& socket_path, tandem::daemon::Request req, s
       return 1;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    reply = tandem::daemon::ask_tandemd(socket_path, query, why);
-    if (!reply) {
-      std::fprintf(stderr, "tandemctl: %s\n", why.c_str());
-      return 1;
-    }
-    if (!reply->ok) {
-      std::fprintf(stderr, "tandemctl: %s\n", reply->body.c_str());
-      return 1;
-    }
-    counts = parse_counts(reply->body);
-    if (!counts) {
-      std::fprintf(stderr, "tandemctl: unexpected answer from tandemd: %s", reply->body.c_str());
-      return 1;
-    }
+    counts = counts_of(query);
+    if (!counts) return 1;
   }
 }
 

@@ -17,6 +17,18 @@ inline std::string all_errors(const config::ConfigResult& r) {
   return out;
 }
 
+// The smallest file a section's tests add to: a peer and one link (6 lines).
+inline const std::string kPairBase =
+    "[cluster]\npeer = \"d2\"\n[[link]]\nname = \"public\"\ninterface = \"eth0\"\npeer = \"10.0.0.2\"\n";
+inline constexpr int kPairBaseLines = 6;
+
+// `text` parsed, expecting no error (then the configuration; else an empty one).
+inline config::Config parse_ok(const std::string& text) {
+  auto r = config::parse_config(text, "t.toml", kParseOptions);
+  EXPECT_TRUE(r.config) << all_errors(r);
+  return r.config ? *r.config : config::Config{};
+}
+
 // A gtest parameter name from a case's description: what is not a letter
 // or digit becomes '_'.
 template <class Case>

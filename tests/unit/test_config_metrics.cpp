@@ -15,15 +15,9 @@ namespace {
 
 using testing::expect_one_error;
 
-const std::string kBase =
-    "[cluster]\npeer = \"d2\"\n[[link]]\nname = \"public\"\ninterface = \"eth0\"\npeer = \"10.0.0.2\"\n";
-constexpr int kL = 6;  // kBase's lines
-
-Config parse_ok(const std::string& text) {
-  auto r = parse_config(text, "t.toml", testing::kParseOptions);
-  EXPECT_TRUE(r.config) << testing::all_errors(r);
-  return r.config ? *r.config : Config{};
-}
+const std::string& kBase = testing::kPairBase;
+constexpr int kL = testing::kPairBaseLines;
+using testing::parse_ok;
 
 TEST(ConfigMetrics, OffWhenAbsent) { EXPECT_FALSE(parse_ok(kBase).metrics); }
 

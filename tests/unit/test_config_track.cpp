@@ -13,8 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::expect_one_error;
 
-const std::string kBase =
-    "[cluster]\npeer = \"d2\"\n[[link]]\nname = \"public\"\ninterface = \"eth0\"\npeer = \"10.0.0.2\"\n";
+const std::string& kBase = testing::kPairBase;
 
 Config parse_ok(const std::string& tracks) {
   auto r = parse_config(kBase + tracks, "t.toml", testing::kParseOptions);
